@@ -1,0 +1,120 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Every setting of the service process, read once at start from the environment (and an optional
+ * JSON file named by `SWITCHBOARD_CONFIG_FILE`; environment variables win). A bad or missing setting
+ * stops start-up with one message that lists every problem.
+ */
+export interface ServiceConfig {
+  /** Address the gRPC server listens on. */
+  readonly grpc: { readonly host: string; readonly port: number };
+  /** PostgreSQL URL; absent means embedded PGlite in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  /** Folder of the embedded database (`memory://` keeps it in memory, for tests). */
+  readonly dataDir: string;
+  /** Key for the HMAC of verification codes (at least 32 bytes). */
+  readonly codeHmacKey: Buffer;
+  /** Key for AES-256-GCM encryption of message bodies and provider credentials (32 bytes). */
+  readonly encryptionKey: Buffer;
+  /** Token that AdminService callers present until the dashboard brings admin logins. */
+  readonly adminToken: string | undefined;
+  readonly verification: {
+    readonly codeTtlSeconds: number;
+    readonly maxChecks: number;
+    readonly maxSendsPerNumber: number;
+    readonly sendWindowSeconds: number;
+  };
+  readonly dispatch: {
+    /** How long a replica owns a claimed message before another may take it over. */
+    readonly leaseSeconds: number;
+    /** How often the sweep looks for queued messages no replica is working on. */
+    readonly sweepIntervalMs: number;
+  };
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+/** Thrown when the configuration is unusable; `problems` lists every bad setting. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+/** A secret given as 64 hex characters or as base64 of at least 32 bytes. */
+const secretKey = z.string().transform((value, ctx) => {
+  const bytes = /^[0-9a-fA-F]{64,}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  if (bytes.length < 32) {
+    ctx.addIssue({ code: 'custom', message: 'must be at least 32 bytes, as hex (64+ characters) or base64' });
+    return z.NEVER;
+  }
+  return bytes;
+});
+
+const schema = z.object({
+  GRPC_HOST: z.string().min(1).default('127.0.0.1'),
+  GRPC_PORT: port.default(50051),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  CODE_HMAC_KEY: secretKey,
+  ENCRYPTION_KEY: secretKey,
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+  CODE_TTL_SECONDS: positiveInt.max(86_400).default(600),
+  MAX_CHECKS: positiveInt.max(20).default(5),
+  MAX_SENDS_PER_NUMBER: positiveInt.max(1000).default(5),
+  SEND_WINDOW_SECONDS: positiveInt.default(600),
+  DISPATCH_LEASE_SECONDS: positiveInt.default(30),
+  DISPATCH_SWEEP_INTERVAL_MS: positiveInt.default(2000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+/** The environment variables the service reads, for docs and for `--help`. */
+export const configVariables = Object.keys(schema.shape);
+
+function readConfigFile(path: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`SWITCHBOARD_CONFIG_FILE: cannot read ${path}: ${(error as Error).message}`]);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError([`SWITCHBOARD_CONFIG_FILE: ${path} must hold a JSON object of settings`]);
+  }
+  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
+}
+
+/** Parses the settings; throws `ConfigError` listing every problem at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  const file = env.SWITCHBOARD_CONFIG_FILE ? readConfigFile(env.SWITCHBOARD_CONFIG_FILE) : {};
+  // Empty variables count as unset, so `FOO=` in a .env file does not fail validation oddly.
+  const fromEnv = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const result = schema.safeParse({ ...file, ...fromEnv });
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`));
+  }
+  const c = result.data;
+  return {
+    grpc: { host: c.GRPC_HOST, port: c.GRPC_PORT },
+    databaseUrl: c.DATABASE_URL,
+    dataDir: c.DATA_DIR,
+    codeHmacKey: c.CODE_HMAC_KEY,
+    encryptionKey: c.ENCRYPTION_KEY.subarray(0, 32),
+    adminToken: c.ADMIN_TOKEN,
+    verification: {
+      codeTtlSeconds: c.CODE_TTL_SECONDS,
+      maxChecks: c.MAX_CHECKS,
+      maxSendsPerNumber: c.MAX_SENDS_PER_NUMBER,
+      sendWindowSeconds: c.SEND_WINDOW_SECONDS,
+    },
+    dispatch: { leaseSeconds: c.DISPATCH_LEASE_SECONDS, sweepIntervalMs: c.DISPATCH_SWEEP_INTERVAL_MS },
+    logLevel: c.LOG_LEVEL,
+  };
+}

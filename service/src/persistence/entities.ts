@@ -1,0 +1,186 @@
+import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+
+/**
+ * The tables. Relations are mapped to their primary keys (`mapToPk`): the database keeps the
+ * foreign keys honest, and the code passes ids rather than object graphs around.
+ */
+
+export const AppSchema = defineEntity({
+  name: 'App',
+  tableName: 'app',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string().length(64).unique(),
+    /** Domain for the origin-bound line of OTP messages; null: no such line. */
+    domain: p.string().length(253).nullable(),
+    defaultLocale: p.string().length(35).default('en'),
+    senderId: p.string().length(16),
+    /** template name -> locale -> text. */
+    templates: p.json<Record<string, Record<string, string>>>(),
+    /** ISO 3166-1 alpha-2 codes; empty: every country. */
+    allowedCountries: p.json<string[]>(),
+    defaultCodeLength: p.integer().default(6),
+    createdAt: p.datetime(),
+  },
+});
+export type App = InferEntity<typeof AppSchema>;
+
+export const ApiKeySchema = defineEntity({
+  name: 'ApiKey',
+  tableName: 'api_key',
+  properties: {
+    id: p.uuid().primary(),
+    app: () => p.manyToOne(AppSchema).mapToPk().deleteRule('cascade').index(),
+    /** SHA-256 of the key (keys are 256-bit random, so a fast hash cannot be brute-forced). */
+    keyHash: p.string().length(64).unique(),
+    /** The key's first characters, so admins can tell keys apart without seeing them. */
+    prefix: p.string().length(16),
+    createdAt: p.datetime(),
+    revokedAt: p.datetime().nullable(),
+  },
+});
+export type ApiKey = InferEntity<typeof ApiKeySchema>;
+
+export const VerificationSchema = defineEntity({
+  name: 'Verification',
+  tableName: 'verification',
+  properties: {
+    id: p.uuid().primary(),
+    app: () => p.manyToOne(AppSchema).mapToPk().deleteRule('cascade'),
+    to: p.string().length(16),
+    channel: p.string().length(8),
+    status: p.string().length(24),
+    codeHashes: p.json<string[]>(),
+    codeLength: p.smallint(),
+    locale: p.string().length(35),
+    expiresAt: p.datetime(),
+    sendCount: p.integer(),
+    failedChecks: p.integer(),
+    maxChecks: p.integer(),
+    deliveryStatus: p.string().length(16),
+    createdAt: p.datetime(),
+    completedAt: p.datetime().nullable(),
+  },
+  indexes: [{ properties: ['app', 'to', 'status'] }],
+});
+export type VerificationRow = InferEntity<typeof VerificationSchema>;
+
+export const IdempotencyKeySchema = defineEntity({
+  name: 'IdempotencyKey',
+  tableName: 'idempotency_key',
+  properties: {
+    app: () => p.manyToOne(AppSchema).mapToPk().deleteRule('cascade').primary(),
+    key: p.string().length(128).primary(),
+    verification: () => p.manyToOne(VerificationSchema).mapToPk().deleteRule('cascade'),
+    to: p.string().length(16),
+    createdAt: p.datetime(),
+  },
+});
+export type IdempotencyKeyRow = InferEntity<typeof IdempotencyKeySchema>;
+
+export const MessageSchema = defineEntity({
+  name: 'Message',
+  tableName: 'message',
+  properties: {
+    id: p.uuid().primary(),
+    app: () => p.manyToOne(AppSchema).mapToPk().deleteRule('cascade'),
+    verification: () => p.manyToOne(VerificationSchema).mapToPk().deleteRule('cascade').nullable().index(),
+    kind: p.string().length(16),
+    channel: p.string().length(8),
+    to: p.string().length(16),
+    country: p.string().length(2),
+    sender: p.string().length(16),
+    /** The text, AES-256-GCM encrypted (it holds a live code); cleared once delivery ends. */
+    bodyCiphertext: p.text().nullable(),
+    /** queued | sending | submitted | delivered | failed */
+    status: p.string().length(16),
+    /** Which plan step the next attempt uses. */
+    step: p.integer().default(0),
+    /** Submits retried on the same step after a retryable error. */
+    retries: p.integer().default(0),
+    notBefore: p.datetime(),
+    /** A replica owns the message until then; after it, the sweep may take it over. */
+    leaseUntil: p.datetime().nullable(),
+    leaseOwner: p.string().length(64).nullable(),
+    lastError: p.text().nullable(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+  indexes: [{ properties: ['to', 'createdAt'] }, { properties: ['status', 'notBefore'] }],
+});
+export type MessageRow = InferEntity<typeof MessageSchema>;
+
+export const ProviderSchema = defineEntity({
+  name: 'Provider',
+  tableName: 'provider',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string().length(64).unique(),
+    /** smpp | http | agent | voice | email */
+    kind: p.string().length(16),
+    enabled: p.boolean().default(true),
+    channels: p.json<string[]>(),
+    /** Non-secret settings (host, port, sender defaults …). */
+    settings: p.json<Record<string, unknown>>(),
+    /** Credentials as AES-256-GCM ciphertext of a JSON object. */
+    credentialsCiphertext: p.text().nullable(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+});
+export type ProviderRow = InferEntity<typeof ProviderSchema>;
+
+export const RouteRuleSchema = defineEntity({
+  name: 'RouteRule',
+  tableName: 'route_rule',
+  properties: {
+    id: p.uuid().primary(),
+    name: p.string().length(64).unique(),
+    /** Lower runs first. */
+    priority: p.integer(),
+    enabled: p.boolean().default(true),
+    /** ISO 3166-1 alpha-2 codes; empty: any country. */
+    countries: p.json<string[]>(),
+    /** E.164 prefixes without `+`; empty: any number. */
+    prefixes: p.json<string[]>(),
+    /** Provider names in the order they are tried. */
+    providers: p.json<string[]>(),
+    createdAt: p.datetime(),
+    updatedAt: p.datetime(),
+  },
+});
+export type RouteRuleRow = InferEntity<typeof RouteRuleSchema>;
+
+export const AttemptSchema = defineEntity({
+  name: 'Attempt',
+  tableName: 'attempt',
+  properties: {
+    id: p.uuid().primary(),
+    message: () => p.manyToOne(MessageSchema).mapToPk().deleteRule('cascade').index(),
+    provider: () => p.manyToOne(ProviderSchema).mapToPk(),
+    step: p.integer(),
+    /** sending | submitted | delivered | failed | expired | unknown */
+    status: p.string().length(16),
+    /** Normalised id the provider gave at submit; receipts are matched on (provider, this). */
+    providerMessageId: p.string().length(128).nullable(),
+    parts: p.integer().nullable(),
+    errorCode: p.string().length(64).nullable(),
+    errorMessage: p.text().nullable(),
+    createdAt: p.datetime(),
+    submittedAt: p.datetime().nullable(),
+    completedAt: p.datetime().nullable(),
+  },
+  uniques: [{ properties: ['provider', 'providerMessageId'] }],
+});
+export type AttemptRow = InferEntity<typeof AttemptSchema>;
+
+export const allEntities = [
+  AppSchema,
+  ApiKeySchema,
+  VerificationSchema,
+  IdempotencyKeySchema,
+  MessageSchema,
+  ProviderSchema,
+  RouteRuleSchema,
+  AttemptSchema,
+];

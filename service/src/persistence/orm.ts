@@ -1,0 +1,65 @@
+import { mkdirSync } from 'node:fs';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
+import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import { allEntities } from './entities.js';
+import { migrationsList } from './migrations/index.js';
+
+/** Where the data lives: a PostgreSQL server, or embedded PGlite in a folder (or in memory). */
+export type DatabaseTarget = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'pglite'; readonly dataDir: string };
+
+/** The ORM handle the rest of the service uses; both drivers expose the same SQL entity manager. */
+export interface Database {
+  readonly em: SqlEntityManager;
+  readonly target: DatabaseTarget;
+  /** Applies pending migrations; returns their names. */
+  migrate(): Promise<string[]>;
+  /** SQL that would bring the schema in line with the entities; empty when migrations cover them. */
+  pendingSchemaDiff(): Promise<string>;
+  close(): Promise<void>;
+}
+
+const common = {
+  entities: allEntities,
+  extensions: [Migrator] as (typeof Migrator)[],
+  migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+  // Nothing is discovered from the file system at run time: entities and migrations are imported.
+  discovery: { warnWhenNoEntities: true },
+  debug: false,
+  allowGlobalContext: false,
+};
+
+/** The part of either driver's MikroORM this module uses. */
+interface OrmHandle {
+  readonly em: unknown;
+  readonly migrator: { up(): Promise<{ name: string }[]> };
+  readonly schema: { getUpdateSchemaSQL(options: { wrap: boolean }): Promise<string> };
+  close(force: boolean): Promise<void>;
+}
+
+/** Opens the database; with PGlite, creates its folder. Call `migrate()` before serving. */
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  let orm: OrmHandle;
+  if (target.kind === 'postgres') {
+    orm = await PostgresORM.init({ ...common, clientUrl: target.url, pool: { min: 1, max: 10 } });
+  } else {
+    const inMemory = target.dataDir.startsWith('memory:');
+    if (!inMemory) mkdirSync(target.dataDir, { recursive: true });
+    orm = await PgliteORM.init({ ...common, dbName: inMemory ? 'memory://' : target.dataDir });
+  }
+  return {
+    em: orm.em as unknown as SqlEntityManager,
+    target,
+    async migrate() {
+      const applied = await orm.migrator.up();
+      return applied.map((m) => m.name);
+    },
+    async pendingSchemaDiff() {
+      return (await orm.schema.getUpdateSchemaSQL({ wrap: false })).trim();
+    },
+    async close() {
+      await orm.close(true);
+    },
+  };
+}

@@ -1,0 +1,320 @@
+import { randomUUID } from 'node:crypto';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError, RateLimitedError } from '../shared/errors.js';
+import { CodeHasher, generateCode, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './code.js';
+import { DEFAULT_TEMPLATE_NAME, hasTemplate, renderVerificationMessage } from './message-template.js';
+import { parsePhoneNumber } from './phone-number.js';
+import {
+  applyCheck,
+  applyResend,
+  effectiveStatus,
+  settleExpiry,
+  type Verification,
+  type VerificationChannel,
+  type VerificationStatus,
+} from './verification.js';
+import {
+  DuplicateIdempotencyKeyError,
+  type AppProfile,
+  type DispatchQueue,
+  type MessageDraft,
+  type VerificationRepository,
+  type VerificationUnitOfWork,
+} from './verification.ports.js';
+
+export interface VerificationSettings {
+  readonly codeTtlSeconds: number;
+  readonly maxChecks: number;
+  /** Codes sent to one number (over all apps) within `sendWindowSeconds`. */
+  readonly maxSendsPerNumber: number;
+  readonly sendWindowSeconds: number;
+}
+
+/** SendCode as the domain takes it; the transport has already mapped enums to these names. */
+export interface SendCodeCommand {
+  readonly to: string;
+  readonly channel: VerificationChannel | 'auto';
+  readonly locale: string;
+  readonly codeLength: number;
+  readonly templateName: string;
+  readonly brand: string;
+  readonly idempotencyKey: string;
+  readonly appHash: string;
+}
+
+export interface VerifyCodeCommand {
+  readonly target: { readonly verificationId: string } | { readonly to: string } | undefined;
+  readonly code: string;
+}
+
+export interface VerifyCodeResult {
+  readonly approved: boolean;
+  readonly verification: Verification;
+}
+
+/** How long an idempotency key returns its verification instead of starting a new one. */
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+const MAX_LOCALE_LENGTH = 35;
+const MAX_BRAND_LENGTH = 30;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * SendCode, VerifyCode, GetVerification and CancelVerification: validation, the rules of
+ * `verification.ts`, and the transaction that makes an accepted request durable before it is
+ * answered.
+ */
+export class VerificationService {
+  readonly #repository: VerificationRepository;
+  readonly #hasher: CodeHasher;
+  readonly #dispatch: DispatchQueue;
+  readonly #settings: VerificationSettings;
+  readonly #now: () => Date;
+
+  constructor(deps: {
+    repository: VerificationRepository;
+    hasher: CodeHasher;
+    dispatch: DispatchQueue;
+    settings: VerificationSettings;
+    now?: () => Date;
+  }) {
+    this.#repository = deps.repository;
+    this.#hasher = deps.hasher;
+    this.#dispatch = deps.dispatch;
+    this.#settings = deps.settings;
+    this.#now = deps.now ?? (() => new Date());
+  }
+
+  /**
+   * Starts a verification or resends the pending one for the same destination. The verification
+   * and its message commit in one transaction before this returns; only then is the message
+   * handed to the dispatcher.
+   */
+  async sendCode(app: AppProfile, command: SendCodeCommand): Promise<Verification> {
+    const request = validateSendCode(app, command);
+    let outcome: { verification: Verification; messageId: string | null };
+    try {
+      outcome = await this.#repository.transaction((uow) => this.#sendCodeIn(uow, app, request));
+    } catch (error) {
+      // A concurrent request stored the same idempotency key first and rolled us back: run again,
+      // and this time the key is found and its verification returned.
+      if (!(error instanceof DuplicateIdempotencyKeyError)) throw error;
+      outcome = await this.#repository.transaction((uow) => this.#sendCodeIn(uow, app, request));
+    }
+    if (outcome.messageId !== null) this.#dispatch.enqueue(outcome.messageId);
+    return outcome.verification;
+  }
+
+  async #sendCodeIn(
+    uow: VerificationUnitOfWork,
+    app: AppProfile,
+    request: ValidSendCode,
+  ): Promise<{ verification: Verification; messageId: string | null }> {
+    const now = this.#now();
+    await uow.lockDestination(request.to);
+
+    if (request.idempotencyKey !== '') {
+      const seen = await uow.findIdempotencyKey(app.id, request.idempotencyKey, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS));
+      if (seen) {
+        if (seen.to !== request.to) {
+          throw new InvalidArgumentError('idempotency_key', 'was already used for a different destination');
+        }
+        const earlier = await uow.findForUpdate(app.id, seen.verificationId);
+        if (earlier) return { verification: earlier, messageId: null };
+      }
+    }
+
+    const windowStart = new Date(now.getTime() - this.#settings.sendWindowSeconds * 1000);
+    const sends = await uow.otpSendTimesTo(request.to, windowStart);
+    const oldest = sends[0];
+    if (oldest !== undefined && sends.length >= this.#settings.maxSendsPerNumber) {
+      const retryAfterMs = Math.max(1000, oldest.getTime() + this.#settings.sendWindowSeconds * 1000 - now.getTime());
+      throw new RateLimitedError(
+        `at most ${this.#settings.maxSendsPerNumber} codes may be sent to one number within ${this.#settings.sendWindowSeconds} s`,
+        retryAfterMs,
+      );
+    }
+
+    const pending = await uow.findPendingFor(app.id, request.to);
+    if (pending && settleExpiry(pending, now)) await uow.updateVerification(pending);
+    const resend = pending && pending.status === 'pending' ? pending : null;
+
+    const verification: Verification = resend ?? {
+      id: randomUUID(),
+      appId: app.id,
+      to: request.to,
+      channel: request.channel,
+      status: 'pending',
+      codeHashes: [],
+      codeLength: request.codeLength,
+      locale: request.locale,
+      expiresAt: new Date(now.getTime() + this.#settings.codeTtlSeconds * 1000),
+      sendCount: 1,
+      failedChecks: 0,
+      maxChecks: this.#settings.maxChecks,
+      deliveryStatus: 'queued',
+      createdAt: now,
+      completedAt: null,
+    };
+    const code = generateCode(verification.codeLength);
+    const rendered = renderVerificationMessage({
+      templates: app.templates,
+      templateName: request.templateName,
+      locale: request.locale,
+      defaultLocale: app.defaultLocale,
+      code,
+      brand: request.brand,
+      ttlSeconds: this.#settings.codeTtlSeconds,
+      appHash: request.appHash || undefined,
+      domain: app.domain ?? undefined,
+    });
+    const codeHash = this.#hasher.hash(verification.id, code);
+    if (resend) {
+      applyResend(resend, { codeHash, channel: request.channel, locale: rendered.locale, now, ttlSeconds: this.#settings.codeTtlSeconds });
+      await uow.updateVerification(resend);
+    } else {
+      verification.codeHashes = [codeHash];
+      verification.locale = rendered.locale;
+      await uow.insertVerification(verification);
+    }
+
+    const message: MessageDraft = {
+      id: randomUUID(),
+      appId: app.id,
+      verificationId: verification.id,
+      kind: 'otp',
+      channel: request.channel,
+      to: request.to,
+      country: request.country,
+      from: app.senderId,
+      text: rendered.text,
+    };
+    await uow.insertMessage(message, now);
+    if (request.idempotencyKey !== '') {
+      await uow.saveIdempotencyKey({ appId: app.id, key: request.idempotencyKey, verificationId: verification.id, to: request.to, createdAt: now });
+    }
+    return { verification, messageId: message.id };
+  }
+
+  /**
+   * Checks a code. Only a pending verification can be checked; anything else (approved, expired,
+   * canceled, out of attempts) is FAILED_PRECONDITION, so a replayed code can never approve twice.
+   */
+  async verifyCode(app: AppProfile, command: VerifyCodeCommand): Promise<VerifyCodeResult> {
+    const code = validateCode(command.code);
+    const target = command.target;
+    if (target === undefined) throw new InvalidArgumentError('verification_id', 'or `to` is required');
+    const verificationId = 'verificationId' in target ? validateVerificationId(target.verificationId, 'verification_id') : null;
+    const to = 'to' in target ? parsePhoneNumber(target.to, 'to').e164 : null;
+
+    return this.#repository.transaction(async (uow) => {
+      const now = this.#now();
+      const verification =
+        verificationId !== null ? await uow.findForUpdate(app.id, verificationId) : await uow.findPendingFor(app.id, to ?? '');
+      if (!verification) {
+        throw new NotFoundError(verificationId !== null ? `verification ${verificationId} not found` : 'no pending verification for this number');
+      }
+      assertPending(verification, now);
+      const outcome = applyCheck(verification, this.#hasher.matches(verification.id, code, verification.codeHashes), now);
+      await uow.updateVerification(verification);
+      return { approved: outcome.approved, verification };
+    });
+  }
+
+  async getVerification(app: AppProfile, id: string): Promise<Verification> {
+    const verification = await this.#repository.findById(app.id, validateVerificationId(id, 'verification_id'));
+    if (!verification) throw new NotFoundError(`verification ${id} not found`);
+    return verification;
+  }
+
+  async cancelVerification(app: AppProfile, id: string): Promise<Verification> {
+    const verificationId = validateVerificationId(id, 'verification_id');
+    return this.#repository.transaction(async (uow) => {
+      const now = this.#now();
+      const verification = await uow.findForUpdate(app.id, verificationId);
+      if (!verification) throw new NotFoundError(`verification ${verificationId} not found`);
+      assertPending(verification, now);
+      verification.status = 'canceled';
+      verification.completedAt = now;
+      await uow.updateVerification(verification);
+      return verification;
+    });
+  }
+}
+
+function assertPending(verification: Verification, now: Date): void {
+  const status: VerificationStatus = effectiveStatus(verification, now);
+  if (status !== 'pending') {
+    throw new FailedPreconditionError(`verification ${verification.id} is ${status.toUpperCase()}; only a PENDING verification can be changed`);
+  }
+}
+
+interface ValidSendCode {
+  readonly to: string;
+  readonly country: string;
+  readonly channel: VerificationChannel;
+  readonly locale: string;
+  readonly codeLength: number;
+  readonly templateName: string;
+  readonly brand: string;
+  readonly idempotencyKey: string;
+  readonly appHash: string;
+}
+
+function validateSendCode(app: AppProfile, command: SendCodeCommand): ValidSendCode {
+  const number = parsePhoneNumber(command.to, 'to');
+  if (app.allowedCountries.length > 0 && !app.allowedCountries.includes(number.country)) {
+    throw new FailedPreconditionError(`to: sending to ${number.country} is not allowed for app ${app.name}`);
+  }
+  // Voice and e-mail providers arrive with their own issue; until then only SMS can deliver.
+  const channel: VerificationChannel = command.channel === 'auto' ? 'sms' : command.channel;
+  if (channel !== 'sms') {
+    throw new FailedPreconditionError(`channel: no provider serves the ${channel.toUpperCase()} channel yet`);
+  }
+  const locale = command.locale.trim() === '' ? app.defaultLocale : command.locale.trim();
+  if (locale.length > MAX_LOCALE_LENGTH || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(locale)) {
+    throw new InvalidArgumentError('locale', 'must be a BCP 47 language tag such as "de" or "pt-BR"');
+  }
+  const codeLength = command.codeLength === 0 ? app.defaultCodeLength : command.codeLength;
+  if (!Number.isInteger(codeLength) || codeLength < MIN_CODE_LENGTH || codeLength > MAX_CODE_LENGTH) {
+    throw new InvalidArgumentError('code_length', `must be between ${MIN_CODE_LENGTH} and ${MAX_CODE_LENGTH} (or 0 for the default)`);
+  }
+  const templateName = command.templateName === '' ? DEFAULT_TEMPLATE_NAME : command.templateName;
+  if (!hasTemplate(app.templates, templateName)) {
+    throw new InvalidArgumentError('template_name', `app ${app.name} has no template "${templateName}"`);
+  }
+  const brand = command.brand === '' ? app.name : command.brand;
+  if (brand.length > MAX_BRAND_LENGTH || /[\r\n{}]/.test(brand)) {
+    throw new InvalidArgumentError('brand', `must be at most ${MAX_BRAND_LENGTH} characters without line breaks or braces`);
+  }
+  if (command.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH || /[^\x21-\x7e]/.test(command.idempotencyKey)) {
+    throw new InvalidArgumentError('idempotency_key', `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces`);
+  }
+  if (command.appHash !== '' && !/^[A-Za-z0-9+/]{11}$/.test(command.appHash)) {
+    throw new InvalidArgumentError('app_hash', 'must be the 11-character Android SMS Retriever hash');
+  }
+  return {
+    to: number.e164,
+    country: number.country,
+    channel,
+    locale,
+    codeLength,
+    templateName,
+    brand,
+    idempotencyKey: command.idempotencyKey,
+    appHash: command.appHash,
+  };
+}
+
+function validateCode(code: string): string {
+  if (code === '') throw new InvalidArgumentError('code', 'is required');
+  if (code.length > MAX_CODE_LENGTH || code.length < MIN_CODE_LENGTH || !/^\d+$/.test(code)) {
+    throw new InvalidArgumentError('code', `must be ${MIN_CODE_LENGTH} to ${MAX_CODE_LENGTH} digits`);
+  }
+  return code;
+}
+
+function validateVerificationId(id: string | undefined, field: string): string {
+  if (id === undefined || id === '') throw new InvalidArgumentError(field, 'is required');
+  if (!UUID.test(id)) throw new InvalidArgumentError(field, 'must be a verification id as returned by SendCode');
+  return id.toLowerCase();
+}

@@ -1,0 +1,92 @@
+/**
+ * The rules of one verification, free of storage and transport: what its status is at a given
+ * moment, and what a check or a resend does to it.
+ */
+
+export type VerificationChannel = 'sms' | 'voice' | 'email';
+
+export type VerificationStatus = 'pending' | 'approved' | 'canceled' | 'expired' | 'max_attempts_reached' | 'failed';
+
+export type DeliveryStatus = 'queued' | 'submitted' | 'delivered' | 'failed';
+
+/** A verification as the domain sees it. Persistence maps its rows to and from this shape. */
+export interface Verification {
+  readonly id: string;
+  readonly appId: string;
+  /** E.164 destination. */
+  readonly to: string;
+  channel: VerificationChannel;
+  status: VerificationStatus;
+  /** HMACs of every code sent for this verification; any of them approves it until expiry. */
+  codeHashes: string[];
+  readonly codeLength: number;
+  locale: string;
+  expiresAt: Date;
+  sendCount: number;
+  failedChecks: number;
+  readonly maxChecks: number;
+  deliveryStatus: DeliveryStatus;
+  readonly createdAt: Date;
+  completedAt: Date | null;
+}
+
+/** The status as of `now`: a pending verification past its expiry is expired. */
+export function effectiveStatus(v: Verification, now: Date): VerificationStatus {
+  if (v.status === 'pending' && now.getTime() >= v.expiresAt.getTime()) return 'expired';
+  return v.status;
+}
+
+/** Wrong codes that may still be checked. */
+export function attemptsRemaining(v: Verification): number {
+  return Math.max(0, v.maxChecks - v.failedChecks);
+}
+
+/** Outcome of checking a code against a pending verification. */
+export interface CheckOutcome {
+  readonly approved: boolean;
+  readonly status: VerificationStatus;
+}
+
+/**
+ * Applies one check to a pending verification (the caller made sure it is pending at `now`).
+ * A right code approves it; a wrong one uses an attempt, and the last attempt ends it.
+ */
+export function applyCheck(v: Verification, codeMatches: boolean, now: Date): CheckOutcome {
+  if (codeMatches) {
+    v.status = 'approved';
+    v.completedAt = now;
+    return { approved: true, status: v.status };
+  }
+  v.failedChecks += 1;
+  if (v.failedChecks >= v.maxChecks) {
+    v.status = 'max_attempts_reached';
+    v.completedAt = now;
+  }
+  return { approved: false, status: v.status };
+}
+
+/**
+ * Records a resend: one more code is valid, the send count grows and the expiry moves so the new
+ * code gets its full lifetime. The failure count is kept: resending must not buy more guesses.
+ */
+export function applyResend(
+  v: Verification,
+  resend: { codeHash: string; channel: VerificationChannel; locale: string; now: Date; ttlSeconds: number },
+): void {
+  v.codeHashes = [...v.codeHashes, resend.codeHash];
+  v.sendCount += 1;
+  v.channel = resend.channel;
+  v.locale = resend.locale;
+  v.deliveryStatus = 'queued';
+  v.expiresAt = new Date(resend.now.getTime() + resend.ttlSeconds * 1000);
+}
+
+/** Marks a pending verification expired when its time is up, so stored status matches reality. */
+export function settleExpiry(v: Verification, now: Date): boolean {
+  if (v.status === 'pending' && effectiveStatus(v, now) === 'expired') {
+    v.status = 'expired';
+    v.completedAt = v.expiresAt;
+    return true;
+  }
+  return false;
+}
