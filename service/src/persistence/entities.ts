@@ -94,6 +94,9 @@ export const MessageSchema = defineEntity({
     bodyCiphertext: p.text().nullable(),
     /** queued | sending | submitted | delivered | failed */
     status: p.string().length(16),
+    /** Provider names in the order they are tried, fixed when the message is first claimed so
+     *  routing edits never reshuffle a message already under way. */
+    plan: p.json<string[]>().nullable(),
     /** Which plan step the next attempt uses. */
     step: p.integer().default(0),
     /** Submits retried on the same step after a retryable error. */

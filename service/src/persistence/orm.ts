@@ -23,7 +23,7 @@ export interface Database {
 const common = {
   entities: allEntities,
   extensions: [Migrator] as (typeof Migrator)[],
-  migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
+  migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false, silent: true },
   // Nothing is discovered from the file system at run time: entities and migrations are imported.
   discovery: { warnWhenNoEntities: true },
   debug: false,

@@ -1424,8 +1424,10 @@ export const VerifyServiceService = {
   },
   /**
    * Checks a code. A wrong code uses up one attempt; after the last one the verification is
-   * MAX_ATTEMPTS_REACHED and no code can approve it. A verification is approved at most once.
-   * A wrong code is not an error: the answer says `approved: false` with the status.
+   * MAX_ATTEMPTS_REACHED and no code can approve it. A wrong code is not an error: the answer
+   * says `approved: false` with the status. Checking a verification that is no longer pending
+   * (approved, canceled, expired, out of attempts) is FAILED_PRECONDITION, so a code can never
+   * approve twice. Errors: INVALID_ARGUMENT (names the field), NOT_FOUND.
    */
   verifyCode: {
     path: "/switchboard.v1.VerifyService/VerifyCode" as const,
@@ -1477,8 +1479,10 @@ export interface VerifyServiceServer extends UntypedServiceImplementation {
   sendCode: handleUnaryCall<SendCodeRequest, SendCodeResponse>;
   /**
    * Checks a code. A wrong code uses up one attempt; after the last one the verification is
-   * MAX_ATTEMPTS_REACHED and no code can approve it. A verification is approved at most once.
-   * A wrong code is not an error: the answer says `approved: false` with the status.
+   * MAX_ATTEMPTS_REACHED and no code can approve it. A wrong code is not an error: the answer
+   * says `approved: false` with the status. Checking a verification that is no longer pending
+   * (approved, canceled, expired, out of attempts) is FAILED_PRECONDITION, so a code can never
+   * approve twice. Errors: INVALID_ARGUMENT (names the field), NOT_FOUND.
    */
   verifyCode: handleUnaryCall<VerifyCodeRequest, VerifyCodeResponse>;
   /** Reads a verification's current state. */
@@ -1516,8 +1520,10 @@ export interface VerifyServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Checks a code. A wrong code uses up one attempt; after the last one the verification is
-   * MAX_ATTEMPTS_REACHED and no code can approve it. A verification is approved at most once.
-   * A wrong code is not an error: the answer says `approved: false` with the status.
+   * MAX_ATTEMPTS_REACHED and no code can approve it. A wrong code is not an error: the answer
+   * says `approved: false` with the status. Checking a verification that is no longer pending
+   * (approved, canceled, expired, out of attempts) is FAILED_PRECONDITION, so a code can never
+   * approve twice. Errors: INVALID_ARGUMENT (names the field), NOT_FOUND.
    */
   verifyCode(
     request: VerifyCodeRequest,

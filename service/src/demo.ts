@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+/**
+ * `pnpm start`: the whole system on one machine with nothing installed. Embedded PGlite in
+ * ./data, the SMSC simulator in process, and demo data (one app, one SMPP provider, one route).
+ * Development secrets are generated once and kept in ./data so restarts can read old data.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './config/config.js';
+import { generateApiKey } from './persistence/app.repository.js';
+import { createLogger } from './shared/logger.js';
+import { SmscSimulator } from './simulators/smsc/smsc.simulator.js';
+import { startSwitchboard } from './switchboard.js';
+
+interface DemoSecrets {
+  CODE_HMAC_KEY: string;
+  ENCRYPTION_KEY: string;
+  DEMO_API_KEY: string;
+}
+
+function demoSecrets(dataDir: string): DemoSecrets {
+  const file = join(dataDir, 'demo-secrets.json');
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+  mkdirSync(dataDir, { recursive: true });
+  const secrets = {
+    CODE_HMAC_KEY: randomBytes(32).toString('hex'),
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DEMO_API_KEY: generateApiKey(),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+const env = { ...process.env };
+const dataDir = env.DATA_DIR ?? './data';
+const secrets = demoSecrets(dataDir);
+env.CODE_HMAC_KEY ??= secrets.CODE_HMAC_KEY;
+env.ENCRYPTION_KEY ??= secrets.ENCRYPTION_KEY;
+const apiKey = env.DEMO_API_KEY ?? secrets.DEMO_API_KEY;
+
+let config;
+try {
+  config = loadConfig(env);
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(2);
+  }
+  throw error;
+}
+const logger = createLogger(config.logLevel);
+const smscPort = Number(env.SMSC_SIM_PORT ?? 2775);
+const smscHttpPort = Number(env.SMSC_SIM_HTTP_PORT ?? 8025);
+const simulator = new SmscSimulator({ smppPort: smscPort, httpPort: smscHttpPort, systemId: 'switchboard', password: 'secret', receiptDelayMs: 300, logger: logger.child({ component: 'smsc-simulator' }) });
+const ports = await simulator.start();
+
+const switchboard = await startSwitchboard(config, logger, async ({ apps, providers }) => {
+  const app = (await apps.findByName('demo')) ?? (await apps.create({ name: 'demo', senderId: 'Switchboard', domain: 'example.com' }));
+  await apps.addApiKey(app.id, apiKey);
+  if (!(await providers.findByName('smsc-sim'))) {
+    await providers.create({
+      name: 'smsc-sim',
+      kind: 'smpp',
+      channels: ['sms'],
+      settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
+      credentials: { password: 'secret' },
+    });
+    await providers.createRouteRule({ name: 'default', priority: 1000, countries: [], prefixes: [], providers: ['smsc-sim'] });
+  }
+});
+
+console.log(`
+Switchboard is running (embedded database in ${dataDir}).
+  gRPC            127.0.0.1:${switchboard.grpcPort}   (reflection on: grpcurl -plaintext 127.0.0.1:${switchboard.grpcPort} list)
+  demo API key    ${apiKey}
+  SMSC simulator  smpp 127.0.0.1:${ports.smppPort}, inbox http://127.0.0.1:${ports.httpPort}/inbox
+Press Ctrl-C to stop.
+`);
+
+let stopping = false;
+const shutdown = () => {
+  if (stopping) return;
+  stopping = true;
+  void switchboard
+    .stop()
+    .then(() => simulator.stop())
+    .then(() => process.exit(0));
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

@@ -1,0 +1,32 @@
+import type { Metadata } from '@grpc/grpc-js';
+import { UnauthenticatedError } from '../shared/errors.js';
+import type { AppProfile } from '../verification/verification.ports.js';
+
+/** Finds the app an API key belongs to. */
+export interface AppAuthenticator {
+  findByApiKey(key: string): Promise<AppProfile | null>;
+}
+
+const MAX_KEY_LENGTH = 256;
+
+/** The API key from `authorization: Bearer <key>` or `x-api-key: <key>`; null when absent. */
+export function apiKeyFrom(metadata: Metadata): string | null {
+  const [authorization] = metadata.get('authorization');
+  if (typeof authorization === 'string' && authorization !== '') {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+    if (!match?.[1]) throw new UnauthenticatedError('authorization metadata must be "Bearer <api key>"');
+    return match[1];
+  }
+  const [apiKey] = metadata.get('x-api-key');
+  return typeof apiKey === 'string' && apiKey !== '' ? apiKey.trim() : null;
+}
+
+/** The calling app; UNAUTHENTICATED when the key is missing, malformed or unknown. */
+export async function authenticateApp(metadata: Metadata, authenticator: AppAuthenticator): Promise<AppProfile> {
+  const key = apiKeyFrom(metadata);
+  if (key === null) throw new UnauthenticatedError('an API key is required: send "authorization: Bearer <key>" or "x-api-key: <key>"');
+  if (key.length > MAX_KEY_LENGTH) throw new UnauthenticatedError('unknown API key');
+  const app = await authenticator.findByApiKey(key);
+  if (!app) throw new UnauthenticatedError('unknown API key');
+  return app;
+}

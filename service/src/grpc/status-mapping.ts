@@ -1,0 +1,40 @@
+import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  RateLimitedError,
+  SwitchboardError,
+  UnauthenticatedError,
+} from '../shared/errors.js';
+
+/** Logger shape used here (pino's). */
+interface ErrorLogger {
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * The one place domain errors become gRPC statuses. Anything that is not a `SwitchboardError` is
+ * a bug or an outage: it is logged in full and the caller gets INTERNAL with no internals.
+ */
+export function toServiceError(error: unknown, logger: ErrorLogger): Partial<ServiceError> {
+  const metadata = new Metadata();
+  if (error instanceof SwitchboardError) {
+    metadata.set('error-code', error.code);
+    if (error instanceof InvalidArgumentError) {
+      metadata.set('error-field', error.field);
+      return { code: status.INVALID_ARGUMENT, details: error.message, metadata };
+    }
+    if (error instanceof UnauthenticatedError) return { code: status.UNAUTHENTICATED, details: error.message, metadata };
+    if (error instanceof PermissionDeniedError) return { code: status.PERMISSION_DENIED, details: error.message, metadata };
+    if (error instanceof NotFoundError) return { code: status.NOT_FOUND, details: error.message, metadata };
+    if (error instanceof FailedPreconditionError) return { code: status.FAILED_PRECONDITION, details: error.message, metadata };
+    if (error instanceof RateLimitedError) {
+      metadata.set('retry-after-ms', String(error.retryAfterMs));
+      return { code: status.RESOURCE_EXHAUSTED, details: `${error.message}; retry in ${Math.ceil(error.retryAfterMs / 1000)} s`, metadata };
+    }
+  }
+  logger.error({ err: error }, 'unexpected error while handling a call');
+  return { code: status.INTERNAL, details: 'internal error', metadata };
+}

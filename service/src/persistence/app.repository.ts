@@ -1,0 +1,89 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { AppProfile } from '../verification/verification.ports.js';
+import { ApiKeySchema, AppSchema, type App } from './entities.js';
+
+/** Prefix of every API key, so leaked keys are easy to recognise (and to scan for). */
+const KEY_PREFIX = 'sb_';
+
+/** SHA-256 of an API key. Keys carry 256 random bits, so a fast hash is safe against guessing. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** A new random API key: `sb_` and 43 base64url characters (256 bits). */
+export function generateApiKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+export function toAppProfile(app: App): AppProfile {
+  return {
+    id: app.id,
+    name: app.name,
+    domain: app.domain ?? null,
+    defaultLocale: app.defaultLocale,
+    senderId: app.senderId,
+    templates: app.templates,
+    allowedCountries: app.allowedCountries,
+    defaultCodeLength: app.defaultCodeLength,
+  };
+}
+
+export interface NewApp {
+  readonly name: string;
+  readonly senderId: string;
+  readonly domain?: string | null;
+  readonly defaultLocale?: string;
+  readonly templates?: Record<string, Record<string, string>>;
+  readonly allowedCountries?: string[];
+  readonly defaultCodeLength?: number;
+}
+
+/** Apps and their API keys. */
+export class AppRepository {
+  constructor(private readonly em: SqlEntityManager) {}
+
+  /** The app an active API key belongs to, or null. Only the key's hash is looked up. */
+  async findByApiKey(key: string): Promise<AppProfile | null> {
+    const em = this.em.fork();
+    const apiKey = await em.findOne(ApiKeySchema, { keyHash: hashApiKey(key), revokedAt: null });
+    if (!apiKey) return null;
+    const app = await em.findOne(AppSchema, { id: apiKey.app });
+    return app ? toAppProfile(app) : null;
+  }
+
+  async findByName(name: string): Promise<AppProfile | null> {
+    const app = await this.em.fork().findOne(AppSchema, { name });
+    return app ? toAppProfile(app) : null;
+  }
+
+  async create(input: NewApp): Promise<AppProfile> {
+    const em = this.em.fork();
+    const row = {
+      id: randomUUID(),
+      name: input.name,
+      domain: input.domain ?? null,
+      defaultLocale: input.defaultLocale ?? 'en',
+      senderId: input.senderId,
+      templates: input.templates ?? {},
+      allowedCountries: input.allowedCountries ?? [],
+      defaultCodeLength: input.defaultCodeLength ?? 6,
+      createdAt: new Date(),
+    };
+    await em.insert(AppSchema, row);
+    return toAppProfile(row);
+  }
+
+  /** Stores a key for the app (a given one, e.g. from config, or a new random one) and returns it. */
+  async addApiKey(appId: string, key: string = generateApiKey()): Promise<string> {
+    const em = this.em.fork();
+    const keyHash = hashApiKey(key);
+    const existing = await em.findOne(ApiKeySchema, { keyHash });
+    if (existing) {
+      if (existing.app !== appId) throw new Error('that API key already belongs to another app');
+      return key;
+    }
+    await em.insert(ApiKeySchema, { id: randomUUID(), app: appId, keyHash, prefix: key.slice(0, 8), createdAt: new Date(), revokedAt: null });
+    return key;
+  }
+}

@@ -1,0 +1,133 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
+import { MikroORM } from '@mikro-orm/postgresql';
+import { VerifyServiceClient } from '@switchboard/proto/switchboard/v1/verify';
+import { loadConfig } from '../../src/config/config.js';
+import { generateApiKey } from '../../src/persistence/app.repository.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { SmscSimulator } from '../../src/simulators/smsc/smsc.simulator.js';
+import { startSwitchboard, type RunningSwitchboard } from '../../src/switchboard.js';
+
+/**
+ * The databases the end-to-end suites run on: always embedded PGlite, and PostgreSQL when
+ * TEST_DATABASE_URL names a server (CI sets it; there it is required).
+ */
+export function databaseTargets(): { name: string; url: string | undefined }[] {
+  const url = process.env.TEST_DATABASE_URL;
+  if (!url && process.env.CI) throw new Error('CI must run the end-to-end suites on PostgreSQL: set TEST_DATABASE_URL');
+  return url ? [{ name: 'pglite', url: undefined }, { name: 'postgresql', url }] : [{ name: 'pglite', url: undefined }];
+}
+
+/** Creates an empty database on the server for one suite, so suites never see each other's rows. */
+async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+  const name = `switchboard_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+  const admin = await MikroORM.init({ clientUrl: serverUrl, entities: [], discovery: { warnWhenNoEntities: false } });
+  await admin.em.getConnection().execute(`create database "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      await admin.em.getConnection().execute(`drop database if exists "${name}" with (force)`);
+      await admin.close(true);
+    },
+  };
+}
+
+export interface TestSystem {
+  readonly switchboard: RunningSwitchboard;
+  readonly smsc: SmscSimulator;
+  readonly client: VerifyServiceClient;
+  readonly apiKey: string;
+  /** The API key of a second app, to prove apps cannot see each other's verifications. */
+  readonly otherApiKey: string;
+  stop(): Promise<void>;
+}
+
+/** A real Switchboard on a loopback port, bound over SMPP to a real SMSC simulator. */
+export async function startTestSystem(options: { databaseUrl: string | undefined; env?: Record<string, string> }): Promise<TestSystem> {
+  const smsc = new SmscSimulator({ smppPort: 0, httpPort: 0, systemId: 'switchboard', password: 'secret', receiptDelayMs: 20 });
+  const ports = await smsc.start();
+  const scratch = options.databaseUrl ? await createScratchDatabase(options.databaseUrl) : undefined;
+  const config = loadConfig({
+    GRPC_HOST: '127.0.0.1',
+    GRPC_PORT: '0',
+    DATA_DIR: 'memory://',
+    ...(scratch ? { DATABASE_URL: scratch.url } : {}),
+    CODE_HMAC_KEY: randomBytes(32).toString('hex'),
+    ENCRYPTION_KEY: randomBytes(32).toString('hex'),
+    DISPATCH_SWEEP_INTERVAL_MS: '200',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...options.env,
+  });
+  const apiKey = generateApiKey();
+  const otherApiKey = generateApiKey();
+  const switchboard = await startSwitchboard(config, createLogger(config.logLevel), async ({ apps, providers }) => {
+    const app = await apps.create({ name: 'checkout', senderId: 'Checkout', domain: 'shop.example.com' });
+    await apps.addApiKey(app.id, apiKey);
+    const other = await apps.create({ name: 'other', senderId: 'Other' });
+    await apps.addApiKey(other.id, otherApiKey);
+    await providers.create({
+      name: 'smsc-a',
+      kind: 'smpp',
+      channels: ['sms'],
+      settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
+      credentials: { password: 'secret' },
+    });
+    await providers.createRouteRule({ name: 'default', priority: 100, countries: [], prefixes: [], providers: ['smsc-a'] });
+  });
+  await waitFor(() => smsc.boundSessionCount() > 0, 'the provider to bind to the SMSC simulator');
+  const client = new VerifyServiceClient(`127.0.0.1:${switchboard.grpcPort}`, credentials.createInsecure());
+  return {
+    switchboard,
+    smsc,
+    client,
+    apiKey,
+    otherApiKey,
+    async stop() {
+      client.close();
+      await switchboard.stop();
+      await smsc.stop();
+      await scratch?.drop();
+    },
+  };
+}
+
+/** Metadata carrying an API key the way callers send it. */
+export function withKey(key: string, style: 'bearer' | 'x-api-key' = 'bearer'): Metadata {
+  const metadata = new Metadata();
+  if (style === 'bearer') metadata.set('authorization', `Bearer ${key}`);
+  else metadata.set('x-api-key', key);
+  return metadata;
+}
+
+type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, callback: (error: ServiceError | null, response: Res) => void) => unknown;
+
+/** Calls a unary method and resolves with its answer or rejects with the ServiceError. */
+export function call<Req, Res>(client: VerifyServiceClient, method: UnaryMethod<Req, Res>, request: Req, metadata: Metadata): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    method.call(client, request, metadata, (error, response) => {
+      if (error) reject(error);
+      else resolve(response);
+    });
+  });
+}
+
+/** Polls until `condition` holds; fails with what it waited for. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The code in the last SMS the simulator received for `to` (the origin-bound line's `#code`). */
+export function codeFromInbox(smsc: SmscSimulator, to: string): string {
+  const message = smsc.latest(to);
+  if (!message) throw new Error(`no SMS for ${to} at the simulator`);
+  const match = /#(\d{4,10})$/.exec(message.text);
+  if (!match?.[1]) throw new Error(`no code in the SMS text`);
+  return match[1];
+}
