@@ -26,7 +26,7 @@ const GSM7_EXTENSION = new Map<string, number>([
 ]);
 
 const GSM7_CODES = new Map<string, number>(
-  [...GSM7_BASIC].flatMap((char, code) => (code === ESCAPE ? [] : [[char, code] as const])),
+  Array.from(GSM7_BASIC).flatMap((char, code) => (code === ESCAPE ? [] : [[char, code] as const])),
 );
 
 /** SMPP 3.4 §5.2.19 data_coding values Switchboard sends. */

@@ -87,14 +87,9 @@ export function stateFromStat(stat: string): ReceiptState | undefined {
 export function parseReceiptDate(value: string): Date | undefined {
   const match = /^(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?$/.exec(value);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? '0')) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0] = match
+    .slice(1)
+    .map((part: string | undefined) => Number(part ?? '0'));
   const date = new Date(Date.UTC(2000 + year, month - 1, day, hour, minute, second));
   // Date.UTC rolls 31 Feb into March; a receipt with such a date is not to be trusted.
   const roundTrips =

@@ -38,7 +38,7 @@ export interface WireServer extends Server {
 interface SmppModule {
   connect(options: { host: string; port: number }): WireSession;
   createServer(options: Record<string, never>, listener: (session: WireSession) => void): WireServer;
-  PDU: new (command: string, options?: Record<string, unknown>) => Pdu;
+  PDU: new (commandOrBytes: string | Buffer, options?: Record<string, unknown>) => Pdu;
   errors: Record<string, number>;
 }
 
@@ -89,6 +89,11 @@ export function parseCommandStatus(value: string | number): number | undefined {
 /** Builds a PDU; `fields` are SMPP 3.4 parameter and TLV names as the library spells them. */
 export function createPdu(command: string, fields: Record<string, unknown> = {}): Pdu {
   return new wire.PDU(command, fields);
+}
+
+/** Parses one complete PDU from its octets (tests and tools; sessions parse their streams themselves). */
+export function parsePdu(bytes: Buffer): Pdu {
+  return new wire.PDU(bytes);
 }
 
 /** Opens a TCP connection to an SMSC; the session emits `connect` once the socket is up. */

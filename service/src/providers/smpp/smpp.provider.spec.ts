@@ -1,0 +1,433 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProviderError } from '../../shared/errors.js';
+import { SmscSimulator } from '../../simulators/smsc/smsc.simulator.js';
+import type { DeliveryReceipt, OutboundSms } from '../sms-provider.js';
+import { normaliseProviderMessageId } from '../sms-provider.js';
+import type { SmppLogger } from './smpp-log.js';
+import { SmppProvider, type SmppProviderOptions } from './smpp.provider.js';
+
+const TO = '+4915112345678';
+
+async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function sms(overrides: Partial<OutboundSms> = {}): OutboundSms {
+  return { messageId: 'msg-1', attemptId: 'att-1', to: TO, from: 'Switchboard', text: 'Your code is 482913', ...overrides };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(ProviderError);
+  return error as ProviderError;
+}
+
+function recordingLogger(): SmppLogger & { errors: string[]; lines: string[] } {
+  const lines: string[] = [];
+  const errors: string[] = [];
+  const record = (fields: object, message: string): void => {
+    lines.push(`${message} ${JSON.stringify(fields, (_key, value: unknown) => (value instanceof Error ? value.message : value))}`);
+  };
+  return {
+    lines,
+    errors,
+    debug: record,
+    info: record,
+    warn: record,
+    error: (fields, message) => {
+      errors.push(message);
+      record(fields, message);
+    },
+  };
+}
+
+describe('SmppProvider against the SMSC simulator', () => {
+  let simulator: SmscSimulator;
+  let smppPort: number;
+  let receipts: DeliveryReceipt[];
+  let providers: SmppProvider[];
+
+  beforeEach(async () => {
+    simulator = new SmscSimulator({ smppPort: 0, httpPort: 0, receiptDelayMs: 20 });
+    ({ smppPort } = await simulator.start());
+    receipts = [];
+    providers = [];
+  });
+
+  afterEach(async () => {
+    await Promise.all(providers.map((provider) => provider.stop()));
+    await simulator.stop();
+  });
+
+  function provider(overrides: Partial<SmppProviderOptions> = {}): SmppProvider {
+    const created = new SmppProvider({
+      name: 'sim',
+      host: '127.0.0.1',
+      port: smppPort,
+      systemId: 'switchboard',
+      password: 'secret',
+      sourceAddr: 'Switchboard',
+      submitTimeoutMs: 1000,
+      bindTimeoutMs: 1000,
+      reconnectMinMs: 10,
+      reconnectMaxMs: 50,
+      receiptSink: (_name, receipt) => {
+        receipts.push(receipt);
+        return Promise.resolve();
+      },
+      ...overrides,
+    });
+    providers.push(created);
+    return created;
+  }
+
+  async function started(overrides: Partial<SmppProviderOptions> = {}): Promise<SmppProvider> {
+    const created = provider(overrides);
+    await created.start();
+    return created;
+  }
+
+  describe('binding', () => {
+    it('binds as transceiver and reports bound', async () => {
+      const smpp = await started();
+
+      expect(smpp.state()).toBe('bound');
+      expect(simulator.sessions().sessions).toEqual([expect.objectContaining({ mode: 'transceiver' })]);
+    });
+
+    it('rejects start() with a permanent error naming the status when the password is wrong', async () => {
+      const smpp = provider({ password: 'wrong' });
+
+      const error = await rejection(smpp.start());
+
+      expect(error.retryable).toBe(false);
+      expect(error.providerCode).toBe('0x0000000e ESME_RINVPASWD');
+      expect(error.message).toContain('ESME_RINVPASWD');
+      expect(smpp.state()).toBe('disconnected');
+      await sleep(60);
+      expect(simulator.stats().bindsRefused).toBe(1); // no background rebind after a refused start
+    });
+
+    it('rejects start() with a retryable error when nothing listens', async () => {
+      await simulator.stop();
+      const smpp = provider();
+
+      const error = await rejection(smpp.start());
+
+      expect(error.retryable).toBe(true);
+      expect(smpp.state()).toBe('disconnected');
+    });
+
+    it('unbinds on stop() and does not reconnect', async () => {
+      const smpp = await started();
+
+      await smpp.stop();
+      await sleep(80);
+
+      expect(smpp.state()).toBe('stopped');
+      expect(simulator.stats().unbinds).toBe(1);
+      expect(simulator.sessions().connected).toBe(0);
+      expect(simulator.stats().binds).toBe(1);
+    });
+  });
+
+  describe('submitting', () => {
+    it('delivers a GSM text once to the number it was addressed to', async () => {
+      const smpp = await started();
+
+      const accepted = await smpp.submit(sms());
+
+      const [message] = simulator.inbox();
+      expect(simulator.stats().submitsReceived).toBe(1);
+      expect(message).toMatchObject({ to: TO, from: 'Switchboard', fromTon: 5, fromNpi: 0, dataCoding: 0, text: 'Your code is 482913' });
+      expect(accepted).toEqual({ providerMessageId: normaliseProviderMessageId(message?.id ?? ''), parts: 1 });
+    });
+
+    it('sends GSM extension characters intact', async () => {
+      const smpp = await started();
+
+      await smpp.submit(sms({ text: 'Price: 5€ [promo] {x} ~ | ^ \\' }));
+
+      expect(simulator.latest(TO)).toMatchObject({ dataCoding: 0, text: 'Price: 5€ [promo] {x} ~ | ^ \\' });
+    });
+
+    it('sends Cyrillic and emoji as UCS-2 intact', async () => {
+      const smpp = await started();
+      const text = 'Ваш код: 482913 🔐';
+
+      await smpp.submit(sms({ text }));
+
+      expect(simulator.latest(TO)).toMatchObject({ dataCoding: 8, text, viaMessagePayload: false });
+    });
+
+    it('sends a text longer than one part in message_payload and counts its parts', async () => {
+      const smpp = await started();
+      const text = 'a'.repeat(200);
+
+      const accepted = await smpp.submit(sms({ text }));
+
+      expect(simulator.latest(TO)).toMatchObject({ text, viaMessagePayload: true, dataCoding: 0 });
+      expect(accepted.parts).toBe(2);
+    });
+
+    it('sends a long UCS-2 text in message_payload', async () => {
+      const smpp = await started();
+      const text = 'Привет! '.repeat(10); // 80 UTF-16 units
+
+      const accepted = await smpp.submit(sms({ text }));
+
+      expect(simulator.latest(TO)).toMatchObject({ text, viaMessagePayload: true, dataCoding: 8 });
+      expect(accepted.parts).toBe(2);
+    });
+
+    it.each([
+      { from: '12345', ton: 3, npi: 0, addr: '12345' },
+      { from: '+14155550123', ton: 1, npi: 1, addr: '14155550123' },
+    ])('addresses sender $from with TON $ton NPI $npi', async ({ from, ton, npi, addr }) => {
+      const smpp = await started();
+
+      await smpp.submit(sms({ from }));
+
+      expect(simulator.latest()).toMatchObject({ from: addr, fromTon: ton, fromNpi: npi });
+    });
+
+    it('uses the configured sender when the message names none', async () => {
+      const smpp = await started({ sourceAddr: '4711' });
+
+      await smpp.submit(sms({ from: '' }));
+
+      expect(simulator.latest()).toMatchObject({ from: '4711', fromTon: 3 });
+    });
+
+    it('refuses an invalid destination permanently without sending', async () => {
+      const smpp = await started();
+
+      const error = await rejection(smpp.submit(sms({ to: 'not-a-number' })));
+
+      expect(error.retryable).toBe(false);
+      expect(error.outcomeUnknown).toBe(false);
+      expect(simulator.stats().submitsReceived).toBe(0);
+    });
+
+    it('maps ESME_RINVDSTADR to a permanent error with its code', async () => {
+      const smpp = await started();
+      simulator.failNextSubmits(1, 'ESME_RINVDSTADR');
+
+      const error = await rejection(smpp.submit(sms()));
+
+      expect(error).toMatchObject({ retryable: false, outcomeUnknown: false, providerCode: '0x0000000b ESME_RINVDSTADR' });
+      expect(simulator.inbox()).toEqual([]);
+    });
+
+    it.each(['ESME_RTHROTTLED', 'ESME_RMSGQFUL'])('maps %s to a retryable error', async (status) => {
+      const smpp = await started();
+      simulator.failNextSubmits(1, status);
+
+      const error = await rejection(smpp.submit(sms()));
+
+      expect(error).toMatchObject({ retryable: true, outcomeUnknown: false });
+      expect(error.providerCode).toContain(status);
+      await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+    });
+
+    it('rejects with outcome unknown when submit_sm_resp never comes', async () => {
+      const smpp = await started({ submitTimeoutMs: 60 });
+      simulator.updateBehaviour({ answerSubmits: false });
+
+      const error = await rejection(smpp.submit(sms()));
+
+      expect(error).toMatchObject({ retryable: false, outcomeUnknown: true });
+      expect(simulator.inbox()).toHaveLength(1); // the dangerous case: it did go out
+    });
+
+    it('rejects an in-flight submit with outcome unknown when the link drops', async () => {
+      const smpp = await started();
+      simulator.updateBehaviour({ answerSubmits: false });
+
+      const pending = smpp.submit(sms());
+      await waitFor(() => simulator.stats().submitsReceived === 1);
+      simulator.disconnectAll();
+
+      expect(await rejection(pending)).toMatchObject({ retryable: false, outcomeUnknown: true });
+    });
+
+    it('rejects as retryable while not bound', async () => {
+      const smpp = provider();
+
+      const error = await rejection(smpp.submit(sms()));
+
+      expect(error).toMatchObject({ retryable: true, outcomeUnknown: false });
+    });
+  });
+
+  describe('receipts', () => {
+    it('reports a delivered receipt under the id submit returned', async () => {
+      const smpp = await started();
+
+      const { providerMessageId } = await smpp.submit(sms());
+      await waitFor(() => receipts.length === 1);
+
+      expect(receipts[0]).toMatchObject({ providerMessageId, state: 'delivered', errorCode: undefined });
+      expect(receipts[0]?.doneAt).toBeInstanceOf(Date);
+      await waitFor(() => simulator.stats().receiptsAcknowledged === 1);
+    });
+
+    it('reports a failed receipt with the network error', async () => {
+      const smpp = await started();
+      simulator.setReceipts('failed');
+
+      const { providerMessageId } = await smpp.submit(sms());
+      await waitFor(() => receipts.length === 1);
+
+      expect(receipts[0]).toMatchObject({ providerMessageId, state: 'failed', errorCode: 'gsm:1' });
+    });
+
+    it('reports nothing when the SMSC drops receipts', async () => {
+      const smpp = await started();
+      simulator.setReceipts('drop');
+
+      await smpp.submit(sms());
+      await sleep(100);
+
+      expect(receipts).toEqual([]);
+      expect(simulator.stats().receiptsDropped).toBe(1);
+    });
+
+    it('answers a receipt it cannot read and stays bound', async () => {
+      const logger = recordingLogger();
+      const smpp = await started({ logger });
+
+      const status = await simulator.injectPdu('deliver_sm', { esm_class: 0x04, short_message: 'garbage, no fields' });
+
+      expect(status).toBe(0);
+      expect(receipts).toEqual([]);
+      expect(logger.lines.some((line) => line.startsWith('unreadable delivery receipt'))).toBe(true);
+      await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+    });
+
+    it('answers a header-only deliver_sm and stays bound', async () => {
+      const smpp = await started();
+      const headerOnly = Buffer.alloc(16);
+      headerOnly.writeUInt32BE(16, 0);
+      headerOnly.writeUInt32BE(0x00000005, 4); // deliver_sm
+      headerOnly.writeUInt32BE(0x7000_0001, 12);
+
+      const status = await simulator.injectRaw(headerOnly);
+
+      expect(status).toBe(0);
+      expect(smpp.state()).toBe('bound');
+      await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+    });
+
+    it('passes a receipt for an unknown id to the sink and survives a throwing sink', async () => {
+      const logger = recordingLogger();
+      const seen: string[] = [];
+      const smpp = await started({
+        logger,
+        receiptSink: (_name, receipt) => {
+          seen.push(receipt.providerMessageId);
+          return Promise.reject(new Error('no attempt with that id'));
+        },
+      });
+
+      const status = await simulator.injectPdu('deliver_sm', { esm_class: 0x04, receipted_message_id: '00FFFF', message_state: 2 });
+
+      expect(seen).toEqual(['ffff']);
+      expect(status).toBe(0x64); // ESME_RX_T_APPN: the SMSC may redeliver later
+      expect(logger.errors).toContain('receipt sink failed; asking the SMSC to redeliver');
+      expect(smpp.state()).toBe('bound');
+    });
+
+    it('answers a mobile-originated deliver_sm without calling the sink', async () => {
+      await started();
+
+      const status = await simulator.injectPdu('deliver_sm', { esm_class: 0, short_message: 'hello' });
+
+      expect(status).toBe(0);
+      expect(receipts).toEqual([]);
+    });
+  });
+
+  describe('keeping the bind alive', () => {
+    it("answers the SMSC's enquire_link", async () => {
+      await started();
+
+      await expect(simulator.injectPdu('enquire_link')).resolves.toBe(0);
+    });
+
+    it('sends enquire_link while idle', async () => {
+      await started({ enquireLinkIntervalMs: 20 });
+
+      await waitFor(() => simulator.stats().enquireLinks >= 2);
+    });
+
+    it('rebinds when enquire_link goes unanswered', async () => {
+      const smpp = await started({ enquireLinkIntervalMs: 20, enquireLinkTimeoutMs: 40 });
+      simulator.updateBehaviour({ answerEnquireLink: false });
+
+      await waitFor(() => simulator.stats().binds === 2);
+      simulator.updateBehaviour({ answerEnquireLink: true });
+
+      await waitFor(() => smpp.state() === 'bound');
+      await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+    });
+
+    it('reconnects after the SMSC kills the session and submits again', async () => {
+      const smpp = await started();
+
+      simulator.disconnectAll();
+      await waitFor(() => smpp.state() !== 'bound');
+      await waitFor(() => smpp.state() === 'bound' && simulator.boundSessionCount() === 1);
+
+      await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+      expect(simulator.stats().binds).toBe(2);
+    });
+
+    it('rebinds after the SMSC unbinds', async () => {
+      const smpp = await started();
+
+      await expect(simulator.injectPdu('unbind')).resolves.toBe(0);
+      await waitFor(() => simulator.stats().binds === 2 && smpp.state() === 'bound');
+
+      await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+    });
+
+    it('reconnects after the SMSC restarts on the same port', async () => {
+      const smpp = await started();
+      await simulator.stop();
+      await waitFor(() => smpp.state() !== 'bound');
+
+      simulator = new SmscSimulator({ smppPort, httpPort: 0, receiptDelayMs: 20 });
+      await simulator.start();
+      await waitFor(() => smpp.state() === 'bound', 3000);
+
+      await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+    });
+  });
+
+  it('never logs message text or full numbers', async () => {
+    const logger = recordingLogger();
+    const smpp = await started({ logger });
+    simulator.failNextSubmits(1, 'ESME_RINVDSTADR');
+
+    await smpp.submit(sms()).catch(() => undefined);
+    await smpp.submit(sms());
+    await waitFor(() => receipts.length === 1);
+
+    const all = logger.lines.join('\n');
+    expect(logger.lines.length).toBeGreaterThan(2);
+    expect(all).not.toContain('482913');
+    expect(all).not.toContain('15112345678');
+  });
+});
