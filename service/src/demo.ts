@@ -58,16 +58,15 @@ const ports = await simulator.start();
 const switchboard = await startSwitchboard(config, logger, async ({ apps, providers }) => {
   const app = (await apps.findByName('demo')) ?? (await apps.create({ name: 'demo', senderId: 'Switchboard', domain: 'example.com' }));
   await apps.addApiKey(app.id, apiKey);
-  if (!(await providers.findByName('smsc-sim'))) {
-    await providers.create({
-      name: 'smsc-sim',
-      kind: 'smpp',
-      channels: ['sms'],
-      settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
-      credentials: { password: 'secret' },
-    });
-    await providers.createRouteRule({ name: 'default', priority: 1000, countries: [], prefixes: [], providers: ['smsc-sim'] });
-  }
+  // The simulator's port may differ between runs: the provider row follows it.
+  await providers.upsert({
+    name: 'smsc-sim',
+    kind: 'smpp',
+    channels: ['sms'],
+    settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
+    credentials: { password: 'secret' },
+  });
+  await providers.upsertRouteRule({ name: 'default', priority: 1000, countries: [], prefixes: [], providers: ['smsc-sim'] });
 });
 
 console.log(`

@@ -10,6 +10,7 @@ import { openDatabase, type Database } from './persistence/orm.js';
 import { ProviderRepository } from './persistence/provider.repository.js';
 import { OrmVerificationRepository } from './persistence/verification.repository.js';
 import { createProvider } from './providers/provider-factory.js';
+import { keepStarting } from './providers/provider-starter.js';
 import type { SmsProvider } from './providers/sms-provider.js';
 import type { Logger } from './shared/logger.js';
 import { SecretBox } from './shared/secret-box.js';
@@ -36,6 +37,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, be
     config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir },
   );
   const running: SmsProvider[] = [];
+  const stopStarting: (() => void)[] = [];
   try {
     const applied = await database.migrate();
     logger.info({ database: database.target.kind, migrations: applied }, 'database ready');
@@ -52,17 +54,15 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, be
       owner: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
       leaseSeconds: config.dispatch.leaseSeconds,
       sweepIntervalMs: config.dispatch.sweepIntervalMs,
+      messageValiditySeconds: config.dispatch.messageValiditySeconds,
       logger: logger.child({ component: 'dispatch' }),
     });
     for (const definition of await providerRepository.listEnabled()) {
       const provider = createProvider(definition, dispatcher.onReceipt, logger.child({ provider: definition.name }));
       providers.set(definition.name, provider);
       running.push(provider);
-      // A provider that is down at start must not keep the service down: it reconnects on its own.
-      provider.start().then(
-        () => { logger.info({ provider: definition.name }, 'provider ready'); },
-        (error: unknown) => { logger.error({ provider: definition.name, err: error }, 'provider failed to start'); },
-      );
+      // A provider that is down at start must not keep the service down: it is retried.
+      stopStarting.push(keepStarting(provider, logger));
     }
 
     const verification = new VerificationService({
@@ -88,11 +88,13 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, be
       async stop() {
         await grpc.stop(5000);
         await dispatcher.stop();
+        for (const cancel of stopStarting) cancel();
         await Promise.allSettled(running.map((provider) => provider.stop()));
         await database.close();
       },
     };
   } catch (error) {
+    for (const cancel of stopStarting) cancel();
     await Promise.allSettled(running.map((provider) => provider.stop()));
     await database.close();
     throw error;

@@ -30,6 +30,8 @@ export interface ServiceConfig {
     readonly leaseSeconds: number;
     /** How often the sweep looks for queued messages no replica is working on. */
     readonly sweepIntervalMs: number;
+    /** How long after acceptance a message may still be sent (retries stop then). */
+    readonly messageValiditySeconds: number;
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -45,9 +47,12 @@ export class ConfigError extends Error {
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
-/** A secret given as 64 hex characters or as base64 of at least 32 bytes. */
+/**
+ * A secret given as hex (64+ characters) or base64, of at least 32 bytes. Text made only of hex
+ * digits is read as hex, so a short hex key is refused instead of being decoded as base64.
+ */
 const secretKey = z.string().transform((value, ctx) => {
-  const bytes = /^[0-9a-fA-F]{64,}$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  const bytes = /^(?:[0-9a-fA-F]{2})+$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
   if (bytes.length < 32) {
     ctx.addIssue({ code: 'custom', message: 'must be at least 32 bytes, as hex (64+ characters) or base64' });
     return z.NEVER;
@@ -72,6 +77,7 @@ const schema = z.object({
   SEND_WINDOW_SECONDS: positiveInt.default(600),
   DISPATCH_LEASE_SECONDS: positiveInt.default(30),
   DISPATCH_SWEEP_INTERVAL_MS: positiveInt.default(2000),
+  MESSAGE_VALIDITY_SECONDS: positiveInt.max(86_400).default(600),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -114,7 +120,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       maxSendsPerNumber: c.MAX_SENDS_PER_NUMBER,
       sendWindowSeconds: c.SEND_WINDOW_SECONDS,
     },
-    dispatch: { leaseSeconds: c.DISPATCH_LEASE_SECONDS, sweepIntervalMs: c.DISPATCH_SWEEP_INTERVAL_MS },
+    dispatch: {
+      leaseSeconds: c.DISPATCH_LEASE_SECONDS,
+      sweepIntervalMs: c.DISPATCH_SWEEP_INTERVAL_MS,
+      messageValiditySeconds: c.MESSAGE_VALIDITY_SECONDS,
+    },
     logLevel: c.LOG_LEVEL,
   };
 }

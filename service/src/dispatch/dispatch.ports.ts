@@ -15,6 +15,8 @@ export interface ClaimedMessage {
   readonly plan: readonly string[] | null;
   readonly step: number;
   readonly retries: number;
+  /** When the message was accepted. */
+  readonly createdAt: Date;
 }
 
 /** The result of a receipt for the attempt it belongs to. */

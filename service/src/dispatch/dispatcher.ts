@@ -19,8 +19,12 @@ export interface DispatcherOptions {
   readonly owner: string;
   readonly leaseSeconds: number;
   readonly sweepIntervalMs: number;
-  /** Retries of one step after retryable errors (throttling, connection loss) before moving on. */
-  readonly maxRetriesPerStep?: number;
+  /**
+   * How long after it was accepted a message may still be sent. Retryable failures (throttling,
+   * a provider that is down) are retried with backoff until then; an OTP older than its code's
+   * lifetime is useless, and a late SMS confuses more than it helps.
+   */
+  readonly messageValiditySeconds: number;
   readonly logger: DispatchLogger;
   readonly now?: () => Date;
 }
@@ -51,7 +55,7 @@ export class Dispatcher implements DispatchQueue {
   start(): void {
     this.#stopped = false;
     const tick = () => {
-      this.#track(this.sweep()).finally(() => {
+      void this.#track(this.sweep()).finally(() => {
         if (!this.#stopped) this.#sweepTimer = setTimeout(tick, this.#options.sweepIntervalMs);
       });
     };
@@ -142,13 +146,16 @@ export class Dispatcher implements DispatchQueue {
     }
   }
 
-  /** After a failed submit: next plan step at once, else a bounded retry with backoff, else none. */
+  /**
+   * After a failed submit: the next plan step at once; on the last step, a retryable failure is
+   * tried again with exponential backoff while the message is still valid; otherwise none.
+   */
   #nextStep(message: ClaimedMessage, planLength: number, retryable: boolean) {
     const now = this.#now().getTime();
     if (message.step + 1 < planLength) return { step: message.step + 1, retries: 0, notBefore: new Date(now) };
-    const maxRetries = this.#options.maxRetriesPerStep ?? 3;
-    if (retryable && message.retries < maxRetries) {
-      const backoffMs = Math.min(30_000, 500 * 2 ** message.retries);
+    const backoffMs = Math.min(30_000, 500 * 2 ** Math.min(message.retries, 10));
+    const validUntil = message.createdAt.getTime() + this.#options.messageValiditySeconds * 1000;
+    if (retryable && now + backoffMs < validUntil) {
       return { step: message.step, retries: message.retries + 1, notBefore: new Date(now + backoffMs) };
     }
     return null;

@@ -3,7 +3,7 @@ import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { VerifyServiceService, type VerifyServiceServer } from '@switchboard/proto/switchboard/v1/verify';
 import { protoFiles, protoRoot } from '@switchboard/proto/protos';
-import { HealthImplementation } from 'grpc-health-check';
+import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 
 /** Services this process serves, by their fully-qualified names (for health). */
 export const SERVICE_NAMES = ['switchboard.v1.VerifyService'] as const;
@@ -27,7 +27,8 @@ export async function startGrpcServer(options: { host: string; port: number; ver
   health.addToServer(server);
 
   // Reflection needs a proto-loader definition of the same files; ts-proto does not emit one.
-  const definition = loadSync([...protoFiles], { includeDirs: [protoRoot], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
+  // Health is included so `grpcurl … grpc.health.v1.Health/Check` works without its .proto too.
+  const definition = loadSync([...protoFiles, healthProtoPath], { includeDirs: [protoRoot], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true });
   new ReflectionService(definition).addToServer(server);
 
   const port = await new Promise<number>((resolve, reject) => {

@@ -1,4 +1,4 @@
-import type { Metadata, sendUnaryData, ServerUnaryCall, ServiceError } from '@grpc/grpc-js';
+import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { VerifyServiceServer } from '@switchboard/proto/switchboard/v1/verify';
 import type { VerificationService } from '../verification/verification.service.js';
 import type { AppProfile } from '../verification/verification.ports.js';
@@ -25,7 +25,7 @@ export function verifyServiceHandlers(deps: {
     return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
       handle(call.metadata, call.request, work).then(
         (response) => { callback(null, response); },
-        (error: unknown) => { callback(toServiceError(error, logger) as ServiceError); },
+        (error: unknown) => { callback(toServiceError(error, logger)); },
       );
     };
   }

@@ -39,6 +39,7 @@ export class OrmDispatchStore implements DispatchStore {
       plan: row.plan ?? null,
       step: row.step,
       retries: row.retries,
+      createdAt: row.createdAt,
     };
   }
 

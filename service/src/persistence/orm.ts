@@ -49,7 +49,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     orm = await PgliteORM.init({ ...common, dbName: inMemory ? 'memory://' : target.dataDir });
   }
   return {
-    em: orm.em as unknown as SqlEntityManager,
+    em: orm.em as SqlEntityManager,
     target,
     async migrate() {
       const applied = await orm.migrator.up();

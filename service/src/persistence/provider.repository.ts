@@ -40,30 +40,30 @@ export class ProviderRepository {
     }));
   }
 
-  async findByName(name: string): Promise<{ id: string } | null> {
-    const row = await this.em.fork().findOne(ProviderSchema, { name });
-    return row ? { id: row.id } : null;
-  }
-
-  async create(input: { name: string; kind: string; channels: string[]; settings: Record<string, unknown>; credentials: Record<string, string> }) {
-    const id = randomUUID();
+  /** Creates the provider, or replaces the settings and credentials of the one with that name. */
+  async upsert(input: { name: string; kind: string; channels: string[]; settings: Record<string, unknown>; credentials: Record<string, string> }) {
+    const em = this.em.fork();
     const now = new Date();
-    await this.em.fork().insert(ProviderSchema, {
-      id,
-      name: input.name,
+    const existing = await em.findOne(ProviderSchema, { name: input.name });
+    const id = existing?.id ?? randomUUID();
+    const row = {
       kind: input.kind,
-      enabled: true,
       channels: input.channels,
       settings: input.settings,
       credentialsCiphertext: this.box.seal(JSON.stringify(input.credentials), credentialsContext(id)),
-      createdAt: now,
       updatedAt: now,
-    });
+    };
+    if (existing) await em.nativeUpdate(ProviderSchema, { id }, row);
+    else await em.insert(ProviderSchema, { id, name: input.name, enabled: true, createdAt: now, ...row });
     return { id };
   }
 
-  async createRouteRule(input: { name: string; priority: number; countries: string[]; prefixes: string[]; providers: string[] }) {
+  /** Creates the route rule, or replaces the one with that name. */
+  async upsertRouteRule(input: { name: string; priority: number; countries: string[]; prefixes: string[]; providers: string[] }) {
+    const em = this.em.fork();
     const now = new Date();
-    await this.em.fork().insert(RouteRuleSchema, { id: randomUUID(), enabled: true, ...input, createdAt: now, updatedAt: now });
+    const existing = await em.findOne(RouteRuleSchema, { name: input.name });
+    if (existing) await em.nativeUpdate(RouteRuleSchema, { id: existing.id }, { ...input, updatedAt: now });
+    else await em.insert(RouteRuleSchema, { id: randomUUID(), enabled: true, ...input, createdAt: now, updatedAt: now });
   }
 }

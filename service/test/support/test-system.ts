@@ -1,7 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { MikroORM } from '@mikro-orm/postgresql';
-import { VerifyServiceClient } from '@switchboard/proto/switchboard/v1/verify';
+import {
+  VerifyServiceClient,
+  type CancelVerificationRequest,
+  type CancelVerificationResponse,
+  type GetVerificationRequest,
+  type GetVerificationResponse,
+  type SendCodeRequest,
+  type SendCodeResponse,
+  type VerifyCodeRequest,
+  type VerifyCodeResponse,
+} from '@switchboard/proto/switchboard/v1/verify';
 import { loadConfig } from '../../src/config/config.js';
 import { generateApiKey } from '../../src/persistence/app.repository.js';
 import { createLogger } from '../../src/shared/logger.js';
@@ -19,7 +30,7 @@ export function databaseTargets(): { name: string; url: string | undefined }[] {
 }
 
 /** Creates an empty database on the server for one suite, so suites never see each other's rows. */
-async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createScratchDatabase(serverUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `switchboard_test_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const admin = await MikroORM.init({ clientUrl: serverUrl, entities: [], discovery: { warnWhenNoEntities: false } });
   await admin.em.getConnection().execute(`create database "${name}"`);
@@ -45,9 +56,16 @@ export interface TestSystem {
 }
 
 /** A real Switchboard on a loopback port, bound over SMPP to a real SMSC simulator. */
-export async function startTestSystem(options: { databaseUrl: string | undefined; env?: Record<string, string> }): Promise<TestSystem> {
-  const smsc = new SmscSimulator({ smppPort: 0, httpPort: 0, systemId: 'switchboard', password: 'secret', receiptDelayMs: 20 });
-  const ports = await smsc.start();
+export async function startTestSystem(options: {
+  databaseUrl: string | undefined;
+  env?: Record<string, string>;
+  /** False: the SMSC is down when the service starts; the test starts it (on `smppPort`). */
+  smscUp?: boolean;
+  smppPort?: number;
+}): Promise<TestSystem> {
+  const smscUp = options.smscUp ?? true;
+  const smsc = new SmscSimulator({ smppPort: options.smppPort ?? 0, httpPort: 0, systemId: 'switchboard', password: 'secret', receiptDelayMs: 20 });
+  const ports = smscUp ? await smsc.start() : { smppPort: options.smppPort ?? 0 };
   const scratch = options.databaseUrl ? await createScratchDatabase(options.databaseUrl) : undefined;
   const config = loadConfig({
     GRPC_HOST: '127.0.0.1',
@@ -67,16 +85,16 @@ export async function startTestSystem(options: { databaseUrl: string | undefined
     await apps.addApiKey(app.id, apiKey);
     const other = await apps.create({ name: 'other', senderId: 'Other' });
     await apps.addApiKey(other.id, otherApiKey);
-    await providers.create({
+    await providers.upsert({
       name: 'smsc-a',
       kind: 'smpp',
       channels: ['sms'],
       settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
       credentials: { password: 'secret' },
     });
-    await providers.createRouteRule({ name: 'default', priority: 100, countries: [], prefixes: [], providers: ['smsc-a'] });
+    await providers.upsertRouteRule({ name: 'default', priority: 100, countries: [], prefixes: [], providers: ['smsc-a'] });
   });
-  await waitFor(() => smsc.boundSessionCount() > 0, 'the provider to bind to the SMSC simulator');
+  if (smscUp) await waitFor(() => smsc.boundSessionCount() > 0, 'the provider to bind to the SMSC simulator');
   const client = new VerifyServiceClient(`127.0.0.1:${switchboard.grpcPort}`, credentials.createInsecure());
   return {
     switchboard,
@@ -101,16 +119,45 @@ export function withKey(key: string, style: 'bearer' | 'x-api-key' = 'bearer'): 
   return metadata;
 }
 
-type UnaryMethod<Req, Res> = (request: Req, metadata: Metadata, callback: (error: ServiceError | null, response: Res) => void) => unknown;
+/** VerifyService as promises, for one API key (or raw metadata). */
+export interface VerifyApi {
+  sendCode(request: SendCodeRequest): Promise<SendCodeResponse>;
+  verifyCode(request: VerifyCodeRequest): Promise<VerifyCodeResponse>;
+  getVerification(request: GetVerificationRequest): Promise<GetVerificationResponse>;
+  cancelVerification(request: CancelVerificationRequest): Promise<CancelVerificationResponse>;
+}
 
-/** Calls a unary method and resolves with its answer or rejects with the ServiceError. */
-export function call<Req, Res>(client: VerifyServiceClient, method: UnaryMethod<Req, Res>, request: Req, metadata: Metadata): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method.call(client, request, metadata, (error, response) => {
-      if (error) reject(error);
-      else resolve(response);
+function promised<Req, Res>(
+  method: (request: Req, metadata: Metadata, callback: (error: ServiceError | null, response: Res) => void) => unknown,
+  metadata: Metadata,
+): (request: Req) => Promise<Res> {
+  return (request) =>
+    new Promise((resolve, reject) => {
+      method(request, metadata, (error, response) => {
+        if (error) reject(error);
+        else resolve(response);
+      });
     });
-  });
+}
+
+export function verifyApi(client: VerifyServiceClient, auth: string | Metadata): VerifyApi {
+  const metadata = typeof auth === 'string' ? withKey(auth) : auth;
+  return {
+    sendCode: promised<SendCodeRequest, SendCodeResponse>((r, m, c) => client.sendCode(r, m, c), metadata),
+    verifyCode: promised<VerifyCodeRequest, VerifyCodeResponse>((r, m, c) => client.verifyCode(r, m, c), metadata),
+    getVerification: promised<GetVerificationRequest, GetVerificationResponse>((r, m, c) => client.getVerification(r, m, c), metadata),
+    cancelVerification: promised<CancelVerificationRequest, CancelVerificationResponse>((r, m, c) => client.cancelVerification(r, m, c), metadata),
+  };
+}
+
+/** A TCP port nothing listens on right now (for a server the test starts later). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }
 
 /** Polls until `condition` holds; fails with what it waited for. */

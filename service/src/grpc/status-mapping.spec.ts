@@ -1,0 +1,109 @@
+import { status } from '@grpc/grpc-js';
+import { describe, expect, it } from 'vitest';
+import { NoRouteError } from '../routing/route-plan.js';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PermissionDeniedError,
+  ProviderError,
+  RateLimitedError,
+  UnauthenticatedError,
+  type SwitchboardError,
+} from '../shared/errors.js';
+import { toServiceError } from './status-mapping.js';
+
+/** A logger that remembers what it was asked to log. */
+function recordingLogger(): { entries: { obj: object; msg: string }[]; error(obj: object, msg: string): void } {
+  const entries: { obj: object; msg: string }[] = [];
+  return {
+    entries,
+    error(obj, msg) {
+      entries.push({ obj, msg });
+    },
+  };
+}
+
+describe('toServiceError', () => {
+  it.each<[string, SwitchboardError, status]>([
+    ['InvalidArgumentError', new InvalidArgumentError('to', 'is required'), status.INVALID_ARGUMENT],
+    ['UnauthenticatedError', new UnauthenticatedError('unknown API key'), status.UNAUTHENTICATED],
+    ['PermissionDeniedError', new PermissionDeniedError('country not allowed'), status.PERMISSION_DENIED],
+    ['NotFoundError', new NotFoundError('verification not found'), status.NOT_FOUND],
+    ['FailedPreconditionError', new FailedPreconditionError('verification is not pending'), status.FAILED_PRECONDITION],
+    ['NoRouteError', new NoRouteError('no route rule matches DE on SMS'), status.FAILED_PRECONDITION],
+    ['RateLimitedError', new RateLimitedError('too many codes', 1_000), status.RESOURCE_EXHAUSTED],
+  ])('maps %s to its gRPC status', (_name, error, code) => {
+    expect(toServiceError(error, recordingLogger()).code).toBe(code);
+  });
+
+  it.each([
+    new UnauthenticatedError('unknown API key'),
+    new PermissionDeniedError('country not allowed'),
+    new NotFoundError('verification not found'),
+    new FailedPreconditionError('verification is not pending'),
+  ])('passes the message of a domain error on as details', (error) => {
+    expect(toServiceError(error, recordingLogger()).details).toBe(error.message);
+  });
+
+  it.each([
+    new InvalidArgumentError('to', 'is required'),
+    new NotFoundError('verification not found'),
+    new RateLimitedError('too many codes', 1_000),
+  ])('sets the stable error code in the error-code metadata', (error) => {
+    expect(toServiceError(error, recordingLogger()).metadata?.get('error-code')).toEqual([error.code]);
+  });
+
+  it('names the bad field in the error-field metadata of INVALID_ARGUMENT', () => {
+    const mapped = toServiceError(new InvalidArgumentError('phone_number', 'is required'), recordingLogger());
+    expect(mapped.details).toBe('phone_number: is required');
+    expect(mapped.metadata?.get('error-field')).toEqual(['phone_number']);
+  });
+
+  it('sets no error-field metadata for other errors', () => {
+    expect(toServiceError(new NotFoundError('gone'), recordingLogger()).metadata?.get('error-field')).toEqual([]);
+  });
+
+  it('tells the caller when to retry after RESOURCE_EXHAUSTED, in metadata and in whole seconds in the details', () => {
+    const mapped = toServiceError(new RateLimitedError('too many codes to this number', 42_100), recordingLogger());
+    expect(mapped.metadata?.get('retry-after-ms')).toEqual(['42100']);
+    expect(mapped.details).toBe('too many codes to this number; retry in 43 s');
+  });
+
+  it('does not log domain errors', () => {
+    const logger = recordingLogger();
+    toServiceError(new NotFoundError('gone'), logger);
+    toServiceError(new RateLimitedError('slow down', 5), logger);
+    expect(logger.entries).toEqual([]);
+  });
+
+  it('maps an unexpected Error to INTERNAL without leaking its message', () => {
+    const mapped = toServiceError(new Error('connect ECONNREFUSED 10.0.0.5:5432 password=hunter2'), recordingLogger());
+    expect(mapped.code).toBe(status.INTERNAL);
+    expect(mapped.details).toBe('internal error');
+    expect(mapped.metadata?.getMap()).toEqual({});
+  });
+
+  it('logs an unexpected Error in full', () => {
+    const logger = recordingLogger();
+    const error = new TypeError('cannot read properties of undefined');
+    toServiceError(error, logger);
+    expect(logger.entries).toEqual([{ obj: { err: error }, msg: 'unexpected error while handling a call' }]);
+  });
+
+  it.each([['a string', 'boom'], ['undefined', undefined], ['an object', { message: 'secret' }]])('maps a thrown %s to INTERNAL and logs it', (_kind, thrown) => {
+    const logger = recordingLogger();
+    const mapped = toServiceError(thrown, logger);
+    expect(mapped.code).toBe(status.INTERNAL);
+    expect(mapped.details).toBe('internal error');
+    expect(logger.entries).toHaveLength(1);
+  });
+
+  it('treats a ProviderError reaching a call as internal: logged, message withheld', () => {
+    const logger = recordingLogger();
+    const mapped = toServiceError(new ProviderError('smsc at 10.1.2.3 refused bind', { retryable: true }), logger);
+    expect(mapped.code).toBe(status.INTERNAL);
+    expect(mapped.details).toBe('internal error');
+    expect(logger.entries).toHaveLength(1);
+  });
+});

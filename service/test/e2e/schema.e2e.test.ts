@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/persistence/orm.js';
+import { createScratchDatabase, databaseTargets } from '../support/test-system.js';
+
+describe.each(databaseTargets())('migrations on $name', ({ url }) => {
+  it('create exactly the schema the entities describe, and a second run changes nothing', async () => {
+    const scratch = url ? await createScratchDatabase(url) : undefined;
+    const database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' });
+    try {
+      expect(await database.migrate()).toEqual(['Migration20261122044857_Initial']);
+      expect(await database.migrate()).toEqual([]);
+      expect(await database.pendingSchemaDiff()).toBe('');
+    } finally {
+      await database.close();
+      await scratch?.drop();
+    }
+  });
+});

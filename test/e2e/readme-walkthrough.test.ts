@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials, loadPackageDefinition, Metadata, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { Channel, VerificationStatus, VerifyServiceClient, type SendCodeResponse, type VerifyCodeResponse, type GetVerificationResponse } from '@switchboard/proto/switchboard/v1/verify';
+import { protoPath as healthProtoPath } from 'grpc-health-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo, type DemoProcess } from '../support/demo-process.js';
+
+/**
+ * The README's walk-through, done by a program: start the demo, call SendCode, read the code at
+ * the simulator's inbox, call VerifyCode. Plus what an operator relies on: health, reflection,
+ * data surviving a restart, and a clean stop.
+ */
+describe('README walk-through against `pnpm start`', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-demo-'));
+  let demo: DemoProcess;
+  let verificationId = '';
+
+  beforeAll(async () => {
+    demo = await startDemo(dataDir);
+  });
+
+  afterAll(async () => {
+    await demo.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  function unary<Res>(invoke: (client: VerifyServiceClient, metadata: Metadata, done: (error: Error | null, response: Res) => void) => void): Promise<Res> {
+    const client = new VerifyServiceClient(demo.grpcAddress, credentials.createInsecure());
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${demo.apiKey}`);
+    return new Promise<Res>((resolve, reject) => {
+      invoke(client, metadata, (error, response) => {
+        client.close();
+        if (error) reject(error);
+        else resolve(response);
+      });
+    }).finally(() => { client.close(); });
+  }
+
+  it('reports SERVING on the gRPC health service', async () => {
+    const health = loadPackageDefinition(loadSync(healthProtoPath, { enums: String })) as unknown as {
+      grpc: { health: { v1: { Health: ServiceClientConstructor } } };
+    };
+    const client = new health.grpc.health.v1.Health(demo.grpcAddress, credentials.createInsecure()) as unknown as {
+      check(request: { service: string }, done: (error: Error | null, response: { status: string }) => void): void;
+      close(): void;
+    };
+    const check = (service: string) =>
+      new Promise<string>((resolve, reject) => {
+        client.check({ service }, (error, response) => {
+          if (error) reject(error);
+          else resolve(response.status);
+        });
+      });
+    expect(await check('')).toBe('SERVING');
+    expect(await check('switchboard.v1.VerifyService')).toBe('SERVING');
+    client.close();
+  });
+
+  it('lists its services over server reflection, as grpcurl does', async () => {
+    const reflectionProto = join(import.meta.dirname, '../node_modules/@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+    const pkg = loadPackageDefinition(loadSync(reflectionProto, { keepCase: true }));
+    const Reflection = ((pkg.grpc as GrpcObject).reflection as GrpcObject).v1 as GrpcObject;
+    const Client = Reflection.ServerReflection as ServiceClientConstructor;
+    const client = new Client(demo.grpcAddress, credentials.createInsecure());
+    const stream = (client as unknown as { ServerReflectionInfo: () => NodeJS.EventEmitter & { write(v: object): void; end(): void } }).ServerReflectionInfo();
+    const names = await new Promise<string[]>((resolve, reject) => {
+      stream.on('data', (response: { list_services_response?: { service: { name: string }[] } }) => {
+        resolve(response.list_services_response?.service.map((s) => s.name) ?? []);
+        stream.end();
+      });
+      stream.on('error', reject);
+      stream.write({ list_services: '' });
+    });
+    client.close();
+    expect(names).toContain('switchboard.v1.VerifyService');
+    expect(names).toContain('grpc.health.v1.Health');
+  });
+
+  it('sends a code that the simulator inbox shows and VerifyCode approves', async () => {
+    const to = '+4915123456789';
+    const sent = await unary<SendCodeResponse>((client, metadata, done) => {
+      client.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: 'de', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '' }, metadata, done);
+    });
+    verificationId = sent.verification?.id ?? '';
+    expect(sent.verification?.status).toBe(VerificationStatus.VERIFICATION_STATUS_PENDING);
+
+    let text = '';
+    for (let tries = 0; tries < 100 && text === ''; tries++) {
+      const response = await fetch(`${demo.inboxUrl}/latest?to=${encodeURIComponent(to)}`);
+      if (response.ok) text = ((await response.json()) as { text: string }).text;
+      else await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(text).toContain('Bestätigungscode');
+    const code = /#(\d+)$/.exec(text)?.[1] ?? '';
+    expect(code).toMatch(/^\d{6}$/);
+
+    const verified = await unary<VerifyCodeResponse>((client, metadata, done) => {
+      client.verifyCode({ target: { $case: 'verificationId', value: verificationId }, code }, metadata, done);
+    });
+    expect(verified.approved).toBe(true);
+    expect(verified.status).toBe(VerificationStatus.VERIFICATION_STATUS_APPROVED);
+  });
+
+  it('keeps its data and API key across a restart, and stops cleanly on SIGTERM', async () => {
+    const apiKey = demo.apiKey;
+    expect(await demo.stop()).toBe(0);
+    demo = await startDemo(dataDir);
+    expect(demo.apiKey).toBe(apiKey);
+    const read = await unary<GetVerificationResponse>((client, metadata, done) => {
+      client.getVerification({ verificationId }, metadata, done);
+    });
+    expect(read.verification?.status).toBe(VerificationStatus.VERIFICATION_STATUS_APPROVED);
+  });
+});
