@@ -13,4 +13,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
     },
   },
+  {
+    // Domain logic stays free of transport, persistence and wire libraries (STYLE.md).
+    files: ['service/src/verification/**', 'service/src/routing/**', 'service/src/dispatch/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@grpc/*', '@mikro-orm/*', 'smpp', 'pg', '@switchboard/proto', '@switchboard/proto/*'], message: 'domain code must not depend on transport or persistence libraries' },
+            { group: ['**/grpc/*', '**/persistence/*', '**/providers/*/*'], message: 'domain code talks to adapters only through its ports' },
+          ],
+        },
+      ],
+    },
+  },
 );

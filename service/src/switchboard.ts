@@ -51,7 +51,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, be
     const dispatcher = new Dispatcher({
       store: new OrmDispatchStore(database.em, box),
       providers,
-      owner: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      owner: `${hostname().slice(0, 40)}-${process.pid}-${randomUUID().slice(0, 8)}`,
       leaseSeconds: config.dispatch.leaseSeconds,
       sweepIntervalMs: config.dispatch.sweepIntervalMs,
       messageValiditySeconds: config.dispatch.messageValiditySeconds,

@@ -17,8 +17,6 @@ export interface ServiceConfig {
   readonly codeHmacKey: Buffer;
   /** Key for AES-256-GCM encryption of message bodies and provider credentials (32 bytes). */
   readonly encryptionKey: Buffer;
-  /** Token that AdminService callers present until the dashboard brings admin logins. */
-  readonly adminToken: string | undefined;
   readonly verification: {
     readonly codeTtlSeconds: number;
     readonly maxChecks: number;
@@ -52,7 +50,12 @@ const positiveInt = z.coerce.number().int().positive();
  * digits is read as hex, so a short hex key is refused instead of being decoded as base64.
  */
 const secretKey = z.string().transform((value, ctx) => {
-  const bytes = /^(?:[0-9a-fA-F]{2})+$/.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+  const isHex = /^[0-9a-fA-F]+$/.test(value);
+  if (isHex && value.length % 2 !== 0) {
+    ctx.addIssue({ code: 'custom', message: 'hex key has an odd number of digits (a character missing?)' });
+    return z.NEVER;
+  }
+  const bytes = isHex ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
   if (bytes.length < 32) {
     ctx.addIssue({ code: 'custom', message: 'must be at least 32 bytes, as hex (64+ characters) or base64' });
     return z.NEVER;
@@ -70,7 +73,6 @@ const schema = z.object({
   DATA_DIR: z.string().min(1).default('./data'),
   CODE_HMAC_KEY: secretKey,
   ENCRYPTION_KEY: secretKey,
-  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   CODE_TTL_SECONDS: positiveInt.max(86_400).default(600),
   MAX_CHECKS: positiveInt.max(20).default(5),
   MAX_SENDS_PER_NUMBER: positiveInt.max(1000).default(5),
@@ -94,7 +96,16 @@ function readConfigFile(path: string): Record<string, unknown> {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new ConfigError([`SWITCHBOARD_CONFIG_FILE: ${path} must hold a JSON object of settings`]);
   }
-  return Object.fromEntries(Object.entries(parsed).map(([key, value]) => [key, String(value)]));
+  const settings: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(parsed)) {
+    // null and "" mean unset, as an empty environment variable does.
+    if (value === null || value === '') continue;
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') settings[key] = String(value);
+    else problems.push(`${key} (in ${path}): must be a string, number or boolean`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
 }
 
 /** Parses the settings; throws `ConfigError` listing every problem at once. */
@@ -113,7 +124,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     dataDir: c.DATA_DIR,
     codeHmacKey: c.CODE_HMAC_KEY,
     encryptionKey: c.ENCRYPTION_KEY.subarray(0, 32),
-    adminToken: c.ADMIN_TOKEN,
     verification: {
       codeTtlSeconds: c.CODE_TTL_SECONDS,
       maxChecks: c.MAX_CHECKS,

@@ -29,10 +29,17 @@ export type ReceiptOutcome =
 
 /** What the dispatcher reads and writes. Each method is one transaction. */
 export interface DispatchStore {
-  /** Leases the message if it is queued, due, and not leased to another replica; null otherwise. */
-  claim(messageId: string, owner: string, leaseUntil: Date): Promise<ClaimedMessage | null>;
-  /** Ids of messages that are due and owned by nobody, locked with SKIP LOCKED and leased to `owner`. */
-  claimDue(owner: string, leaseUntil: Date, limit: number): Promise<string[]>;
+  /**
+   * Leases the message under `token` if it is queued, due, and either unleased (lease expired) or
+   * already leased under `token` (handed over by `claimDue`); null otherwise. Tokens are unique
+   * per claim, so two claims never both succeed, even within one replica.
+   */
+  claim(messageId: string, token: string, leaseUntil: Date): Promise<ClaimedMessage | null>;
+  /**
+   * Due messages that nobody holds, locked with SKIP LOCKED and leased, each under a fresh token
+   * derived from `owner`; the caller then claims each with its token.
+   */
+  claimDue(owner: string, leaseUntil: Date, limit: number): Promise<{ id: string; token: string }[]>;
   /** Sending messages whose owner's lease ran out mid-submit: their outcome is unknown. */
   abandonStaleSends(now: Date): Promise<number>;
   routingTable(): Promise<{ rules: RouteRule[]; providers: ProviderSummary[] }>;

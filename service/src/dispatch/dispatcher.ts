@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { ProviderError } from '../shared/errors.js';
 import type { DeliveryReceipt, SmsProvider } from '../providers/sms-provider.js';
 import { NoRouteError, planRoute } from '../routing/route-plan.js';
@@ -85,18 +86,21 @@ export class Dispatcher implements DispatchQueue {
     try {
       const abandoned = await store.abandonStaleSends(this.#now());
       if (abandoned > 0) this.#options.logger.warn({ abandoned }, 'sends interrupted mid-submit: outcome unknown, not resent');
-      const ids = await store.claimDue(owner, this.#leaseUntil(), 50);
-      for (const id of ids) void this.#track(this.process(id));
+      const due = await store.claimDue(owner, this.#leaseUntil(), 50);
+      for (const { id, token } of due) void this.#track(this.process(id, token));
     } catch (error) {
       this.#options.logger.error({ err: error }, 'dispatch sweep failed');
     }
   }
 
-  /** Sends the message's next step, unless another replica holds it or it is not due. */
-  async process(messageId: string): Promise<void> {
+  /**
+   * Sends the message's next step, unless someone else holds it or it is not due. `token` is the
+   * lease the sweep already took for it; without one, a fresh token is claimed.
+   */
+  async process(messageId: string, token = `${this.#options.owner}:${randomUUID()}`): Promise<void> {
     const { store, logger } = this.#options;
     try {
-      const message = await store.claim(messageId, this.#options.owner, this.#leaseUntil());
+      const message = await store.claim(messageId, token, this.#leaseUntil());
       if (message) await this.#attempt(message);
     } catch (error) {
       logger.error({ err: error, messageId }, 'dispatch failed; the sweep will retry after the lease');

@@ -66,6 +66,10 @@ describe('apiKeyFrom', () => {
     expect(apiKeyFrom(new Metadata())).toBeNull();
   });
 
+  it('is null when x-api-key holds only spaces', () => {
+    expect(apiKeyFrom(metadataWith({ 'x-api-key': '   ' }))).toBeNull();
+  });
+
   it('is null when x-api-key is empty', () => {
     expect(apiKeyFrom(metadataWith({ 'x-api-key': '' }))).toBeNull();
   });

@@ -18,7 +18,8 @@ export function apiKeyFrom(metadata: Metadata): string | null {
     return match[1];
   }
   const [apiKey] = metadata.get('x-api-key');
-  return typeof apiKey === 'string' && apiKey !== '' ? apiKey.trim() : null;
+  const trimmed = typeof apiKey === 'string' ? apiKey.trim() : '';
+  return trimmed === '' ? null : trimmed;
 }
 
 /** The calling app; UNAUTHENTICATED when the key is missing, malformed or unknown. */

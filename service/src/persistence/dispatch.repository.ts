@@ -16,14 +16,16 @@ export class OrmDispatchStore implements DispatchStore {
     private readonly box: SecretBox,
   ) {}
 
-  async claim(messageId: string, owner: string, leaseUntil: Date): Promise<ClaimedMessage | null> {
+  async claim(messageId: string, token: string, leaseUntil: Date): Promise<ClaimedMessage | null> {
     const em = this.em.fork();
+    // One atomic UPDATE: PostgreSQL re-checks the WHERE after a concurrent claim commits, so at
+    // most one claimer gets the row back.
     const rows = await em.execute<{ id: string }[]>(
       `update message set lease_owner = ?, lease_until = ?, updated_at = now()
         where id = ? and status = 'queued' and not_before <= now()
           and (lease_until is null or lease_until < now() or lease_owner = ?)
         returning id`,
-      [owner, leaseUntil, messageId, owner],
+      [token, leaseUntil, messageId, token],
     );
     if (rows.length === 0) return null;
     const row = await em.findOneOrFail(MessageSchema, { id: messageId });
@@ -43,7 +45,7 @@ export class OrmDispatchStore implements DispatchStore {
     };
   }
 
-  async claimDue(owner: string, leaseUntil: Date, limit: number): Promise<string[]> {
+  async claimDue(owner: string, leaseUntil: Date, limit: number): Promise<{ id: string; token: string }[]> {
     return this.em.fork().transactional(async (em) => {
       // SKIP LOCKED: replicas sweeping at once each take different rows instead of queueing up.
       const due = await em.execute<{ id: string }[]>(
@@ -52,11 +54,11 @@ export class OrmDispatchStore implements DispatchStore {
           order by not_before limit ? for update skip locked`,
         [limit],
       );
-      const ids = due.map((row) => row.id);
-      if (ids.length > 0) {
-        await em.nativeUpdate(MessageSchema, { id: { $in: ids } }, { leaseOwner: owner, leaseUntil, updatedAt: new Date() });
+      const leased = due.map((row) => ({ id: row.id, token: `${owner}:${randomUUID()}` }));
+      for (const { id, token } of leased) {
+        await em.nativeUpdate(MessageSchema, { id }, { leaseOwner: token, leaseUntil, updatedAt: new Date() });
       }
-      return ids;
+      return leased;
     });
   }
 

@@ -104,7 +104,7 @@ export const MessageSchema = defineEntity({
     notBefore: p.datetime(),
     /** A replica owns the message until then; after it, the sweep may take it over. */
     leaseUntil: p.datetime().nullable(),
-    leaseOwner: p.string().length(64).nullable(),
+    leaseOwner: p.string().length(128).nullable(),
     lastError: p.text().nullable(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),

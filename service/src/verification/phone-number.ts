@@ -31,7 +31,7 @@ export function parsePhoneNumber(raw: string, field: string): PhoneNumber {
   return { e164: parsed.number, country: parsed.country };
 }
 
-/** Hides the middle of a number for logs and errors: `+4915*******89`. */
+/** Hides the middle of a number for logs and errors: `+4915123456789` → `+491********89`. */
 export function maskPhoneNumber(number: string): string {
   const compact = number.replace(/[^\d+]/g, '');
   const keepStart = Math.min(5, Math.floor(compact.length / 3));

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261122044857_Initial extends Migration {
+export class Migration20261122050417_Initial extends Migration {
 
-  override name = 'Migration20261122044857_Initial';
+  override name = 'Migration20261122050417_Initial';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "app" ("id" uuid not null, "name" varchar(64) not null, "domain" varchar(253) null, "default_locale" varchar(35) not null default 'en', "sender_id" varchar(16) not null, "templates" jsonb not null, "allowed_countries" jsonb not null, "default_code_length" int not null default 6, "created_at" timestamptz not null, primary key ("id"));`);
@@ -21,7 +21,7 @@ export class Migration20261122044857_Initial extends Migration {
     this.addSql(`create table "verification" ("id" uuid not null, "app_id" uuid not null, "to" varchar(16) not null, "channel" varchar(8) not null, "status" varchar(24) not null, "code_hashes" jsonb not null, "code_length" smallint not null, "locale" varchar(35) not null, "expires_at" timestamptz not null, "send_count" int not null, "failed_checks" int not null, "max_checks" int not null, "delivery_status" varchar(16) not null, "created_at" timestamptz not null, "completed_at" timestamptz null, primary key ("id"));`);
     this.addSql(`create index "verification_app_id_to_status_index" on "verification" ("app_id", "to", "status");`);
 
-    this.addSql(`create table "message" ("id" uuid not null, "app_id" uuid not null, "verification_id" uuid null, "kind" varchar(16) not null, "channel" varchar(8) not null, "to" varchar(16) not null, "country" varchar(2) not null, "sender" varchar(16) not null, "body_ciphertext" text null, "status" varchar(16) not null, "plan" jsonb null, "step" int not null default 0, "retries" int not null default 0, "not_before" timestamptz not null, "lease_until" timestamptz null, "lease_owner" varchar(64) null, "last_error" text null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`);
+    this.addSql(`create table "message" ("id" uuid not null, "app_id" uuid not null, "verification_id" uuid null, "kind" varchar(16) not null, "channel" varchar(8) not null, "to" varchar(16) not null, "country" varchar(2) not null, "sender" varchar(16) not null, "body_ciphertext" text null, "status" varchar(16) not null, "plan" jsonb null, "step" int not null default 0, "retries" int not null default 0, "not_before" timestamptz not null, "lease_until" timestamptz null, "lease_owner" varchar(128) null, "last_error" text null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`create index "message_verification_id_index" on "message" ("verification_id");`);
     this.addSql(`create index "message_to_created_at_index" on "message" ("to", "created_at");`);
     this.addSql(`create index "message_status_not_before_index" on "message" ("status", "not_before");`);
