@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/gen/**', '**/.svelte-kit/**', '**/build/**', '**/*.config.*'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/gen/**', '**/.svelte-kit/**', '**/build/**', '**/*.config.*', '**/scripts/**'] },
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {

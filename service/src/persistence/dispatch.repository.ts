@@ -6,8 +6,12 @@ import type { SecretBox } from '../shared/secret-box.js';
 import { AttemptSchema, MessageSchema, ProviderSchema, RouteRuleSchema } from './entities.js';
 import { messageBodyContext } from './verification.repository.js';
 
-/** Receipt states that end an attempt. Intermediate ones (enroute, accepted) are only noted. */
-const FINAL_STATES = new Set(['delivered', 'failed', 'expired', 'unknown']);
+/**
+ * Receipt states that end an attempt. Intermediate ones (enroute, accepted) change nothing, and
+ * neither does UNKNOWN: the message may well have been delivered, and falling back on it would
+ * send the code twice.
+ */
+const FINAL_STATES = new Set(['delivered', 'failed', 'expired']);
 
 /** Message and attempt rows as the dispatcher's work queue (PostgreSQL or PGlite). */
 export class OrmDispatchStore implements DispatchStore {
@@ -174,7 +178,7 @@ export class OrmDispatchStore implements DispatchStore {
       await em.nativeUpdate(
         AttemptSchema,
         { id: attempt.id },
-        { status: receipt.state === 'unknown' ? 'failed' : receipt.state, errorCode: receipt.errorCode ?? null, completedAt: receipt.doneAt ?? now },
+        { status: receipt.state, errorCode: receipt.errorCode ?? null, completedAt: receipt.doneAt ?? now },
       );
       const message = await em.findOneOrFail(MessageSchema, { id: attempt.message });
       if (delivered) {
