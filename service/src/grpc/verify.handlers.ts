@@ -2,11 +2,13 @@ import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { VerifyServiceServer } from '@switchboard/proto/switchboard/v1/verify';
 import type { VerificationService } from '../verification/verification.service.js';
 import type { AppProfile } from '../verification/verification.ports.js';
+import { maskPhoneNumber } from '../verification/phone-number.js';
 import { authenticateApp, type AppAuthenticator } from './auth.js';
 import { toServiceError } from './status-mapping.js';
 import { sendCodeFromProto, verificationToProto, verifyCodeFromProto } from './verify.mappers.js';
 
 interface HandlerLogger {
+  info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
 
@@ -38,10 +40,13 @@ export function verifyServiceHandlers(deps: {
   return {
     sendCode: unary(async (app, request) => {
       const v = await verification.sendCode(app, sendCodeFromProto(request));
+      logger.info({ app: app.name, verificationId: v.id, to: maskPhoneNumber(v.to), channel: v.channel, sendCount: v.sendCount }, 'code sent');
       return { verification: verificationToProto(v, new Date()) };
     }),
     verifyCode: unary(async (app, request) => {
       const result = await verification.verifyCode(app, verifyCodeFromProto(request));
+      const { id, status, failedChecks } = result.verification;
+      logger.info({ app: app.name, verificationId: id, approved: result.approved, status, failedChecks }, 'code checked');
       const message = verificationToProto(result.verification, new Date());
       return { approved: result.approved, status: message.status, verification: message };
     }),

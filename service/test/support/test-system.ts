@@ -62,6 +62,8 @@ export async function startTestSystem(options: {
   /** False: the SMSC is down when the service starts; the test starts it (on `smppPort`). */
   smscUp?: boolean;
   smppPort?: number;
+  /** Where the service's log lines go (default: nowhere, or stdout with TEST_LOG_LEVEL). */
+  logTo?: NodeJS.WritableStream;
 }): Promise<TestSystem> {
   const smscUp = options.smscUp ?? true;
   const smsc = new SmscSimulator({ smppPort: options.smppPort ?? 0, httpPort: 0, systemId: 'switchboard', password: 'secret', receiptDelayMs: 20 });
@@ -80,7 +82,7 @@ export async function startTestSystem(options: {
   });
   const apiKey = generateApiKey();
   const otherApiKey = generateApiKey();
-  const switchboard = await startSwitchboard(config, createLogger(config.logLevel), async ({ apps, providers }) => {
+  const switchboard = await startSwitchboard(config, createLogger(config.logLevel, options.logTo), async ({ apps, providers }) => {
     const app = await apps.create({ name: 'checkout', senderId: 'Checkout', domain: 'shop.example.com' });
     await apps.addApiKey(app.id, apiKey);
     const other = await apps.create({ name: 'other', senderId: 'Other' });
