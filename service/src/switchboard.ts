@@ -55,10 +55,18 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, be
       leaseSeconds: config.dispatch.leaseSeconds,
       sweepIntervalMs: config.dispatch.sweepIntervalMs,
       messageValiditySeconds: config.dispatch.messageValiditySeconds,
+      receiptTimeoutSeconds: config.dispatch.receiptTimeoutSeconds,
       logger: logger.child({ component: 'dispatch' }),
     });
     for (const definition of await providerRepository.listEnabled()) {
-      const provider = createProvider(definition, dispatcher.onReceipt, logger.child({ provider: definition.name }));
+      let provider: SmsProvider;
+      try {
+        provider = createProvider(definition, dispatcher.onReceipt, logger.child({ provider: definition.name }));
+      } catch (error) {
+        // One misconfigured provider must not take the others down: routing skips it.
+        logger.error({ provider: definition.name, err: error }, 'provider not started: bad settings');
+        continue;
+      }
       providers.set(definition.name, provider);
       running.push(provider);
       // A provider that is down at start must not keep the service down: it is retried.

@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, loadPackageDefinition, Metadata, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { Channel, VerificationStatus, VerifyServiceClient, type SendCodeResponse, type VerifyCodeResponse, type GetVerificationResponse } from '@switchboard/proto/switchboard/v1/verify';
+import { Channel } from '@switchboard/proto/switchboard/v1/channel';
+import { VerificationStatus, VerifyServiceClient, type SendCodeResponse, type VerifyCodeResponse, type GetVerificationResponse } from '@switchboard/proto/switchboard/v1/verify';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type DemoProcess } from '../support/demo-process.js';
@@ -103,6 +105,25 @@ describe('README walk-through against `pnpm start`', () => {
     });
     expect(verified.approved).toBe(true);
     expect(verified.status).toBe(VerificationStatus.VERIFICATION_STATUS_APPROVED);
+  });
+
+  it('runs the Node snippet printed in the README, as printed', () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const snippet = /```js\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(snippet).toBeDefined();
+    // Saved in service/ as the README says, so its imports resolve the same way.
+    const file = join(import.meta.dirname, '../../service', `.readme-snippet-${process.pid}.mjs`);
+    writeFileSync(file, snippet ?? '');
+    try {
+      const output = execFileSync(process.execPath, [file], {
+        env: { ...process.env, KEY: demo.apiKey, GRPC: demo.grpcAddress, INBOX: demo.inboxUrl },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect(output.trim()).toBe('approved: true');
+    } finally {
+      rmSync(file, { force: true });
+    }
   });
 
   it('keeps its data and API key across a restart, and stops cleanly on SIGTERM', async () => {

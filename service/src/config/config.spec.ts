@@ -40,8 +40,8 @@ describe('loadConfig', () => {
 
     it('uses the default verification and dispatch limits', () => {
       const config = loadConfig(minimalEnv);
-      expect(config.verification).toEqual({ codeTtlSeconds: 600, maxChecks: 5, maxSendsPerNumber: 5, sendWindowSeconds: 600 });
-      expect(config.dispatch).toEqual({ leaseSeconds: 30, sweepIntervalMs: 2000, messageValiditySeconds: 600 });
+      expect(config.verification).toEqual({ codeTtlSeconds: 600, maxChecks: 5, maxSendsPerNumber: 5, sendWindowSeconds: 600, maxFailedChecksPerNumber: 10, checkWindowSeconds: 3600 });
+      expect(config.dispatch).toEqual({ leaseSeconds: 60, sweepIntervalMs: 2000, messageValiditySeconds: 600, receiptTimeoutSeconds: 120 });
       expect(config.logLevel).toBe('info');
     });
   });
@@ -57,7 +57,8 @@ describe('loadConfig', () => {
       MAX_CHECKS: '3',
       MAX_SENDS_PER_NUMBER: '10',
       SEND_WINDOW_SECONDS: '3600',
-      DISPATCH_LEASE_SECONDS: '15',
+      DISPATCH_LEASE_SECONDS: '45',
+      RECEIPT_TIMEOUT_SECONDS: '90',
       DISPATCH_SWEEP_INTERVAL_MS: '500',
       MESSAGE_VALIDITY_SECONDS: '120',
       LOG_LEVEL: 'debug',
@@ -67,7 +68,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgresql://sb:pw@db:5432/switchboard',
       dataDir: 'memory://',
       verification: { codeTtlSeconds: 300, maxChecks: 3, maxSendsPerNumber: 10, sendWindowSeconds: 3600 },
-      dispatch: { leaseSeconds: 15, sweepIntervalMs: 500, messageValiditySeconds: 120 },
+      dispatch: { leaseSeconds: 45, sweepIntervalMs: 500, messageValiditySeconds: 120, receiptTimeoutSeconds: 90 },
       logLevel: 'debug',
     });
   });
@@ -104,20 +105,29 @@ describe('loadConfig', () => {
       expect(loadConfig({ ...minimalEnv, CODE_HMAC_KEY: 'ab'.repeat(48) }).codeHmacKey).toHaveLength(48);
     });
 
-    it('uses exactly 32 bytes of the encryption key (AES-256)', () => {
+    it('refuses an encryption key longer than 32 bytes instead of cutting it', () => {
       const long = Buffer.alloc(48, 0x11);
-      expect(loadConfig({ ...minimalEnv, ENCRYPTION_KEY: long.toString('base64') }).encryptionKey).toEqual(long.subarray(0, 32));
+      expect(configErrorOf({ ...minimalEnv, ENCRYPTION_KEY: long.toString('base64') }).problems).toEqual([
+        'ENCRYPTION_KEY: must be exactly 32 bytes, as hex (64 characters) or base64; got 48 bytes',
+      ]);
+    });
+
+    it('refuses a key with characters that are neither hex nor base64', () => {
+      const typo = `${'ab'.repeat(31)}a!`;
+      expect(configErrorOf({ ...minimalEnv, CODE_HMAC_KEY: typo }).problems).toEqual([
+        'CODE_HMAC_KEY: must be at least 32 bytes as hex or base64 (found characters that are neither)',
+      ]);
     });
 
     it.each([16, 31])('rejects a hex key of %i bytes instead of reading it as base64', (bytes) => {
       expect(configErrorOf({ ...minimalEnv, CODE_HMAC_KEY: 'ab'.repeat(bytes) }).problems).toEqual([
-        'CODE_HMAC_KEY: must be at least 32 bytes, as hex (64+ characters) or base64',
+        `CODE_HMAC_KEY: must be at least 32 bytes, as hex (64 characters) or base64; got ${bytes} bytes`,
       ]);
     });
 
     it('rejects a base64 key shorter than 32 bytes', () => {
       const problems = configErrorOf({ ...minimalEnv, ENCRYPTION_KEY: Buffer.alloc(31).toString('base64') }).problems;
-      expect(problems).toEqual([expect.stringMatching(/^ENCRYPTION_KEY: must be at least 32 bytes/)]);
+      expect(problems).toEqual([expect.stringMatching(/^ENCRYPTION_KEY: must be exactly 32 bytes/)]);
     });
 
     it('requires both keys', () => {

@@ -22,6 +22,8 @@ export interface ServiceConfig {
     readonly maxChecks: number;
     readonly maxSendsPerNumber: number;
     readonly sendWindowSeconds: number;
+    readonly maxFailedChecksPerNumber: number;
+    readonly checkWindowSeconds: number;
   };
   readonly dispatch: {
     /** How long a replica owns a claimed message before another may take it over. */
@@ -30,6 +32,8 @@ export interface ServiceConfig {
     readonly sweepIntervalMs: number;
     /** How long after acceptance a message may still be sent (retries stop then). */
     readonly messageValiditySeconds: number;
+    /** How long a submitted attempt waits for its delivery report before the next step. */
+    readonly receiptTimeoutSeconds: number;
   };
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
@@ -46,23 +50,30 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
 /**
- * A secret given as hex (64+ characters) or base64, of at least 32 bytes. Text made only of hex
- * digits is read as hex, so a short hex key is refused instead of being decoded as base64.
+ * A secret of at least `minBytes` (exactly, when `exact`), given as hex or standard/url-safe
+ * base64. Text of hex digits only is read as hex; anything else must be well-formed base64, so a
+ * typo is refused instead of quietly becoming a different key.
  */
-const secretKey = z.string().transform((value, ctx) => {
-  const isHex = /^[0-9a-fA-F]+$/.test(value);
-  if (isHex && value.length % 2 !== 0) {
-    ctx.addIssue({ code: 'custom', message: 'hex key has an odd number of digits (a character missing?)' });
-    return z.NEVER;
-  }
-  const bytes = isHex ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
-  if (bytes.length < 32) {
-    ctx.addIssue({ code: 'custom', message: 'must be at least 32 bytes, as hex (64+ characters) or base64' });
-    return z.NEVER;
-  }
-  return bytes;
-});
-
+function secretKey(minBytes: number, exact: boolean) {
+  const size = exact ? `exactly ${minBytes} bytes` : `at least ${minBytes} bytes`;
+  return z.string().transform((value, ctx) => {
+    const isHex = /^[0-9a-fA-F]+$/.test(value);
+    if (isHex && value.length % 2 !== 0) {
+      ctx.addIssue({ code: 'custom', message: 'hex key has an odd number of digits (a character missing?)' });
+      return z.NEVER;
+    }
+    if (!isHex && !/^[A-Za-z0-9+/_-]+={0,2}$/.test(value)) {
+      ctx.addIssue({ code: 'custom', message: `must be ${size} as hex or base64 (found characters that are neither)` });
+      return z.NEVER;
+    }
+    const bytes = isHex ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64');
+    if (bytes.length < minBytes || (exact && bytes.length !== minBytes)) {
+      ctx.addIssue({ code: 'custom', message: `must be ${size}, as hex (${minBytes * 2} characters) or base64; got ${bytes.length} bytes` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
 const schema = z.object({
   GRPC_HOST: z.string().min(1).default('127.0.0.1'),
   GRPC_PORT: port.default(50051),
@@ -71,15 +82,19 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
-  CODE_HMAC_KEY: secretKey,
-  ENCRYPTION_KEY: secretKey,
+  CODE_HMAC_KEY: secretKey(32, false),
+  ENCRYPTION_KEY: secretKey(32, true),
   CODE_TTL_SECONDS: positiveInt.max(86_400).default(600),
   MAX_CHECKS: positiveInt.max(20).default(5),
   MAX_SENDS_PER_NUMBER: positiveInt.max(1000).default(5),
   SEND_WINDOW_SECONDS: positiveInt.default(600),
-  DISPATCH_LEASE_SECONDS: positiveInt.default(30),
+  MAX_FAILED_CHECKS_PER_NUMBER: positiveInt.max(1000).default(10),
+  CHECK_WINDOW_SECONDS: positiveInt.default(3600),
+  // The lease must outlast a submit (SMPP waits up to 10 s for submit_sm_resp) with room to spare.
+  DISPATCH_LEASE_SECONDS: positiveInt.min(30, 'must be at least 30 (longer than a submit may take)').default(60),
   DISPATCH_SWEEP_INTERVAL_MS: positiveInt.default(2000),
   MESSAGE_VALIDITY_SECONDS: positiveInt.max(86_400).default(600),
+  RECEIPT_TIMEOUT_SECONDS: positiveInt.max(86_400).default(120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -123,17 +138,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     databaseUrl: c.DATABASE_URL,
     dataDir: c.DATA_DIR,
     codeHmacKey: c.CODE_HMAC_KEY,
-    encryptionKey: c.ENCRYPTION_KEY.subarray(0, 32),
+    encryptionKey: c.ENCRYPTION_KEY,
     verification: {
       codeTtlSeconds: c.CODE_TTL_SECONDS,
       maxChecks: c.MAX_CHECKS,
       maxSendsPerNumber: c.MAX_SENDS_PER_NUMBER,
       sendWindowSeconds: c.SEND_WINDOW_SECONDS,
+      maxFailedChecksPerNumber: c.MAX_FAILED_CHECKS_PER_NUMBER,
+      checkWindowSeconds: c.CHECK_WINDOW_SECONDS,
     },
     dispatch: {
       leaseSeconds: c.DISPATCH_LEASE_SECONDS,
       sweepIntervalMs: c.DISPATCH_SWEEP_INTERVAL_MS,
       messageValiditySeconds: c.MESSAGE_VALIDITY_SECONDS,
+      receiptTimeoutSeconds: c.RECEIPT_TIMEOUT_SECONDS,
     },
     logLevel: c.LOG_LEVEL,
   };

@@ -1,22 +1,28 @@
 import type { DeliveryReceipt } from '../providers/sms-provider.js';
 import type { ProviderSummary, RouteRule } from '../routing/route-plan.js';
 
-/** A message claimed by this replica, ready for its next attempt. */
+/** A message claimed under a lease token, ready for its next attempt. */
 export interface ClaimedMessage {
   readonly id: string;
+  /** The lease token this claim holds; writes about the attempt present it. */
+  readonly token: string;
   readonly verificationId: string | null;
   readonly to: string;
   readonly country: string;
   readonly channel: string;
   readonly from: string;
-  /** Decrypted text; never logged. */
-  readonly text: string;
+  /** Decrypted text; null when it cannot be decrypted (key changed). Never logged. */
+  readonly text: string | null;
   /** Provider names fixed at the first claim; null until then. */
   readonly plan: readonly string[] | null;
   readonly step: number;
   readonly retries: number;
   /** When the message was accepted. */
   readonly createdAt: Date;
+  /** For a code: whether its verification can still be approved (pending and not expired). */
+  readonly verificationOpen: boolean;
+  /** For a code: when its verification expires. */
+  readonly verificationExpiresAt: Date | null;
 }
 
 /** The result of a receipt for the attempt it belongs to. */
@@ -27,36 +33,61 @@ export type ReceiptOutcome =
   /** The attempt failed and the plan has another step: the message is queued for it. */
   | { readonly kind: 'requeued'; readonly messageId: string };
 
-/** What the dispatcher reads and writes. Each method is one transaction. */
+/** A failure as recorded on an attempt. */
+export interface AttemptError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Where a message goes after a failed attempt: another step, or the same one again later. */
+export interface NextStep {
+  readonly step: number;
+  readonly retries: number;
+  readonly notBefore: Date;
+}
+
+/**
+ * What the dispatcher reads and writes. Each method is one transaction. Writes about an attempt
+ * change the message only while it is still in the state the dispatcher left it in, so a late
+ * write can never resurrect a message that recovery already settled.
+ */
 export interface DispatchStore {
   /**
-   * Leases the message under `token` if it is queued, due, and either unleased (lease expired) or
-   * already leased under `token` (handed over by `claimDue`); null otherwise. Tokens are unique
-   * per claim, so two claims never both succeed, even within one replica.
+   * Leases the message under `token` if it is queued, due, and either unleased (or the lease ran
+   * out) or already leased under `token` (handed over by `claimDue`); null otherwise. Tokens are
+   * unique per claim, so two claims never both succeed, even within one replica.
    */
-  claim(messageId: string, token: string, leaseUntil: Date): Promise<ClaimedMessage | null>;
+  claim(messageId: string, token: string, now: Date, leaseUntil: Date): Promise<ClaimedMessage | null>;
   /**
-   * Due messages that nobody holds, locked with SKIP LOCKED and leased, each under a fresh token
+   * Due messages nobody holds, locked with SKIP LOCKED and leased, each under a fresh token
    * derived from `owner`; the caller then claims each with its token.
    */
-  claimDue(owner: string, leaseUntil: Date, limit: number): Promise<{ id: string; token: string }[]>;
-  /** Sending messages whose owner's lease ran out mid-submit: their outcome is unknown. */
-  abandonStaleSends(now: Date): Promise<number>;
+  claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<{ id: string; token: string }[]>;
   routingTable(): Promise<{ rules: RouteRule[]; providers: ProviderSummary[] }>;
-  /** Stores the plan and records an attempt as `sending`; returns the attempt id. */
-  startAttempt(messageId: string, plan: readonly string[], step: number, provider: string): Promise<string>;
-  markSubmitted(attemptId: string, messageId: string, providerMessageId: string, parts: number): Promise<void>;
-  /** The attempt failed for sure; the message goes to `next` (another step or a retry) or fails. */
-  markAttemptFailed(
-    attemptId: string,
-    messageId: string,
-    error: { code: string; message: string },
-    next: { step: number; retries: number; notBefore: Date } | null,
-  ): Promise<void>;
-  /** The provider may have taken the message: wait for its receipt, never resend. */
-  markOutcomeUnknown(attemptId: string, messageId: string, error: { code: string; message: string }): Promise<void>;
-  /** Fails a message that cannot be routed at all. */
-  failUnroutable(messageId: string, reason: string): Promise<void>;
-  /** Applies a receipt to the attempt with that provider message id. */
+  /**
+   * Stores the plan, renews the lease and records an attempt as `sending`; returns the attempt id,
+   * or null when the claim's lease was lost meanwhile (then nothing may be sent).
+   */
+  startAttempt(messageId: string, token: string, plan: readonly string[], step: number, provider: string, leaseUntil: Date): Promise<string | null>;
+  /** The provider accepted the message. */
+  markSubmitted(attemptId: string, messageId: string, providerMessageId: string, parts: number, now: Date): Promise<void>;
+  /** The attempt failed for sure; the message goes to `next` or fails. */
+  markAttemptFailed(attemptId: string, messageId: string, error: AttemptError, next: NextStep | null, now: Date): Promise<void>;
+  /** The provider may have taken the message: never resend; the receipt deadline settles it. */
+  markOutcomeUnknown(attemptId: string, messageId: string, error: AttemptError, now: Date): Promise<void>;
+  /** Ends a message that must not be sent (expired, verification closed, unreadable) without failing its verification. */
+  dropMessage(messageId: string, reason: string, now: Date): Promise<void>;
+  /** Fails a message no route can carry, and its verification when nothing else is under way. */
+  failUnroutable(messageId: string, reason: string, now: Date): Promise<void>;
+  /** Applies a receipt to the newest attempt with that provider message id. */
   applyReceipt(providerName: string, receipt: DeliveryReceipt, now: Date): Promise<ReceiptOutcome>;
+  /** Sends whose lease ran out mid-submit (a replica died): recorded as outcome unknown, never resent. */
+  recoverStaleSends(now: Date): Promise<number>;
+  /**
+   * Attempts without a final receipt `timeoutSeconds` after submit: a submitted one expires and the
+   * message moves to its next step (returned) or fails; an unknown one ends the message.
+   */
+  expireOverdueAttempts(now: Date, timeoutSeconds: number): Promise<string[]>;
+  /** Forgets idempotency keys created before `before`. */
+  deleteIdempotencyKeysBefore(before: Date): Promise<number>;
 }

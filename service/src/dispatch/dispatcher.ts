@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ProviderError } from '../shared/errors.js';
-import type { DeliveryReceipt, SmsProvider } from '../providers/sms-provider.js';
+import type { DeliveryReceipt, SmsProvider, SubmitAccepted } from '../providers/sms-provider.js';
 import { NoRouteError, planRoute } from '../routing/route-plan.js';
+import { ProviderError } from '../shared/errors.js';
 import type { DispatchQueue } from '../verification/verification.ports.js';
-import type { ClaimedMessage, DispatchStore } from './dispatch.ports.js';
+import type { ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome } from './dispatch.ports.js';
 
 /** Minimal logger shape (pino's). */
 export interface DispatchLogger {
@@ -26,18 +26,25 @@ export interface DispatcherOptions {
    * lifetime is useless, and a late SMS confuses more than it helps.
    */
   readonly messageValiditySeconds: number;
+  /** How long a submitted attempt waits for its delivery report before the next step. */
+  readonly receiptTimeoutSeconds: number;
   readonly logger: DispatchLogger;
   readonly now?: () => Date;
 }
 
 /** Receipts that arrive before the submit's result is stored are held this long, then dropped. */
 const EARLY_RECEIPT_HOLD_MS = 60_000;
+/** Idempotency keys answer repeats for this long (SendCode's contract), then are deleted. */
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** How often to delete old idempotency keys, in sweeps. */
+const HOUSEKEEPING_EVERY_SWEEPS = 30;
 
 /**
  * Moves stored messages to providers. A message committed by SendCode is handed over in process
  * at once; a periodic sweep (SELECT … FOR UPDATE SKIP LOCKED with a lease) picks up whatever no
- * replica is working on, e.g. after a crash. Each submit is an attempt row; a failed submit moves
- * to the next plan step or retries with backoff; a failed receipt moves to the next step.
+ * replica is working on, recovers sends a dead replica left mid-submit (as outcome unknown, never
+ * resent), and ends attempts whose delivery report never came. Each submit is an attempt row; a
+ * failed submit moves to the next plan step or retries with backoff; a failed receipt moves on.
  */
 export class Dispatcher implements DispatchQueue {
   readonly #options: DispatcherOptions;
@@ -45,6 +52,7 @@ export class Dispatcher implements DispatchQueue {
   readonly #inFlight = new Set<Promise<void>>();
   readonly #earlyReceipts = new Map<string, { provider: string; receipt: DeliveryReceipt; at: number }>();
   #sweepTimer: NodeJS.Timeout | undefined;
+  #sweeps = 0;
   #stopped = false;
 
   constructor(options: DispatcherOptions) {
@@ -67,7 +75,7 @@ export class Dispatcher implements DispatchQueue {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#sweepTimer);
-    await Promise.allSettled([...this.#inFlight]);
+    await this.idle();
   }
 
   enqueue(messageId: string): void {
@@ -82,14 +90,21 @@ export class Dispatcher implements DispatchQueue {
 
   /** One pass of the recovery sweep. */
   async sweep(): Promise<void> {
-    const { store, owner } = this.#options;
+    const { store, owner, logger } = this.#options;
+    const now = this.#now();
     try {
-      const abandoned = await store.abandonStaleSends(this.#now());
-      if (abandoned > 0) this.#options.logger.warn({ abandoned }, 'sends interrupted mid-submit: outcome unknown, not resent');
-      const due = await store.claimDue(owner, this.#leaseUntil(), 50);
+      const recovered = await store.recoverStaleSends(now);
+      if (recovered > 0) logger.warn({ recovered }, 'sends interrupted mid-submit: outcome unknown, not resent');
+      const requeued = await store.expireOverdueAttempts(now, this.#options.receiptTimeoutSeconds);
+      for (const id of requeued) this.enqueue(id);
+      const due = await store.claimDue(owner, now, this.#leaseUntil(), 50);
       for (const { id, token } of due) void this.#track(this.process(id, token));
+      this.#pruneEarlyReceipts();
+      if (++this.#sweeps % HOUSEKEEPING_EVERY_SWEEPS === 0) {
+        await store.deleteIdempotencyKeysBefore(new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS));
+      }
     } catch (error) {
-      this.#options.logger.error({ err: error }, 'dispatch sweep failed');
+      logger.error({ err: error }, 'dispatch sweep failed');
     }
   }
 
@@ -100,7 +115,7 @@ export class Dispatcher implements DispatchQueue {
   async process(messageId: string, token = `${this.#options.owner}:${randomUUID()}`): Promise<void> {
     const { store, logger } = this.#options;
     try {
-      const message = await store.claim(messageId, token, this.#leaseUntil());
+      const message = await store.claim(messageId, token, this.#now(), this.#leaseUntil());
       if (message) await this.#attempt(message);
     } catch (error) {
       logger.error({ err: error, messageId }, 'dispatch failed; the sweep will retry after the lease');
@@ -109,6 +124,18 @@ export class Dispatcher implements DispatchQueue {
 
   async #attempt(message: ClaimedMessage): Promise<void> {
     const { store, providers, logger } = this.#options;
+    const now = this.#now();
+    const validUntil = this.#validUntil(message);
+    const unsendable =
+      !message.verificationOpen ? 'its verification is no longer pending'
+      : validUntil.getTime() <= now.getTime() ? 'it expired before it could be sent'
+      : message.text === null ? 'its text cannot be decrypted (was ENCRYPTION_KEY changed?)'
+      : null;
+    if (unsendable !== null || message.text === null) {
+      await store.dropMessage(message.id, `not sent: ${unsendable ?? 'no text'}`, now);
+      logger.warn({ messageId: message.id, reason: unsendable }, 'message dropped unsent');
+      return;
+    }
     let plan = message.plan;
     if (plan === null) {
       try {
@@ -116,50 +143,91 @@ export class Dispatcher implements DispatchQueue {
         plan = planRoute(table.rules, table.providers, message).providers;
       } catch (error) {
         if (!(error instanceof NoRouteError)) throw error;
-        await store.failUnroutable(message.id, error.message);
+        await store.failUnroutable(message.id, error.message, now);
         logger.warn({ messageId: message.id, reason: error.message }, 'message has no route');
         return;
       }
     }
     const providerName = plan[message.step];
     if (providerName === undefined) {
-      await store.failUnroutable(message.id, 'every step of the plan was tried');
+      await store.failUnroutable(message.id, 'every step of the plan was tried', now);
       return;
     }
-    const attemptId = await store.startAttempt(message.id, plan, message.step, providerName);
-    const provider = providers.get(providerName);
+    const attemptId = await store.startAttempt(message.id, message.token, plan, message.step, providerName, this.#leaseUntil());
+    if (attemptId === null) return; // the lease was lost: whoever holds it now sends
+
+    let accepted: SubmitAccepted;
     try {
+      const provider = providers.get(providerName);
       if (!provider) throw new ProviderError(`provider ${providerName} is not running on this replica`, { retryable: true });
-      const accepted = await provider.submit({ messageId: message.id, attemptId, to: message.to, from: message.from, text: message.text });
-      await store.markSubmitted(attemptId, message.id, accepted.providerMessageId, accepted.parts);
-      logger.info({ messageId: message.id, provider: providerName, step: message.step }, 'message submitted');
-      await this.#replayEarlyReceipt(providerName, accepted.providerMessageId);
+      accepted = await provider.submit({ messageId: message.id, attemptId, to: message.to, from: message.from, text: message.text, validUntil });
     } catch (error) {
-      const failure = error instanceof ProviderError ? error : new ProviderError('submit threw', { retryable: false, cause: error });
-      const detail = { code: failure.providerCode ?? failure.code, message: failure.message };
-      if (failure.outcomeUnknown) {
-        await store.markOutcomeUnknown(attemptId, message.id, detail);
-        logger.warn({ messageId: message.id, provider: providerName, error: detail }, 'submit outcome unknown; waiting for a receipt, not resending');
-        return;
-      }
-      const next = this.#nextStep(message, plan.length, failure.retryable);
-      await store.markAttemptFailed(attemptId, message.id, detail, next);
-      logger.warn({ messageId: message.id, provider: providerName, error: detail, next }, 'submit failed');
-      if (next && next.notBefore.getTime() <= this.#now().getTime()) this.enqueue(message.id);
-      else if (next) setTimeout(() => { this.enqueue(message.id); }, next.notBefore.getTime() - this.#now().getTime()).unref();
+      await this.#submitFailed(message, plan.length, attemptId, providerName, error);
+      return;
     }
+    // From here the provider HAS the message: no failure below may lead to a resend.
+    await this.#recordSubmitted(message.id, attemptId, providerName, accepted);
+  }
+
+  async #submitFailed(message: ClaimedMessage, planLength: number, attemptId: string, providerName: string, error: unknown): Promise<void> {
+    const { store, logger } = this.#options;
+    const now = this.#now();
+    const failure = error instanceof ProviderError ? error : new ProviderError('submit threw', { retryable: false, outcomeUnknown: true, cause: error });
+    const detail = { code: failure.providerCode ?? failure.code, message: failure.message };
+    if (failure.outcomeUnknown) {
+      await store.markOutcomeUnknown(attemptId, message.id, detail, now);
+      logger.warn({ messageId: message.id, provider: providerName, error: detail }, 'submit outcome unknown; not resending');
+      return;
+    }
+    const next = this.#nextStep(message, planLength, failure.retryable);
+    await store.markAttemptFailed(attemptId, message.id, detail, next, now);
+    logger.warn({ messageId: message.id, provider: providerName, error: detail, next }, 'submit failed');
+    if (next) {
+      const delay = next.notBefore.getTime() - now.getTime();
+      if (delay <= 0) this.enqueue(message.id);
+      else setTimeout(() => { this.enqueue(message.id); }, delay).unref();
+    }
+  }
+
+  /**
+   * Stores the provider's acceptance, retrying briefly: a database hiccup here must not turn an
+   * accepted message into a failed one. If it cannot be stored, the attempt stays `sending` and
+   * recovery records it as outcome unknown once the lease runs out; it is never resent.
+   */
+  async #recordSubmitted(messageId: string, attemptId: string, providerName: string, accepted: SubmitAccepted): Promise<void> {
+    const { store, logger } = this.#options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await store.markSubmitted(attemptId, messageId, accepted.providerMessageId, accepted.parts, this.#now());
+        break;
+      } catch (error) {
+        if (attempt >= 3) {
+          logger.error({ err: error, messageId, provider: providerName }, 'submitted but not recorded; recovery will mark it outcome unknown');
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
+    logger.info({ messageId, provider: providerName }, 'message submitted');
+    await this.#replayEarlyReceipt(providerName, accepted.providerMessageId);
+  }
+
+  /** The message is useless after this: its validity, or its verification's expiry if sooner. */
+  #validUntil(message: ClaimedMessage): Date {
+    const validity = message.createdAt.getTime() + this.#options.messageValiditySeconds * 1000;
+    const expiry = message.verificationExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    return new Date(Math.min(validity, expiry));
   }
 
   /**
    * After a failed submit: the next plan step at once; on the last step, a retryable failure is
    * tried again with exponential backoff while the message is still valid; otherwise none.
    */
-  #nextStep(message: ClaimedMessage, planLength: number, retryable: boolean) {
+  #nextStep(message: ClaimedMessage, planLength: number, retryable: boolean): NextStep | null {
     const now = this.#now().getTime();
     if (message.step + 1 < planLength) return { step: message.step + 1, retries: 0, notBefore: new Date(now) };
     const backoffMs = Math.min(30_000, 500 * 2 ** Math.min(message.retries, 10));
-    const validUntil = message.createdAt.getTime() + this.#options.messageValiditySeconds * 1000;
-    if (retryable && now + backoffMs < validUntil) {
+    if (retryable && now + backoffMs < this.#validUntil(message).getTime()) {
       return { step: message.step, retries: message.retries + 1, notBefore: new Date(now + backoffMs) };
     }
     return null;
@@ -167,37 +235,52 @@ export class Dispatcher implements DispatchQueue {
 
   /** Entry point for every provider's receipts (the providers' ReceiptSink). */
   readonly onReceipt = async (providerName: string, receipt: DeliveryReceipt): Promise<void> => {
-    const { store, logger } = this.#options;
+    const { store } = this.#options;
     const outcome = await store.applyReceipt(providerName, receipt, this.#now());
-    if (outcome.kind === 'unmatched') {
-      // SMPP allows the receipt to overtake our write of the submit's result: hold it briefly.
-      this.#pruneEarlyReceipts();
-      this.#earlyReceipts.set(`${providerName}\u0000${receipt.providerMessageId}`, { provider: providerName, receipt, at: Date.now() });
+    if (outcome.kind !== 'unmatched') {
+      this.#afterReceipt(providerName, receipt, outcome);
       return;
     }
+    // SMPP lets the receipt overtake our write of the submit's result. Hold it, then look once
+    // more: either that write has committed by now (and this second look matches), or it has
+    // not, and #recordSubmitted will find the receipt held.
+    const key = `${providerName}\u0000${receipt.providerMessageId}`;
+    this.#earlyReceipts.set(key, { provider: providerName, receipt, at: Date.now() });
+    const again = await store.applyReceipt(providerName, receipt, this.#now());
+    if (again.kind !== 'unmatched') {
+      this.#earlyReceipts.delete(key);
+      this.#afterReceipt(providerName, receipt, again);
+    }
+  };
+
+  #afterReceipt(providerName: string, receipt: DeliveryReceipt, outcome: ReceiptOutcome): void {
+    const { logger } = this.#options;
     if (outcome.kind === 'requeued') {
       logger.info({ messageId: outcome.messageId, provider: providerName, state: receipt.state }, 'receipt failed; trying next step');
       this.enqueue(outcome.messageId);
     } else if (outcome.kind === 'final') {
       logger.info({ messageId: outcome.messageId, provider: providerName, delivered: outcome.delivered }, 'delivery final');
     }
-  };
+  }
 
   async #replayEarlyReceipt(providerName: string, providerMessageId: string): Promise<void> {
     const key = `${providerName}\u0000${providerMessageId}`;
     const early = this.#earlyReceipts.get(key);
     if (!early) return;
     this.#earlyReceipts.delete(key);
-    await this.onReceipt(early.provider, early.receipt);
+    try {
+      await this.onReceipt(early.provider, early.receipt);
+    } catch (error) {
+      this.#options.logger.error({ err: error, provider: providerName }, 'held receipt could not be applied');
+    }
   }
 
   #pruneEarlyReceipts(): void {
     const cutoff = Date.now() - EARLY_RECEIPT_HOLD_MS;
     for (const [key, value] of this.#earlyReceipts) {
-      if (value.at < cutoff) {
-        this.#earlyReceipts.delete(key);
-        this.#options.logger.warn({ provider: value.provider, providerMessageId: value.receipt.providerMessageId }, 'receipt for an unknown message dropped');
-      }
+      if (value.at >= cutoff) continue;
+      this.#earlyReceipts.delete(key);
+      this.#options.logger.warn({ provider: value.provider, providerMessageId: value.receipt.providerMessageId }, 'receipt for an unknown message dropped');
     }
   }
 

@@ -1,11 +1,5 @@
-import {
-  Channel,
-  DeliveryStatus,
-  VerificationStatus,
-  type SendCodeRequest,
-  type Verification as VerificationMessage,
-  type VerifyCodeRequest,
-} from '@switchboard/proto/switchboard/v1/verify';
+import { Channel } from '@switchboard/proto/switchboard/v1/channel';
+import { DeliveryStatus, VerificationStatus, type SendCodeRequest, type Verification as VerificationMessage, type VerifyCodeRequest } from '@switchboard/proto/switchboard/v1/verify';
 import { InvalidArgumentError } from '../shared/errors.js';
 import type { SendCodeCommand, VerifyCodeCommand } from '../verification/verification.service.js';
 import {

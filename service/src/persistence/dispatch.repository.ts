@@ -1,9 +1,9 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { randomUUID } from 'node:crypto';
-import type { ClaimedMessage, DispatchStore, ReceiptOutcome } from '../dispatch/dispatch.ports.js';
+import type { AttemptError, ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome } from '../dispatch/dispatch.ports.js';
 import type { DeliveryReceipt } from '../providers/sms-provider.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import { AttemptSchema, MessageSchema, ProviderSchema, RouteRuleSchema } from './entities.js';
+import { AttemptSchema, IdempotencyKeySchema, MessageSchema, ProviderSchema, RouteRuleSchema, VerificationSchema } from './entities.js';
 import { messageBodyContext } from './verification.repository.js';
 
 /**
@@ -13,6 +13,8 @@ import { messageBodyContext } from './verification.repository.js';
  */
 const FINAL_STATES = new Set(['delivered', 'failed', 'expired']);
 
+type Em = SqlEntityManager;
+
 /** Message and attempt rows as the dispatcher's work queue (PostgreSQL or PGlite). */
 export class OrmDispatchStore implements DispatchStore {
   constructor(
@@ -20,67 +22,61 @@ export class OrmDispatchStore implements DispatchStore {
     private readonly box: SecretBox,
   ) {}
 
-  async claim(messageId: string, token: string, leaseUntil: Date): Promise<ClaimedMessage | null> {
+  async claim(messageId: string, token: string, now: Date, leaseUntil: Date): Promise<ClaimedMessage | null> {
     const em = this.em.fork();
     // One atomic UPDATE: PostgreSQL re-checks the WHERE after a concurrent claim commits, so at
     // most one claimer gets the row back.
     const rows = await em.execute<{ id: string }[]>(
-      `update message set lease_owner = ?, lease_until = ?, updated_at = now()
-        where id = ? and status = 'queued' and not_before <= now()
-          and (lease_until is null or lease_until < now() or lease_owner = ?)
+      `update message set lease_owner = ?, lease_until = ?, updated_at = ?
+        where id = ? and status = 'queued' and not_before <= ?
+          and (lease_until is null or lease_until < ? or lease_owner = ?)
         returning id`,
-      [token, leaseUntil, messageId, token],
+      [token, leaseUntil, now, messageId, now, now, token],
     );
     if (rows.length === 0) return null;
     const row = await em.findOneOrFail(MessageSchema, { id: messageId });
-    if (row.bodyCiphertext === null || row.bodyCiphertext === undefined) return null;
+    const verification = row.verification ? await em.findOne(VerificationSchema, { id: row.verification }) : null;
     return {
       id: row.id,
+      token,
       verificationId: row.verification ?? null,
       to: row.to,
       country: row.country,
       channel: row.channel,
       from: row.sender,
-      text: this.box.open(row.bodyCiphertext, messageBodyContext(row.id)),
+      text: this.#open(row.id, row.bodyCiphertext ?? null),
       plan: row.plan ?? null,
       step: row.step,
       retries: row.retries,
       createdAt: row.createdAt,
+      verificationOpen: verification === null || (verification.status === 'pending' && verification.expiresAt > now),
+      verificationExpiresAt: verification?.expiresAt ?? null,
     };
   }
 
-  async claimDue(owner: string, leaseUntil: Date, limit: number): Promise<{ id: string; token: string }[]> {
+  #open(messageId: string, sealed: string | null): string | null {
+    if (sealed === null) return null;
+    try {
+      return this.box.open(sealed, messageBodyContext(messageId));
+    } catch {
+      return null;
+    }
+  }
+
+  async claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<{ id: string; token: string }[]> {
     return this.em.fork().transactional(async (em) => {
       // SKIP LOCKED: replicas sweeping at once each take different rows instead of queueing up.
       const due = await em.execute<{ id: string }[]>(
         `select id from message
-          where status = 'queued' and not_before <= now() and (lease_until is null or lease_until < now())
+          where status = 'queued' and not_before <= ? and (lease_until is null or lease_until < ?)
           order by not_before limit ? for update skip locked`,
-        [limit],
+        [now, now, limit],
       );
       const leased = due.map((row) => ({ id: row.id, token: `${owner}:${randomUUID()}` }));
       for (const { id, token } of leased) {
-        await em.nativeUpdate(MessageSchema, { id }, { leaseOwner: token, leaseUntil, updatedAt: new Date() });
+        await em.nativeUpdate(MessageSchema, { id }, { leaseOwner: token, leaseUntil, updatedAt: now });
       }
       return leased;
-    });
-  }
-
-  async abandonStaleSends(now: Date): Promise<number> {
-    return this.em.fork().transactional(async (em) => {
-      const stale = await em.execute<{ id: string; verification_id: string | null }[]>(
-        `select id, verification_id from message where status = 'sending' and lease_until < ? for update skip locked`,
-        [now],
-      );
-      for (const row of stale) {
-        await em.nativeUpdate(
-          AttemptSchema,
-          { message: row.id, status: 'sending' },
-          { status: 'unknown', errorCode: 'INTERRUPTED', errorMessage: 'replica stopped during submit', completedAt: now },
-        );
-        await this.#finishMessage(em, row.id, row.verification_id, 'failed', 'interrupted during submit: outcome unknown, not resent');
-      }
-      return stale.length;
     });
   }
 
@@ -100,69 +96,72 @@ export class OrmDispatchStore implements DispatchStore {
     };
   }
 
-  async startAttempt(messageId: string, plan: readonly string[], step: number, provider: string): Promise<string> {
+  async startAttempt(messageId: string, token: string, plan: readonly string[], step: number, provider: string, leaseUntil: Date) {
     return this.em.fork().transactional(async (em) => {
-      const providerRow = await em.findOneOrFail(ProviderSchema, { name: provider });
-      const id = randomUUID();
+      const providerRow = await em.findOne(ProviderSchema, { name: provider });
+      if (!providerRow) throw new Error(`provider ${provider} no longer exists`);
       const now = new Date();
-      await em.nativeUpdate(MessageSchema, { id: messageId }, { status: 'sending', plan: [...plan], step, updatedAt: now });
+      const taken = await em.nativeUpdate(
+        MessageSchema,
+        { id: messageId, status: 'queued', leaseOwner: token },
+        { status: 'sending', plan: [...plan], step, leaseUntil, updatedAt: now },
+      );
+      if (taken === 0) return null;
+      const id = randomUUID();
       await em.insert(AttemptSchema, { id, message: messageId, provider: providerRow.id, step, status: 'sending', createdAt: now });
       return id;
     });
   }
 
-  async markSubmitted(attemptId: string, messageId: string, providerMessageId: string, parts: number): Promise<void> {
+  async markSubmitted(attemptId: string, messageId: string, providerMessageId: string, parts: number, now: Date): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      const now = new Date();
-      await em.nativeUpdate(AttemptSchema, { id: attemptId }, { status: 'submitted', providerMessageId, parts, submittedAt: now });
-      await em.nativeUpdate(
-        MessageSchema,
-        { id: messageId, status: 'sending' },
-        { status: 'submitted', leaseOwner: null, leaseUntil: null, updatedAt: now },
-      );
-      await em.execute(
-        `update verification set delivery_status = 'submitted'
-          where id = (select verification_id from message where id = ?) and delivery_status = 'queued'`,
-        [messageId],
-      );
+      await em.nativeUpdate(AttemptSchema, { id: attemptId, status: 'sending' }, { status: 'submitted', providerMessageId, parts, submittedAt: now });
+      await em.nativeUpdate(MessageSchema, { id: messageId, status: 'sending' }, { status: 'submitted', leaseOwner: null, leaseUntil: null, updatedAt: now });
+      await this.#setDeliveryStatus(em, messageId, 'submitted', ['queued']);
     });
   }
 
-  async markAttemptFailed(
-    attemptId: string,
-    messageId: string,
-    error: { code: string; message: string },
-    next: { step: number; retries: number; notBefore: Date } | null,
-  ): Promise<void> {
+  async markAttemptFailed(attemptId: string, messageId: string, error: AttemptError, next: NextStep | null, now: Date): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      const now = new Date();
-      await em.nativeUpdate(AttemptSchema, { id: attemptId }, { status: 'failed', errorCode: error.code, errorMessage: error.message, completedAt: now });
+      await em.nativeUpdate(
+        AttemptSchema,
+        { id: attemptId, status: 'sending' },
+        { status: 'failed', errorCode: error.code, errorMessage: error.message, completedAt: now },
+      );
       if (next) {
         await em.nativeUpdate(
           MessageSchema,
-          { id: messageId },
+          { id: messageId, status: 'sending' },
           { status: 'queued', step: next.step, retries: next.retries, notBefore: next.notBefore, leaseOwner: null, leaseUntil: null, lastError: error.message, updatedAt: now },
         );
       } else {
-        const message = await em.findOneOrFail(MessageSchema, { id: messageId });
-        await this.#finishMessage(em, messageId, message.verification ?? null, 'failed', error.message);
+        await this.#finishMessage(em, messageId, { status: 'failed', error: error.message, failVerification: true, from: ['sending'] }, now);
       }
     });
   }
 
-  async markOutcomeUnknown(attemptId: string, messageId: string, error: { code: string; message: string }): Promise<void> {
+  async markOutcomeUnknown(attemptId: string, messageId: string, error: AttemptError, now: Date): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      const now = new Date();
-      await em.nativeUpdate(AttemptSchema, { id: attemptId }, { status: 'unknown', errorCode: error.code, errorMessage: error.message, submittedAt: now });
+      await em.nativeUpdate(
+        AttemptSchema,
+        { id: attemptId, status: 'sending' },
+        { status: 'unknown', errorCode: error.code, errorMessage: error.message, submittedAt: now },
+      );
       // Treated as submitted: a receipt may still arrive; what must not happen is a second send.
-      await em.nativeUpdate(MessageSchema, { id: messageId }, { status: 'submitted', leaseOwner: null, leaseUntil: null, lastError: error.message, updatedAt: now });
+      await em.nativeUpdate(MessageSchema, { id: messageId, status: 'sending' }, { status: 'submitted', leaseOwner: null, leaseUntil: null, lastError: error.message, updatedAt: now });
+      await this.#setDeliveryStatus(em, messageId, 'submitted', ['queued']);
     });
   }
 
-  async failUnroutable(messageId: string, reason: string): Promise<void> {
+  async dropMessage(messageId: string, reason: string, now: Date): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      const message = await em.findOneOrFail(MessageSchema, { id: messageId });
-      await this.#finishMessage(em, messageId, message.verification ?? null, 'failed', reason);
+      await this.#finishMessage(em, messageId, { status: 'failed', error: reason, failVerification: false, from: ['queued', 'sending'] }, now);
+    });
+  }
+
+  async failUnroutable(messageId: string, reason: string, now: Date): Promise<void> {
+    await this.em.fork().transactional(async (em) => {
+      await this.#finishMessage(em, messageId, { status: 'failed', error: reason, failVerification: true, from: ['queued', 'sending'] }, now);
     });
   }
 
@@ -170,58 +169,138 @@ export class OrmDispatchStore implements DispatchStore {
     return this.em.fork().transactional(async (em) => {
       const provider = await em.findOne(ProviderSchema, { name: providerName });
       if (!provider) return { kind: 'unmatched' };
-      const attempt = await em.findOne(AttemptSchema, { provider: provider.id, providerMessageId: receipt.providerMessageId });
+      // Carriers reuse message ids over time: the newest attempt with the id is the one meant.
+      const attempt = await em.findOne(
+        AttemptSchema,
+        { provider: provider.id, providerMessageId: receipt.providerMessageId },
+        { orderBy: { createdAt: 'desc' } },
+      );
       if (!attempt) return { kind: 'unmatched' };
       // Duplicate and late receipts change nothing once an attempt is final.
       if (!FINAL_STATES.has(receipt.state) || !['submitted', 'unknown'].includes(attempt.status)) return { kind: 'ignored' };
-      const delivered = receipt.state === 'delivered';
-      await em.nativeUpdate(
-        AttemptSchema,
-        { id: attempt.id },
-        { status: receipt.state, errorCode: receipt.errorCode ?? null, completedAt: receipt.doneAt ?? now },
-      );
+      // completedAt is our receive time: receipt dates are in the SMSC's local time, minute precision.
+      await em.nativeUpdate(AttemptSchema, { id: attempt.id }, { status: receipt.state, errorCode: receipt.errorCode ?? null, completedAt: now });
       const message = await em.findOneOrFail(MessageSchema, { id: attempt.message });
-      if (delivered) {
-        await this.#finishMessage(em, message.id, message.verification ?? null, 'delivered', null);
+      if (receipt.state === 'delivered') {
+        await this.#finishMessage(em, message.id, { status: 'delivered', error: null, failVerification: false, from: ['submitted'] }, now);
         return { kind: 'final', messageId: message.id, delivered: true };
       }
       const plan = message.plan ?? [];
       if (message.status === 'submitted' && attempt.step + 1 < plan.length) {
         await em.nativeUpdate(
           MessageSchema,
-          { id: message.id },
+          { id: message.id, status: 'submitted' },
           { status: 'queued', step: attempt.step + 1, retries: 0, notBefore: now, lastError: `receipt ${receipt.state}`, updatedAt: now },
         );
         return { kind: 'requeued', messageId: message.id };
       }
-      await this.#finishMessage(em, message.id, message.verification ?? null, 'failed', `receipt ${receipt.state}`);
+      await this.#finishMessage(em, message.id, { status: 'failed', error: `receipt ${receipt.state}`, failVerification: true, from: ['submitted'] }, now);
       return { kind: 'final', messageId: message.id, delivered: false };
     });
   }
 
-  /**
-   * Ends a message. The body (which holds the code) is erased: nothing needs it any more. A
-   * verification fails only when none of its messages is still under way or delivered.
-   */
-  async #finishMessage(em: SqlEntityManager, messageId: string, verificationId: string | null, status: 'delivered' | 'failed', error: string | null) {
-    const now = new Date();
-    await em.nativeUpdate(
-      MessageSchema,
-      { id: messageId },
-      { status, bodyCiphertext: null, leaseOwner: null, leaseUntil: null, lastError: error, updatedAt: now },
+  async recoverStaleSends(now: Date): Promise<number> {
+    return this.em.fork().transactional(async (em) => {
+      const stale = await em.execute<{ id: string }[]>(
+        `select id from message where status = 'sending' and lease_until < ? for update skip locked`,
+        [now],
+      );
+      for (const { id } of stale) {
+        await em.nativeUpdate(
+          AttemptSchema,
+          { message: id, status: 'sending' },
+          { status: 'unknown', errorCode: 'INTERRUPTED', errorMessage: 'replica stopped during submit', submittedAt: now },
+        );
+        await em.nativeUpdate(MessageSchema, { id, status: 'sending' }, { status: 'submitted', leaseOwner: null, leaseUntil: null, lastError: 'interrupted during submit: outcome unknown, not resent', updatedAt: now });
+      }
+      return stale.length;
+    });
+  }
+
+  async expireOverdueAttempts(now: Date, timeoutSeconds: number): Promise<string[]> {
+    return this.em.fork().transactional(async (em) => {
+      const overdue = await em.execute<{ attempt_id: string; attempt_status: string; step: number; message_id: string; plan: string[] | null }[]>(
+        `select a.id as attempt_id, a.status as attempt_status, a.step, m.id as message_id, m.plan
+           from attempt a join message m on m.id = a.message_id
+          where m.status = 'submitted' and a.status in ('submitted', 'unknown') and a.submitted_at < ?
+          for update of m skip locked`,
+        [new Date(now.getTime() - timeoutSeconds * 1000)],
+      );
+      const requeued: string[] = [];
+      for (const row of overdue) {
+        const reason = `no delivery report within ${timeoutSeconds} s`;
+        if (row.attempt_status === 'unknown') {
+          // It may have been delivered: do not fall back, and do not fail the verification.
+          await em.nativeUpdate(AttemptSchema, { id: row.attempt_id }, { completedAt: now });
+          await this.#finishMessage(em, row.message_id, { status: 'failed', error: `outcome unknown; ${reason}`, failVerification: false, from: ['submitted'] }, now);
+          continue;
+        }
+        await em.nativeUpdate(AttemptSchema, { id: row.attempt_id }, { status: 'expired', errorCode: 'RECEIPT_TIMEOUT', errorMessage: reason, completedAt: now });
+        const plan = typeof row.plan === 'string' ? (JSON.parse(row.plan) as string[]) : (row.plan ?? []);
+        if (row.step + 1 < plan.length) {
+          await em.nativeUpdate(
+            MessageSchema,
+            { id: row.message_id, status: 'submitted' },
+            { status: 'queued', step: row.step + 1, retries: 0, notBefore: now, lastError: reason, updatedAt: now },
+          );
+          requeued.push(row.message_id);
+        } else {
+          await this.#finishMessage(em, row.message_id, { status: 'failed', error: reason, failVerification: false, from: ['submitted'] }, now);
+        }
+      }
+      return requeued;
+    });
+  }
+
+  async deleteIdempotencyKeysBefore(before: Date): Promise<number> {
+    return this.em.fork().nativeDelete(IdempotencyKeySchema, { createdAt: { $lt: before } });
+  }
+
+  async #setDeliveryStatus(em: Em, messageId: string, status: string, from: string[]) {
+    await em.execute(
+      `update verification set delivery_status = ?
+        where id = (select verification_id from message where id = ?) and delivery_status in (${from.map(() => '?').join(', ')})`,
+      [status, messageId, ...from],
     );
+  }
+
+  /**
+   * Ends a message that is still in one of the `from` states. The body (which holds the code) is
+   * erased: nothing needs it any more. A verification fails only when asked to and when none of
+   * its messages is still under way or delivered.
+   */
+  async #finishMessage(
+    em: Em,
+    messageId: string,
+    outcome: { status: 'delivered' | 'failed'; error: string | null; failVerification: boolean; from: string[] },
+    now: Date,
+  ) {
+    const changed = await em.nativeUpdate(
+      MessageSchema,
+      { id: messageId, status: { $in: outcome.from } },
+      { status: outcome.status, bodyCiphertext: null, leaseOwner: null, leaseUntil: null, lastError: outcome.error, updatedAt: now },
+    );
+    if (changed === 0) return;
+    const message = await em.findOneOrFail(MessageSchema, { id: messageId });
+    const verificationId = message.verification ?? null;
     if (verificationId === null) return;
-    if (status === 'delivered') {
+    if (outcome.status === 'delivered') {
       await em.execute(`update verification set delivery_status = 'delivered' where id = ?`, [verificationId]);
       return;
     }
+    // Lock the verification first so a concurrent resend (which locks it too) is either seen or waits.
+    await em.execute(`select id from verification where id = ? for update`, [verificationId]);
+    const live = await em.execute<{ n: number }[]>(
+      `select count(*)::int as n from message where verification_id = ? and status in ('queued', 'sending', 'submitted', 'delivered')`,
+      [verificationId],
+    );
+    if ((live[0]?.n ?? 0) > 0) return;
     await em.execute(
       `update verification set delivery_status = 'failed',
-              status = case when status = 'pending' then 'failed' else status end,
-              completed_at = case when status = 'pending' then ? else completed_at end
-        where id = ? and not exists (
-          select 1 from message where verification_id = ? and status in ('queued', 'sending', 'submitted', 'delivered'))`,
-      [now, verificationId, verificationId],
+              status = case when ? and status = 'pending' then 'failed' else status end,
+              completed_at = case when ? and status = 'pending' then ? else completed_at end
+        where id = ?`,
+      [outcome.failVerification, outcome.failVerification, now, verificationId],
     );
   }
 }

@@ -50,7 +50,8 @@ export const VerificationSchema = defineEntity({
     to: p.string().length(16),
     channel: p.string().length(8),
     status: p.string().length(24),
-    codeHashes: p.json<string[]>(),
+    /** HMACs of the codes sent, each with its expiry (ISO time). */
+    codes: p.json<{ hash: string; expiresAt: string }[]>(),
     codeLength: p.smallint(),
     locale: p.string().length(35),
     expiresAt: p.datetime(),
@@ -73,7 +74,7 @@ export const IdempotencyKeySchema = defineEntity({
     key: p.string().length(128).primary(),
     verification: () => p.manyToOne(VerificationSchema).mapToPk().deleteRule('cascade'),
     to: p.string().length(16),
-    createdAt: p.datetime(),
+    createdAt: p.datetime().index(),
   },
 });
 export type IdempotencyKeyRow = InferEntity<typeof IdempotencyKeySchema>;
@@ -173,7 +174,8 @@ export const AttemptSchema = defineEntity({
     submittedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
   },
-  uniques: [{ properties: ['provider', 'providerMessageId'] }],
+  // Not unique: carriers reuse message ids over time; receipts match the newest attempt.
+  indexes: [{ properties: ['provider', 'providerMessageId'] }],
 });
 export type AttemptRow = InferEntity<typeof AttemptSchema>;
 

@@ -34,10 +34,18 @@ export class ProviderRepository {
       enabled: row.enabled,
       channels: row.channels,
       settings: row.settings,
-      credentials: row.credentialsCiphertext
-        ? (JSON.parse(this.box.open(row.credentialsCiphertext, credentialsContext(row.id))) as Record<string, string>)
-        : {},
+      credentials: this.#credentials(row.id, row.credentialsCiphertext ?? null),
     }));
+  }
+
+  /** Decrypted credentials; empty when they cannot be read (the provider then fails its checks). */
+  #credentials(providerId: string, sealed: string | null): Record<string, string> {
+    if (sealed === null) return {};
+    try {
+      return JSON.parse(this.box.open(sealed, credentialsContext(providerId))) as Record<string, string>;
+    } catch {
+      return {};
+    }
   }
 
   /** Creates the provider, or replaces the settings and credentials of the one with that name. */

@@ -22,7 +22,7 @@ function toDomain(row: VerificationRow): Verification {
     to: row.to,
     channel: row.channel as VerificationChannel,
     status: row.status as VerificationStatus,
-    codeHashes: [...row.codeHashes],
+    codes: row.codes.map((code) => ({ hash: code.hash, expiresAt: new Date(code.expiresAt) })),
     codeLength: row.codeLength,
     locale: row.locale,
     expiresAt: row.expiresAt,
@@ -42,7 +42,7 @@ function toRow(v: Verification) {
     to: v.to,
     channel: v.channel,
     status: v.status,
-    codeHashes: v.codeHashes,
+    codes: v.codes.map((code) => ({ hash: code.hash, expiresAt: code.expiresAt.toISOString() })),
     codeLength: v.codeLength,
     locale: v.locale,
     expiresAt: v.expiresAt,
@@ -114,6 +114,22 @@ class OrmVerificationUnitOfWork implements VerificationUnitOfWork {
       { fields: ['createdAt'], orderBy: { createdAt: 'asc' } },
     );
     return rows.map((row) => row.createdAt);
+  }
+
+  async failedChecksFor(to: string, since: Date) {
+    const rows = await this.em.execute<{ n: number | null }[]>(
+      'select coalesce(sum(failed_checks), 0)::int as n from verification where "to" = ? and created_at >= ?',
+      [to, since],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
+  async dropQueuedMessages(verificationId: string, reason: string, now: Date) {
+    await this.em.nativeUpdate(
+      MessageSchema,
+      { verification: verificationId, status: 'queued' },
+      { status: 'failed', bodyCiphertext: null, leaseOwner: null, leaseUntil: null, lastError: reason, updatedAt: now },
+    );
   }
 
   async insertVerification(v: Verification) {

@@ -14,6 +14,11 @@ export interface OutboundSms {
   /** Sender: alphanumeric id, short code or E.164 number. */
   readonly from: string;
   readonly text: string;
+  /**
+   * After this the message is useless (the code expired): providers that can tell the network
+   * (SMPP validity_period) do, so a late message is dropped rather than delivered.
+   */
+  readonly validUntil?: Date | undefined;
 }
 
 /** The provider took the message; its receipt will arrive later under `providerMessageId`. */

@@ -55,15 +55,21 @@ export function pickLocale(available: readonly string[], wanted: string, fallbac
 
 /** Names of templates available to an app: its own plus the built-in ones. */
 export function hasTemplate(templates: TemplateSet, name: string): boolean {
-  return name in templates || name in BUILT_IN_TEMPLATES;
+  // Own properties only: `toString` or `__proto__` are not templates.
+  return Object.hasOwn(templates, name) || Object.hasOwn(BUILT_IN_TEMPLATES, name);
+}
+
+function templateNamed(templates: TemplateSet, name: string): Readonly<Record<string, string>> | undefined {
+  if (Object.hasOwn(templates, name)) return templates[name];
+  return Object.hasOwn(BUILT_IN_TEMPLATES, name) ? BUILT_IN_TEMPLATES[name] : undefined;
 }
 
 export function renderVerificationMessage(input: RenderInput): RenderedMessage {
-  const template = input.templates[input.templateName] ?? BUILT_IN_TEMPLATES[input.templateName];
+  const template = templateNamed(input.templates, input.templateName);
   if (template === undefined) throw new RangeError(`unknown template "${input.templateName}"`);
   const locale = pickLocale(Object.keys(template), input.locale, input.defaultLocale);
   if (locale === undefined) throw new RangeError(`template "${input.templateName}" has no text`);
-  const body = (template[locale] ?? '').replace(/\{(code|brand|minutes)\}/g, (_, name: string) => {
+  const body = (Object.hasOwn(template, locale) ? (template[locale] ?? '') : '').replace(/\{(code|brand|minutes)\}/g, (_, name: string) => {
     if (name === 'code') return input.code;
     if (name === 'brand') return input.brand;
     return String(Math.ceil(input.ttlSeconds / 60));

@@ -42,6 +42,10 @@ export interface VerificationUnitOfWork {
   findForUpdate(appId: string, id: string): Promise<Verification | null>;
   /** When each verification message to `to` was created since `since`, oldest first. */
   otpSendTimesTo(to: string, since: Date): Promise<Date[]>;
+  /** Wrong codes checked against `to`'s verifications created since `since`. */
+  failedChecksFor(to: string, since: Date): Promise<number>;
+  /** Ends the verification's messages that were not sent yet, without sending them. */
+  dropQueuedMessages(verificationId: string, reason: string, now: Date): Promise<void>;
   insertVerification(v: Verification): Promise<void>;
   updateVerification(v: Verification): Promise<void>;
   insertMessage(draft: MessageDraft, createdAt: Date): Promise<void>;

@@ -7,6 +7,7 @@ import {
   applyCheck,
   applyResend,
   effectiveStatus,
+  liveCodeHashes,
   settleExpiry,
   type Verification,
   type VerificationChannel,
@@ -27,6 +28,9 @@ export interface VerificationSettings {
   /** Codes sent to one number (over all apps) within `sendWindowSeconds`. */
   readonly maxSendsPerNumber: number;
   readonly sendWindowSeconds: number;
+  /** Wrong codes for one number (over all its verifications) within `checkWindowSeconds`. */
+  readonly maxFailedChecksPerNumber: number;
+  readonly checkWindowSeconds: number;
 }
 
 /** SendCode as the domain takes it; the transport has already mapped enums to these names. */
@@ -144,7 +148,7 @@ export class VerificationService {
       to: request.to,
       channel: request.channel,
       status: 'pending',
-      codeHashes: [],
+      codes: [],
       codeLength: request.codeLength,
       locale: request.locale,
       expiresAt: new Date(now.getTime() + this.#settings.codeTtlSeconds * 1000),
@@ -172,7 +176,7 @@ export class VerificationService {
       applyResend(resend, { codeHash, channel: request.channel, locale: rendered.locale, now, ttlSeconds: this.#settings.codeTtlSeconds });
       await uow.updateVerification(resend);
     } else {
-      verification.codeHashes = [codeHash];
+      verification.codes = [{ hash: codeHash, expiresAt: verification.expiresAt }];
       verification.locale = rendered.locale;
       await uow.insertVerification(verification);
     }
@@ -214,7 +218,17 @@ export class VerificationService {
         throw new NotFoundError(verificationId !== null ? `verification ${verificationId} not found` : 'no pending verification for this number');
       }
       assertPending(verification, now);
-      const outcome = applyCheck(verification, this.#hasher.matches(verification.id, code, verification.codeHashes), now);
+      // Wrong codes are also counted per number across verifications (NIST SP 800-63B-4 §3.2.2:
+      // limit failed attempts per subscriber), so starting over does not buy fresh guesses.
+      const windowStart = new Date(now.getTime() - this.#settings.checkWindowSeconds * 1000);
+      const failures = await uow.failedChecksFor(verification.to, windowStart);
+      if (failures >= this.#settings.maxFailedChecksPerNumber) {
+        throw new RateLimitedError(
+          `too many wrong codes for this number; at most ${this.#settings.maxFailedChecksPerNumber} within ${this.#settings.checkWindowSeconds} s`,
+          this.#settings.checkWindowSeconds * 1000,
+        );
+      }
+      const outcome = applyCheck(verification, this.#hasher.matches(verification.id, code, liveCodeHashes(verification, now)), now);
       await uow.updateVerification(verification);
       return { approved: outcome.approved, verification };
     });
@@ -236,6 +250,8 @@ export class VerificationService {
       verification.status = 'canceled';
       verification.completedAt = now;
       await uow.updateVerification(verification);
+      // A code still waiting to be sent must not go out for a canceled verification.
+      await uow.dropQueuedMessages(verification.id, 'not sent: verification canceled', now);
       return verification;
     });
   }

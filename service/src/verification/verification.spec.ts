@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyCheck, applyResend, attemptsRemaining, effectiveStatus, settleExpiry, type Verification } from './verification.js';
+import { applyCheck, applyResend,
+  liveCodeHashes, attemptsRemaining, effectiveStatus, settleExpiry, type Verification } from './verification.js';
 
 const created = new Date('2026-03-01T10:00:00.000Z');
 const expires = new Date('2026-03-01T10:10:00.000Z');
@@ -15,7 +16,7 @@ function pendingVerification(overrides: Partial<Verification> = {}): Verificatio
     to: '+4915123456789',
     channel: 'sms',
     status: 'pending',
-    codeHashes: ['hash-1'],
+    codes: [{ hash: 'hash-1', expiresAt: expires }],
     codeLength: 6,
     locale: 'en',
     expiresAt: expires,
@@ -111,17 +112,27 @@ describe('applyCheck', () => {
 describe('applyResend', () => {
   const resend = { codeHash: 'hash-2', channel: 'voice' as const, locale: 'de', now: atOffset(-120_000), ttlSeconds: 600 };
 
-  it('adds the new code hash and keeps the old ones valid', () => {
+  it('adds the new code with its own expiry and keeps the old one with its own', () => {
     const v = pendingVerification();
     applyResend(v, resend);
-    expect(v.codeHashes).toEqual(['hash-1', 'hash-2']);
+    expect(v.codes).toEqual([
+      { hash: 'hash-1', expiresAt: expires },
+      { hash: 'hash-2', expiresAt: new Date(resend.now.getTime() + 600_000) },
+    ]);
   });
 
-  it('does not mutate the previous list of hashes in place', () => {
-    const hashes = ['hash-1'];
-    const v = pendingVerification({ codeHashes: hashes });
+  it('does not mutate the previous list of codes in place', () => {
+    const codes = [{ hash: 'hash-1', expiresAt: expires }];
+    const v = pendingVerification({ codes });
     applyResend(v, resend);
-    expect(hashes).toEqual(['hash-1']);
+    expect(codes).toHaveLength(1);
+  });
+
+  it('never stretches an old code past its own lifetime', () => {
+    const v = pendingVerification();
+    applyResend(v, { ...resend, now: new Date(expires.getTime() - 1000) });
+    expect(liveCodeHashes(v, new Date(expires.getTime() + 1000))).toEqual(['hash-2']);
+    expect(liveCodeHashes(v, new Date(expires.getTime() - 1))).toEqual(['hash-1', 'hash-2']);
   });
 
   it('keeps the failed check count, so resending buys no extra guesses', () => {

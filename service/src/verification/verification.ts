@@ -9,6 +9,17 @@ export type VerificationStatus = 'pending' | 'approved' | 'canceled' | 'expired'
 
 export type DeliveryStatus = 'queued' | 'submitted' | 'delivered' | 'failed';
 
+/** One code sent for a verification: only its HMAC is kept. */
+export interface SentCode {
+  readonly hash: string;
+  readonly expiresAt: Date;
+}
+
+/** Hashes of the codes that may still approve the verification at `now`. */
+export function liveCodeHashes(v: Verification, now: Date): string[] {
+  return v.codes.filter((code) => now.getTime() < code.expiresAt.getTime()).map((code) => code.hash);
+}
+
 /** A verification as the domain sees it. Persistence maps its rows to and from this shape. */
 export interface Verification {
   readonly id: string;
@@ -17,8 +28,11 @@ export interface Verification {
   readonly to: string;
   channel: VerificationChannel;
   status: VerificationStatus;
-  /** HMACs of every code sent for this verification; any of them approves it until expiry. */
-  codeHashes: string[];
+  /**
+   * HMACs of the codes sent for this verification, each with its own expiry: a code approves it
+   * only within its own lifetime, so resending never stretches an old code's life.
+   */
+  codes: SentCode[];
   readonly codeLength: number;
   locale: string;
   expiresAt: Date;
@@ -66,19 +80,21 @@ export function applyCheck(v: Verification, codeMatches: boolean, now: Date): Ch
 }
 
 /**
- * Records a resend: one more code is valid, the send count grows and the expiry moves so the new
- * code gets its full lifetime. The failure count is kept: resending must not buy more guesses.
+ * Records a resend: one more code is valid (for its own lifetime), the send count grows and the
+ * verification's expiry moves to the new code's. The failure count is kept: resending must not
+ * buy more guesses.
  */
 export function applyResend(
   v: Verification,
   resend: { codeHash: string; channel: VerificationChannel; locale: string; now: Date; ttlSeconds: number },
 ): void {
-  v.codeHashes = [...v.codeHashes, resend.codeHash];
+  const expiresAt = new Date(resend.now.getTime() + resend.ttlSeconds * 1000);
+  v.codes = [...v.codes, { hash: resend.codeHash, expiresAt }];
   v.sendCount += 1;
   v.channel = resend.channel;
   v.locale = resend.locale;
   v.deliveryStatus = 'queued';
-  v.expiresAt = new Date(resend.now.getTime() + resend.ttlSeconds * 1000);
+  v.expiresAt = expiresAt;
 }
 
 /** Marks a pending verification expired when its time is up, so stored status matches reality. */

@@ -41,29 +41,29 @@ describe.each(databaseTargets())('dispatch store claims on $name', ({ url }) => 
 
   it('lets exactly one of many concurrent claims win', async () => {
     const id = await queueMessage();
-    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claim(id, `replica-${i}`, lease())));
+    const claims = await Promise.all(Array.from({ length: 8 }, (_, i) => store.claim(id, `replica-${i}`, new Date(), lease())));
     expect(claims.filter((claim) => claim !== null)).toHaveLength(1);
     expect(claims.find((claim) => claim !== null)?.text).toBe('hello');
   });
 
   it('does not let the same replica claim a message twice under two tokens', async () => {
     const id = await queueMessage();
-    expect(await store.claim(id, 'replica-a:1', lease())).not.toBeNull();
-    expect(await store.claim(id, 'replica-a:2', lease())).toBeNull();
+    expect(await store.claim(id, 'replica-a:1', new Date(), lease())).not.toBeNull();
+    expect(await store.claim(id, 'replica-a:2', new Date(), lease())).toBeNull();
   });
 
   it('hands a swept message only to the token the sweep leased it under', async () => {
     const id = await queueMessage();
-    const due = await store.claimDue('replica-b', lease(), 1000);
+    const due = await store.claimDue('replica-b', new Date(), lease(), 1000);
     const token = due.find((entry) => entry.id === id)?.token;
     expect(token).toBeDefined();
-    expect(await store.claim(id, 'replica-b:in-process', lease())).toBeNull();
-    expect(await store.claim(id, token ?? '', lease())).not.toBeNull();
+    expect(await store.claim(id, 'replica-b:in-process', new Date(), lease())).toBeNull();
+    expect(await store.claim(id, token ?? '', new Date(), lease())).not.toBeNull();
   });
 
   it('lets another replica take over once a lease has run out', async () => {
     const id = await queueMessage();
-    expect(await store.claim(id, 'crashed', new Date(Date.now() - 1))).not.toBeNull();
-    expect(await store.claim(id, 'survivor', lease())).not.toBeNull();
+    expect(await store.claim(id, 'crashed', new Date(), new Date(Date.now() - 1))).not.toBeNull();
+    expect(await store.claim(id, 'survivor', new Date(), lease())).not.toBeNull();
   });
 });

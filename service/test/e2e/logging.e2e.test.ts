@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
-import { Channel, VerificationStatus } from '@switchboard/proto/switchboard/v1/verify';
+import { Channel } from '@switchboard/proto/switchboard/v1/channel';
+import { VerificationStatus } from '@switchboard/proto/switchboard/v1/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskPhoneNumber } from '../../src/verification/phone-number.js';
 import { codeFromInbox, startTestSystem, verifyApi, waitFor, withKey, type TestSystem } from '../support/test-system.js';

@@ -1,4 +1,5 @@
-import { Channel, VerificationStatus } from '@switchboard/proto/switchboard/v1/verify';
+import { Channel } from '@switchboard/proto/switchboard/v1/channel';
+import { VerificationStatus } from '@switchboard/proto/switchboard/v1/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseTargets, freePort, startTestSystem, verifyApi, waitFor, type TestSystem } from '../support/test-system.js';
 

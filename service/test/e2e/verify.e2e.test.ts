@@ -1,5 +1,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { Channel, DeliveryStatus, VerificationStatus, type SendCodeRequest, type VerifyCodeRequest } from '@switchboard/proto/switchboard/v1/verify';
+import { Channel } from '@switchboard/proto/switchboard/v1/channel';
+import { DeliveryStatus, VerificationStatus, type SendCodeRequest, type VerifyCodeRequest } from '@switchboard/proto/switchboard/v1/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseProviderMessageId } from '../../src/providers/sms-provider.js';
 import { codeFromInbox, databaseTargets, startTestSystem, verifyApi, waitFor, withKey, type TestSystem, type VerifyApi } from '../support/test-system.js';
@@ -162,6 +163,8 @@ describe.each(databaseTargets())('VerifyService end to end on $name', ({ url }) 
       [{ codeLength: 11 }, 'code_length'],
       [{ locale: 'not a locale!' }, 'locale'],
       [{ templateName: 'nope' }, 'template_name'],
+      [{ templateName: '__proto__' }, 'template_name'],
+      [{ templateName: 'toString' }, 'template_name'],
       [{ appHash: 'short' }, 'app_hash'],
       [{ idempotencyKey: 'x'.repeat(129) }, 'idempotency_key'],
     ];
@@ -170,6 +173,62 @@ describe.each(databaseTargets())('VerifyService end to end on $name', ({ url }) 
       expect(error.code, field).toBe(status.INVALID_ARGUMENT);
       expect(error.metadata.get('error-field'), field).toEqual([field]);
     }
+  });
+
+  it('leaves nothing behind when a request is refused inside its transaction', async () => {
+    const counts = async () => {
+      const rows = await system.switchboard.database.em.fork().execute<{ v: number; m: number }[]>(
+        'select (select count(*)::int from verification) as v, (select count(*)::int from message) as m',
+      );
+      return rows[0];
+    };
+    const key = `nothing-behind-${Date.now()}`;
+    await sendCode(sendRequest({ to: freshNumber(), idempotencyKey: key }));
+    await system.switchboard.dispatcher.idle();
+    const before = await counts();
+    const reused = await rejection(sendCode(sendRequest({ to: freshNumber(), idempotencyKey: key })));
+    expect(reused.code).toBe(status.INVALID_ARGUMENT);
+    const limitedTo = freshNumber();
+    for (let i = 0; i < 5; i++) await sendCode(sendRequest({ to: limitedTo }));
+    const afterSends = await counts();
+    const limited = await rejection(sendCode(sendRequest({ to: limitedTo })));
+    expect(limited.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(await counts()).toEqual(afterSends);
+    expect(afterSends).toEqual({ v: (before?.v ?? 0) + 1, m: (before?.m ?? 0) + 5 });
+  });
+
+  it('limits wrong codes per number across verifications, so starting over buys no guesses', async () => {
+    const to = freshNumber();
+    const wrongFor = (code: string) => (code === '000000' ? '111111' : '000000');
+    for (let round = 0; round < 2; round++) {
+      const { id, code } = await sendAndReadCode(to);
+      for (let i = 0; i < 5; i++) await verifyCode(verifyRequest(id, wrongFor(code)));
+    }
+    const { id, code } = await sendAndReadCode(to);
+    const error = await rejection(verifyCode(verifyRequest(id, code)));
+    expect(error.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(error.details).toContain('too many wrong codes');
+  });
+
+  it('does not send a code whose verification was canceled before dispatch', async () => {
+    const to = freshNumber();
+    system.smsc.failAllSubmits('ESME_RTHROTTLED'); // the send keeps being retried, never accepted
+    try {
+      const { verification } = await sendCode(sendRequest({ to }));
+      await waitFor(() => system.smsc.stats().submitsRefused > 0, 'the throttled submit');
+      await api.cancelVerification({ verificationId: verification?.id ?? '' });
+      const message = async () =>
+        (await system.switchboard.database.em.fork().execute<{ status: string; last_error: string }[]>(
+          'select status, last_error from message where verification_id = ?',
+          [verification?.id],
+        ))[0];
+      await waitFor(async () => (await message())?.status === 'failed', 'the message to be dropped', 15_000);
+      expect((await message())?.last_error).toMatch(/^not sent: (verification canceled|its verification is no longer pending)$/);
+    } finally {
+      system.smsc.acceptSubmits();
+    }
+    await system.switchboard.dispatcher.idle();
+    expect(system.smsc.inbox({ to })).toHaveLength(0);
   });
 
   it('returns the same verification for a repeated idempotency key and sends one SMS only', async () => {

@@ -19,67 +19,11 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
+import { Channel, channelFromJSON, channelToJSON } from "./channel.js";
 
 export const protobufPackage = "switchboard.v1";
 
 export const protobufFileName = "switchboard/v1/verify.proto";
-
-/** How a code reaches the user. */
-export enum Channel {
-  /** CHANNEL_UNSPECIFIED - Not set; treated as CHANNEL_AUTO. */
-  CHANNEL_UNSPECIFIED = 0,
-  /** CHANNEL_SMS - A text message. */
-  CHANNEL_SMS = 1,
-  /** CHANNEL_VOICE - A phone call that reads the code aloud. */
-  CHANNEL_VOICE = 2,
-  /** CHANNEL_EMAIL - An e-mail. */
-  CHANNEL_EMAIL = 3,
-  /** CHANNEL_AUTO - Switchboard picks by routing rules; today this is SMS. */
-  CHANNEL_AUTO = 4,
-  UNRECOGNIZED = -1,
-}
-
-export function channelFromJSON(object: any): Channel {
-  switch (object) {
-    case 0:
-    case "CHANNEL_UNSPECIFIED":
-      return Channel.CHANNEL_UNSPECIFIED;
-    case 1:
-    case "CHANNEL_SMS":
-      return Channel.CHANNEL_SMS;
-    case 2:
-    case "CHANNEL_VOICE":
-      return Channel.CHANNEL_VOICE;
-    case 3:
-    case "CHANNEL_EMAIL":
-      return Channel.CHANNEL_EMAIL;
-    case 4:
-    case "CHANNEL_AUTO":
-      return Channel.CHANNEL_AUTO;
-    case -1:
-    case "UNRECOGNIZED":
-    default:
-      return Channel.UNRECOGNIZED;
-  }
-}
-
-export function channelToJSON(object: Channel): string {
-  switch (object) {
-    case Channel.CHANNEL_UNSPECIFIED:
-      return "CHANNEL_UNSPECIFIED";
-    case Channel.CHANNEL_SMS:
-      return "CHANNEL_SMS";
-    case Channel.CHANNEL_VOICE:
-      return "CHANNEL_VOICE";
-    case Channel.CHANNEL_EMAIL:
-      return "CHANNEL_EMAIL";
-    case Channel.CHANNEL_AUTO:
-      return "CHANNEL_AUTO";
-    case Channel.UNRECOGNIZED:
-    default:
-      return "UNRECOGNIZED";
-  }
-}
 
 /** Where a verification stands. */
 export enum VerificationStatus {

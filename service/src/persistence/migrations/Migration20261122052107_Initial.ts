@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
-export class Migration20261122050417_Initial extends Migration {
+export class Migration20261122052107_Initial extends Migration {
 
-  override name = 'Migration20261122050417_Initial';
+  override name = 'Migration20261122052107_Initial';
 
   override up(): void | Promise<void> {
     this.addSql(`create table "app" ("id" uuid not null, "name" varchar(64) not null, "domain" varchar(253) null, "default_locale" varchar(35) not null default 'en', "sender_id" varchar(16) not null, "templates" jsonb not null, "allowed_countries" jsonb not null, "default_code_length" int not null default 6, "created_at" timestamptz not null, primary key ("id"));`);
@@ -18,7 +18,7 @@ export class Migration20261122050417_Initial extends Migration {
     this.addSql(`create table "route_rule" ("id" uuid not null, "name" varchar(64) not null, "priority" int not null, "enabled" boolean not null default true, "countries" jsonb not null, "prefixes" jsonb not null, "providers" jsonb not null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`);
     this.addSql(`alter table "route_rule" add constraint "route_rule_name_unique" unique ("name");`);
 
-    this.addSql(`create table "verification" ("id" uuid not null, "app_id" uuid not null, "to" varchar(16) not null, "channel" varchar(8) not null, "status" varchar(24) not null, "code_hashes" jsonb not null, "code_length" smallint not null, "locale" varchar(35) not null, "expires_at" timestamptz not null, "send_count" int not null, "failed_checks" int not null, "max_checks" int not null, "delivery_status" varchar(16) not null, "created_at" timestamptz not null, "completed_at" timestamptz null, primary key ("id"));`);
+    this.addSql(`create table "verification" ("id" uuid not null, "app_id" uuid not null, "to" varchar(16) not null, "channel" varchar(8) not null, "status" varchar(24) not null, "codes" jsonb not null, "code_length" smallint not null, "locale" varchar(35) not null, "expires_at" timestamptz not null, "send_count" int not null, "failed_checks" int not null, "max_checks" int not null, "delivery_status" varchar(16) not null, "created_at" timestamptz not null, "completed_at" timestamptz null, primary key ("id"));`);
     this.addSql(`create index "verification_app_id_to_status_index" on "verification" ("app_id", "to", "status");`);
 
     this.addSql(`create table "message" ("id" uuid not null, "app_id" uuid not null, "verification_id" uuid null, "kind" varchar(16) not null, "channel" varchar(8) not null, "to" varchar(16) not null, "country" varchar(2) not null, "sender" varchar(16) not null, "body_ciphertext" text null, "status" varchar(16) not null, "plan" jsonb null, "step" int not null default 0, "retries" int not null default 0, "not_before" timestamptz not null, "lease_until" timestamptz null, "lease_owner" varchar(128) null, "last_error" text null, "created_at" timestamptz not null, "updated_at" timestamptz not null, primary key ("id"));`);
@@ -28,9 +28,10 @@ export class Migration20261122050417_Initial extends Migration {
 
     this.addSql(`create table "attempt" ("id" uuid not null, "message_id" uuid not null, "provider_id" uuid not null, "step" int not null, "status" varchar(16) not null, "provider_message_id" varchar(128) null, "parts" int null, "error_code" varchar(64) null, "error_message" text null, "created_at" timestamptz not null, "submitted_at" timestamptz null, "completed_at" timestamptz null, primary key ("id"));`);
     this.addSql(`create index "attempt_message_id_index" on "attempt" ("message_id");`);
-    this.addSql(`alter table "attempt" add constraint "attempt_provider_id_provider_message_id_unique" unique ("provider_id", "provider_message_id");`);
+    this.addSql(`create index "attempt_provider_id_provider_message_id_index" on "attempt" ("provider_id", "provider_message_id");`);
 
     this.addSql(`create table "idempotency_key" ("app_id" uuid not null, "key" varchar(128) not null, "verification_id" uuid not null, "to" varchar(16) not null, "created_at" timestamptz not null, primary key ("app_id", "key"));`);
+    this.addSql(`create index "idempotency_key_created_at_index" on "idempotency_key" ("created_at");`);
 
     this.addSql(`alter table "api_key" add constraint "api_key_app_id_foreign" foreign key ("app_id") references "app" ("id") on delete cascade;`);
 

@@ -1,0 +1,178 @@
+import { describe, expect, it } from 'vitest';
+import type { OutboundSms, SmsProvider, SubmitAccepted } from '../providers/sms-provider.js';
+import { ProviderError } from '../shared/errors.js';
+import type { AttemptError, ClaimedMessage, DispatchStore, NextStep } from './dispatch.ports.js';
+import { Dispatcher } from './dispatcher.js';
+
+/**
+ * The dispatcher's failure paths, with its two ports replaced: a store that records what it is
+ * told (and can fail on cue, as a database does) and providers that count what they are sent.
+ * The real store and SMPP path are covered end to end in test/e2e.
+ */
+class RecordingStore implements DispatchStore {
+  readonly calls: string[] = [];
+  failMarkSubmitted = 0;
+  message: ClaimedMessage;
+
+  constructor(plan: string[]) {
+    this.message = {
+      id: 'm1', token: '', verificationId: null, to: '+4915123456789', country: 'DE', channel: 'sms', from: 'Test', text: 'hello',
+      plan, step: 0, retries: 0, createdAt: new Date(), verificationOpen: true, verificationExpiresAt: null,
+    };
+  }
+
+  claim(messageId: string, token: string) {
+    this.calls.push(`claim ${messageId}`);
+    return Promise.resolve({ ...this.message, token });
+  }
+  claimDue() { return Promise.resolve([]); }
+  routingTable() { return Promise.resolve({ rules: [], providers: [] }); }
+  startAttempt(_m: string, _t: string, _p: readonly string[], step: number, provider: string) {
+    this.calls.push(`start ${provider} step ${step}`);
+    return Promise.resolve(`a${step}`);
+  }
+  markSubmitted(attemptId: string) {
+    this.calls.push(`markSubmitted ${attemptId}`);
+    if (this.failMarkSubmitted > 0) {
+      this.failMarkSubmitted -= 1;
+      return Promise.reject(new Error('connection to the database lost'));
+    }
+    return Promise.resolve();
+  }
+  markAttemptFailed(attemptId: string, _m: string, error: AttemptError, next: NextStep | null) {
+    this.calls.push(`failed ${attemptId} ${error.code} next=${next ? String(next.step) : 'none'}`);
+    return Promise.resolve();
+  }
+  markOutcomeUnknown(attemptId: string) {
+    this.calls.push(`unknown ${attemptId}`);
+    return Promise.resolve();
+  }
+  dropMessage(_m: string, reason: string) {
+    this.calls.push(`drop ${reason}`);
+    return Promise.resolve();
+  }
+  failUnroutable(_m: string, reason: string) {
+    this.calls.push(`unroutable ${reason}`);
+    return Promise.resolve();
+  }
+  applyReceipt() { return Promise.resolve({ kind: 'unmatched' as const }); }
+  recoverStaleSends() { return Promise.resolve(0); }
+  expireOverdueAttempts() { return Promise.resolve([]); }
+  deleteIdempotencyKeysBefore() { return Promise.resolve(0); }
+}
+
+class CountingProvider implements SmsProvider {
+  readonly sent: OutboundSms[] = [];
+  constructor(readonly name: string, private readonly outcome: () => SubmitAccepted) {}
+  start() { return Promise.resolve(); }
+  stop() { return Promise.resolve(); }
+  async submit(message: OutboundSms): Promise<SubmitAccepted> {
+    this.sent.push(message);
+    await Promise.resolve();
+    return this.outcome();
+  }
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+function dispatcherWith(store: RecordingStore, providers: CountingProvider[]) {
+  return new Dispatcher({
+    store,
+    providers: new Map(providers.map((p) => [p.name, p])),
+    owner: 'test',
+    leaseSeconds: 60,
+    sweepIntervalMs: 60_000,
+    messageValiditySeconds: 600,
+    receiptTimeoutSeconds: 120,
+    logger: silent,
+  });
+}
+
+const accepted = () => ({ providerMessageId: 'abc', parts: 1 });
+
+describe('Dispatcher', () => {
+  it('retries recording an accepted submit and never sends it again when the database hiccups', async () => {
+    const store = new RecordingStore(['a', 'b']);
+    store.failMarkSubmitted = 2;
+    const a = new CountingProvider('a', accepted);
+    const b = new CountingProvider('b', accepted);
+    const dispatcher = dispatcherWith(store, [a, b]);
+    dispatcher.enqueue('m1');
+    await dispatcher.idle();
+    expect(a.sent).toHaveLength(1);
+    expect(b.sent).toHaveLength(0);
+    expect(store.calls).toEqual(['claim m1', 'start a step 0', 'markSubmitted a0', 'markSubmitted a0', 'markSubmitted a0']);
+  });
+
+  it('leaves an accepted submit for recovery, unsent elsewhere, when it cannot be recorded at all', async () => {
+    const store = new RecordingStore(['a', 'b']);
+    store.failMarkSubmitted = 10;
+    const a = new CountingProvider('a', accepted);
+    const b = new CountingProvider('b', accepted);
+    const dispatcher = dispatcherWith(store, [a, b]);
+    dispatcher.enqueue('m1');
+    await dispatcher.idle();
+    expect(b.sent).toHaveLength(0);
+    expect(store.calls.some((call) => call.startsWith('failed'))).toBe(false);
+  });
+
+  it('moves to the next step at once when a submit is refused', async () => {
+    const store = new RecordingStore(['a', 'b']);
+    const a = new CountingProvider('a', () => { throw new ProviderError('refused', { retryable: false, providerCode: '0x0000000b ESME_RINVDSTADR' }); });
+    const dispatcher = dispatcherWith(store, [a, new CountingProvider('b', accepted)]);
+    dispatcher.enqueue('m1');
+    await dispatcher.idle();
+    expect(store.calls).toContain('failed a0 0x0000000b ESME_RINVDSTADR next=1');
+  });
+
+  it('records an unknown outcome and sends nowhere else when the provider may have the message', async () => {
+    const store = new RecordingStore(['a', 'b']);
+    const a = new CountingProvider('a', () => { throw new ProviderError('no submit_sm_resp', { retryable: false, outcomeUnknown: true }); });
+    const b = new CountingProvider('b', accepted);
+    const dispatcher = dispatcherWith(store, [a, b]);
+    dispatcher.enqueue('m1');
+    await dispatcher.idle();
+    expect(store.calls).toContain('unknown a0');
+    expect(b.sent).toHaveLength(0);
+  });
+
+  it('treats an unexpected exception from a provider as an unknown outcome, not a failure', async () => {
+    const store = new RecordingStore(['a', 'b']);
+    const a = new CountingProvider('a', () => { throw new TypeError('bug in a provider'); });
+    const b = new CountingProvider('b', accepted);
+    const dispatcher = dispatcherWith(store, [a, b]);
+    dispatcher.enqueue('m1');
+    await dispatcher.idle();
+    expect(store.calls).toContain('unknown a0');
+    expect(b.sent).toHaveLength(0);
+  });
+
+  it('drops a message whose verification closed, a message past its validity, and one it cannot read', async () => {
+    for (const [change, reason] of [
+      [{ verificationOpen: false }, 'its verification is no longer pending'],
+      [{ createdAt: new Date(Date.now() - 601_000) }, 'it expired before it could be sent'],
+      [{ verificationExpiresAt: new Date(Date.now() - 1) }, 'it expired before it could be sent'],
+      [{ text: null }, 'its text cannot be decrypted'],
+    ] as const) {
+      const store = new RecordingStore(['a']);
+      store.message = { ...store.message, ...change };
+      const a = new CountingProvider('a', accepted);
+      const dispatcher = dispatcherWith(store, [a]);
+      dispatcher.enqueue('m1');
+      await dispatcher.idle();
+      expect(a.sent, reason).toHaveLength(0);
+      expect(store.calls.find((call) => call.startsWith('drop')), reason).toContain(reason);
+    }
+  });
+
+  it('tells the provider until when the message is worth delivering', async () => {
+    const store = new RecordingStore(['a']);
+    const expiry = new Date(Date.now() + 120_000);
+    store.message = { ...store.message, verificationExpiresAt: expiry };
+    const a = new CountingProvider('a', accepted);
+    const dispatcher = dispatcherWith(store, [a]);
+    dispatcher.enqueue('m1');
+    await dispatcher.idle();
+    expect(a.sent[0]?.validUntil).toEqual(expiry);
+  });
+});
