@@ -55,7 +55,7 @@ const smscHttpPort = Number(env.SMSC_SIM_HTTP_PORT ?? 8025);
 const simulator = new SmscSimulator({ smppPort: smscPort, httpPort: smscHttpPort, systemId: 'switchboard', password: 'secret', receiptDelayMs: 300, logger: logger.child({ component: 'smsc-simulator' }) });
 const ports = await simulator.start();
 
-const switchboard = await startSwitchboard(config, logger, async ({ apps, providers }) => {
+const switchboard = await startSwitchboard(config, logger, { beforeStart: async ({ apps, providers }) => {
   const app = (await apps.findByName('demo')) ?? (await apps.create({ name: 'demo', senderId: 'Switchboard', domain: 'example.com' }));
   await apps.addApiKey(app.id, apiKey);
   // The simulator's port may differ between runs: the provider row follows it.
@@ -66,8 +66,8 @@ const switchboard = await startSwitchboard(config, logger, async ({ apps, provid
     settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
     credentials: { password: 'secret' },
   });
-  await providers.upsertRouteRule({ name: 'default', priority: 1000, countries: [], prefixes: [], providers: ['smsc-sim'] });
-});
+  await providers.upsertRouteRule({ name: 'default', priority: 1000, isDefault: true, candidates: ['smsc-sim'] });
+} });
 
 console.log(`
 Switchboard is running (embedded database in ${dataDir}).

@@ -1,17 +1,30 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { MessagingServiceService } from '@switchboard/proto/switchboard/v1/messaging';
+import { VerifyServiceService } from '@switchboard/proto/switchboard/v1/verify';
 import type { ServiceConfig } from './config/config.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
+import { messagingServiceHandlers } from './grpc/messaging.handlers.js';
+import { AdminServiceService } from '@switchboard/proto/switchboard/v1/admin';
+import { AdminService } from './admin/admin.service.js';
+import type { ProviderHealthSnapshot } from './admin/admin-model.js';
+import { adminServiceHandlers } from './grpc/admin.handlers.js';
 import { startGrpcServer } from './grpc/server.js';
 import { verifyServiceHandlers } from './grpc/verify.handlers.js';
+import { MessagingService } from './messaging/messaging.service.js';
 import { AppRepository } from './persistence/app.repository.js';
+import { listenForConfigChanges } from './persistence/config-changes.js';
 import { OrmDispatchStore } from './persistence/dispatch.repository.js';
+import { OrmMessagingRepository } from './persistence/messaging.repository.js';
 import { openDatabase, type Database } from './persistence/orm.js';
 import { ProviderRepository } from './persistence/provider.repository.js';
+import { loadRoutingSnapshot } from './persistence/routing-config.repository.js';
 import { OrmVerificationRepository } from './persistence/verification.repository.js';
 import { createProvider } from './providers/provider-factory.js';
 import { keepStarting } from './providers/provider-starter.js';
 import type { SmsProvider } from './providers/sms-provider.js';
+import { LiveRouting } from './routing/live-routing.js';
+import { ProviderHealthRegistry } from './routing/provider-health.js';
 import type { Logger } from './shared/logger.js';
 import { SecretBox } from './shared/secret-box.js';
 import { CodeHasher } from './verification/code.js';
@@ -24,6 +37,8 @@ export interface RunningSwitchboard {
   readonly dispatcher: Dispatcher;
   readonly apps: AppRepository;
   readonly providers: ProviderRepository;
+  readonly routing: LiveRouting;
+  readonly health: ProviderHealthRegistry;
   /** Graceful stop: refuse new calls, finish running ones, unbind providers, close the database. */
   stop(): Promise<void>;
 }
@@ -31,13 +46,44 @@ export interface RunningSwitchboard {
 /** Hook to put data in place after migrations and before providers start (demo seeding, tests). */
 export type BeforeStart = (context: { apps: AppRepository; providers: ProviderRepository; database: Database }) => Promise<void>;
 
+/** Ways to start that only tests and the demo use. */
+export interface StartOptions {
+  readonly beforeStart?: BeforeStart;
+  /**
+   * Providers to run in addition to those built from provider rows, by name (tests use this for
+   * channels whose real providers arrive later). A row of the same name must exist for routing.
+   */
+  readonly extraProviders?: ReadonlyMap<string, SmsProvider>;
+}
+
+/** Provider health for AdminService: breaker and limiter of this replica, plus connection state. */
+function healthSnapshot(health: ProviderHealthRegistry, providers: ReadonlyMap<string, SmsProvider>): ProviderHealthSnapshot[] {
+  const byName = new Map(health.snapshot().map((entry) => [entry.provider, entry]));
+  const names = [...new Set([...byName.keys(), ...providers.keys()])].sort();
+  return names.map((provider) => {
+    const entry = byName.get(provider);
+    const breaker = entry?.breaker;
+    const running = providers.get(provider);
+    return {
+      provider,
+      circuit: breaker?.state ?? 'closed',
+      consecutiveFailures: breaker?.consecutiveSubmitFailures ?? 0,
+      receiptFailureRate: breaker && breaker.receiptsInWindow > 0 ? breaker.failedReceiptsInWindow / breaker.receiptsInWindow : 0,
+      inFlight: entry?.throughput?.inFlight ?? 0,
+      connection: running === undefined ? 'not running' : 'state' in running && typeof running.state === 'function' ? String((running.state as () => unknown).call(running)) : 'running',
+      retryAt: breaker?.halfOpensAt ? new Date(breaker.halfOpensAt) : null,
+    };
+  });
+}
+
 /** The composition root: config in, a serving process out. */
-export async function startSwitchboard(config: ServiceConfig, logger: Logger, beforeStart?: BeforeStart): Promise<RunningSwitchboard> {
+export async function startSwitchboard(config: ServiceConfig, logger: Logger, options: StartOptions = {}): Promise<RunningSwitchboard> {
   const database = await openDatabase(
     config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir },
   );
   const running: SmsProvider[] = [];
   const stopStarting: (() => void)[] = [];
+  let stopListening: (() => Promise<void>) | undefined;
   try {
     const applied = await database.migrate();
     logger.info({ database: database.target.kind, migrations: applied }, 'database ready');
@@ -45,20 +91,38 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, be
     const box = new SecretBox(config.encryptionKey);
     const apps = new AppRepository(database.em);
     const providerRepository = new ProviderRepository(database.em, box);
-    if (beforeStart) await beforeStart({ apps, providers: providerRepository, database });
+    if (options.beforeStart) await options.beforeStart({ apps, providers: providerRepository, database });
 
-    const providers = new Map<string, SmsProvider>();
+    const health = new ProviderHealthRegistry({ now: Date.now, breaker: config.routing.breaker });
+    const routing = await LiveRouting.start(
+      async () => ({
+        snapshot: await loadRoutingSnapshot(database.em, {
+          routingCurrency: config.routing.currency,
+          rates: config.routing.rates,
+          defaultReceiptTimeoutSeconds: config.dispatch.receiptTimeoutSeconds,
+        }),
+        limits: await providerRepository.limits(),
+      }),
+      (limits) => { for (const [name, value] of limits) health.setLimits(name, value); },
+      logger.child({ component: 'routing' }),
+    );
+    // Every replica reloads within a moment of any committed edit (LISTEN/NOTIFY).
+    stopListening = await listenForConfigChanges(database, () => void routing.reload(), logger.child({ component: 'routing' }));
+
+    const providers = new Map<string, SmsProvider>(options.extraProviders ?? []);
     const dispatcher = new Dispatcher({
       store: new OrmDispatchStore(database.em, box),
       providers,
+      routing,
+      health,
       owner: `${hostname().slice(0, 40)}-${process.pid}-${randomUUID().slice(0, 8)}`,
       leaseSeconds: config.dispatch.leaseSeconds,
       sweepIntervalMs: config.dispatch.sweepIntervalMs,
       messageValiditySeconds: config.dispatch.messageValiditySeconds,
-      receiptTimeoutSeconds: config.dispatch.receiptTimeoutSeconds,
       logger: logger.child({ component: 'dispatch' }),
     });
     for (const definition of await providerRepository.listEnabled()) {
+      if (providers.has(definition.name)) continue;
       let provider: SmsProvider;
       try {
         provider = createProvider(definition, dispatcher.onReceipt, logger.child({ provider: definition.name }));
@@ -79,10 +143,22 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, be
       dispatch: dispatcher,
       settings: config.verification,
     });
+    const messaging = new MessagingService({ repository: new OrmMessagingRepository(database.em, box), dispatch: dispatcher });
+    const grpcLogger = logger.child({ component: 'grpc' });
+    if (!config.adminToken) logger.warn({}, 'ADMIN_TOKEN is not set: AdminService refuses every call');
+    const admin = new AdminService({ em: database.em, box, routing, health: { snapshot: () => healthSnapshot(health, providers) } });
     const grpc = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
-      verify: verifyServiceHandlers({ verification, apps, logger: logger.child({ component: 'grpc' }) }),
+      services: [
+        { name: 'switchboard.v1.VerifyService', definition: VerifyServiceService, implementation: verifyServiceHandlers({ verification, apps, logger: grpcLogger }) },
+        { name: 'switchboard.v1.MessagingService', definition: MessagingServiceService, implementation: messagingServiceHandlers({ messaging, apps, logger: grpcLogger }) },
+        {
+          name: 'switchboard.v1.AdminService',
+          definition: AdminServiceService,
+          implementation: adminServiceHandlers({ admin, adminToken: config.adminToken ?? '', logger: grpcLogger }),
+        },
+      ],
     });
     dispatcher.start();
     logger.info({ port: grpc.port, host: config.grpc.host }, 'gRPC server listening');
@@ -93,17 +169,21 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, be
       dispatcher,
       apps,
       providers: providerRepository,
+      routing,
+      health,
       async stop() {
         await grpc.stop(5000);
         await dispatcher.stop();
         for (const cancel of stopStarting) cancel();
         await Promise.allSettled(running.map((provider) => provider.stop()));
+        await stopListening?.();
         await database.close();
       },
     };
   } catch (error) {
     for (const cancel of stopStarting) cancel();
     await Promise.allSettled(running.map((provider) => provider.stop()));
+    await stopListening?.();
     await database.close();
     throw error;
   }

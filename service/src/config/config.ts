@@ -35,6 +35,21 @@ export interface ServiceConfig {
     /** How long a submitted attempt waits for its delivery report before the next step. */
     readonly receiptTimeoutSeconds: number;
   };
+  readonly routing: {
+    /** ISO 4217 currency costs are compared and reported in. */
+    readonly currency: string;
+    /** Units of the routing currency per unit of each other currency. */
+    readonly rates: Readonly<Record<string, number>>;
+    readonly breaker: {
+      readonly consecutiveFailureThreshold: number;
+      readonly receiptWindowSize: number;
+      readonly minReceiptSample: number;
+      readonly receiptFailureRateThreshold: number;
+      readonly coolDownMs: number;
+    };
+  };
+  /** Bearer token for AdminService; unset: AdminService refuses every call. */
+  readonly adminToken: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
@@ -95,6 +110,17 @@ const schema = z.object({
   DISPATCH_SWEEP_INTERVAL_MS: positiveInt.default(2000),
   MESSAGE_VALIDITY_SECONDS: positiveInt.max(86_400).default(600),
   RECEIPT_TIMEOUT_SECONDS: positiveInt.max(86_400).default(120),
+  ROUTING_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'),
+  EXCHANGE_RATES: z
+    .string()
+    .regex(/^([A-Z]{3}=\d+(\.\d+)?)(,[A-Z]{3}=\d+(\.\d+)?)*$/, 'must look like USD=0.92,GBP=1.17 (units of ROUTING_CURRENCY per unit)')
+    .optional(),
+  BREAKER_CONSECUTIVE_FAILURES: positiveInt.max(1000).default(5),
+  BREAKER_RECEIPT_WINDOW: positiveInt.max(10_000).default(50),
+  BREAKER_MIN_RECEIPTS: positiveInt.max(10_000).default(20),
+  BREAKER_RECEIPT_FAILURE_RATE: z.coerce.number().gt(0).max(1).default(0.5),
+  BREAKER_COOL_DOWN_SECONDS: positiveInt.max(3600).default(30),
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -153,6 +179,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       messageValiditySeconds: c.MESSAGE_VALIDITY_SECONDS,
       receiptTimeoutSeconds: c.RECEIPT_TIMEOUT_SECONDS,
     },
+    routing: {
+      currency: c.ROUTING_CURRENCY,
+      rates: Object.fromEntries((c.EXCHANGE_RATES ?? '').split(',').filter(Boolean).map((pair) => {
+        const [currency = '', rate = '0'] = pair.split('=');
+        return [currency, Number(rate)];
+      })),
+      breaker: {
+        consecutiveFailureThreshold: c.BREAKER_CONSECUTIVE_FAILURES,
+        receiptWindowSize: c.BREAKER_RECEIPT_WINDOW,
+        minReceiptSample: c.BREAKER_MIN_RECEIPTS,
+        receiptFailureRateThreshold: c.BREAKER_RECEIPT_FAILURE_RATE,
+        coolDownMs: c.BREAKER_COOL_DOWN_SECONDS * 1000,
+      },
+    },
+    adminToken: c.ADMIN_TOKEN,
     logLevel: c.LOG_LEVEL,
   };
 }

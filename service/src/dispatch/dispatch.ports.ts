@@ -1,5 +1,14 @@
 import type { DeliveryReceipt } from '../providers/sms-provider.js';
-import type { ProviderSummary, RouteRule } from '../routing/route-plan.js';
+import type { Channel, MessageKind } from '../routing/routing-model.js';
+
+/** One step of a message's stored plan; costs in millionths of `currency`. */
+export interface StoredStep {
+  readonly provider: string;
+  readonly channel: Channel;
+  readonly expectedCostMicros: number | null;
+  readonly currency: string;
+  readonly receiptTimeoutSeconds: number;
+}
 
 /** A message claimed under a lease token, ready for its next attempt. */
 export interface ClaimedMessage {
@@ -9,12 +18,17 @@ export interface ClaimedMessage {
   readonly verificationId: string | null;
   readonly to: string;
   readonly country: string;
-  readonly channel: string;
+  readonly channel: Channel;
+  readonly kind: MessageKind;
+  /** Name of the calling app (route rules match on it). */
+  readonly app: string;
+  /** SMS parts the text splits into. */
+  readonly parts: number;
   readonly from: string;
   /** Decrypted text; null when it cannot be decrypted (key changed). Never logged. */
   readonly text: string | null;
-  /** Provider names fixed at the first claim; null until then. */
-  readonly plan: readonly string[] | null;
+  /** The plan fixed at the first claim; null until then. */
+  readonly plan: readonly StoredStep[] | null;
   readonly step: number;
   readonly retries: number;
   /** When the message was accepted. */
@@ -29,9 +43,9 @@ export interface ClaimedMessage {
 export type ReceiptOutcome =
   | { readonly kind: 'unmatched' }
   | { readonly kind: 'ignored' }
-  | { readonly kind: 'final'; readonly messageId: string; readonly delivered: boolean }
+  | { readonly kind: 'final'; readonly messageId: string; readonly delivered: boolean; readonly provider: string }
   /** The attempt failed and the plan has another step: the message is queued for it. */
-  | { readonly kind: 'requeued'; readonly messageId: string };
+  | { readonly kind: 'requeued'; readonly messageId: string; readonly provider: string };
 
 /** A failure as recorded on an attempt. */
 export interface AttemptError {
@@ -63,12 +77,13 @@ export interface DispatchStore {
    * derived from `owner`; the caller then claims each with its token.
    */
   claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<{ id: string; token: string }[]>;
-  routingTable(): Promise<{ rules: RouteRule[]; providers: ProviderSummary[] }>;
   /**
    * Stores the plan, renews the lease and records an attempt as `sending`; returns the attempt id,
    * or null when the claim's lease was lost meanwhile (then nothing may be sent).
    */
-  startAttempt(messageId: string, token: string, plan: readonly string[], step: number, provider: string, leaseUntil: Date): Promise<string | null>;
+  startAttempt(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, step: number, leaseUntil: Date): Promise<string | null>;
+  /** A step that cannot be tried now (breaker open, provider full): move on without an attempt row. */
+  skipStep(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, next: NextStep | null, reason: string, now: Date): Promise<void>;
   /** The provider accepted the message. */
   markSubmitted(attemptId: string, messageId: string, providerMessageId: string, parts: number, now: Date): Promise<void>;
   /** The attempt failed for sure; the message goes to `next` or fails. */
@@ -84,10 +99,10 @@ export interface DispatchStore {
   /** Sends whose lease ran out mid-submit (a replica died): recorded as outcome unknown, never resent. */
   recoverStaleSends(now: Date): Promise<number>;
   /**
-   * Attempts without a final receipt `timeoutSeconds` after submit: a submitted one expires and the
-   * message moves to its next step (returned) or fails; an unknown one ends the message.
+   * Attempts without a final receipt within their step's receipt timeout: a submitted one expires
+   * and the message moves to its next step (returned) or fails; an unknown one ends the message.
    */
-  expireOverdueAttempts(now: Date, timeoutSeconds: number): Promise<string[]>;
+  expireOverdueAttempts(now: Date): Promise<{ requeued: string[]; expired: { provider: string; wasUnknown: boolean }[] }>;
   /** Forgets idempotency keys created before `before`. */
   deleteIdempotencyKeysBefore(before: Date): Promise<number>;
 }

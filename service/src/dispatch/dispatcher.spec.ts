@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { OutboundSms, SmsProvider, SubmitAccepted } from '../providers/sms-provider.js';
 import { ProviderError } from '../shared/errors.js';
-import type { AttemptError, ClaimedMessage, DispatchStore, NextStep } from './dispatch.ports.js';
+import { ProviderHealthRegistry } from '../routing/provider-health.js';
+import { compileRoutingTable } from '../routing/router.js';
+import type { AttemptError, ClaimedMessage, DispatchStore, NextStep, StoredStep } from './dispatch.ports.js';
 import { Dispatcher } from './dispatcher.js';
 
 /**
@@ -14,22 +16,31 @@ class RecordingStore implements DispatchStore {
   failMarkSubmitted = 0;
   message: ClaimedMessage;
 
-  constructor(plan: string[]) {
+  constructor(providers: string[]) {
+    const plan: StoredStep[] = providers.map((provider) => ({ provider, channel: 'sms', expectedCostMicros: null, currency: 'EUR', receiptTimeoutSeconds: 60 }));
     this.message = {
-      id: 'm1', token: '', verificationId: null, to: '+4915123456789', country: 'DE', channel: 'sms', from: 'Test', text: 'hello',
-      plan, step: 0, retries: 0, createdAt: new Date(), verificationOpen: true, verificationExpiresAt: null,
+      id: 'm1', token: '', verificationId: null, to: '+4915123456789', country: 'DE', channel: 'sms', kind: 'otp', app: 'test', parts: 1,
+      from: 'Test', text: 'hello', plan, step: 0, retries: 0, createdAt: new Date(), verificationOpen: true, verificationExpiresAt: null,
     };
   }
 
+  /** Each test looks at one dispatch pass: the message can be claimed once. */
+  claimsLeft = 1;
+
   claim(messageId: string, token: string) {
     this.calls.push(`claim ${messageId}`);
+    if (this.claimsLeft <= 0) return Promise.resolve(null);
+    this.claimsLeft -= 1;
     return Promise.resolve({ ...this.message, token });
   }
   claimDue() { return Promise.resolve([]); }
-  routingTable() { return Promise.resolve({ rules: [], providers: [] }); }
-  startAttempt(_m: string, _t: string, _p: readonly string[], step: number, provider: string) {
-    this.calls.push(`start ${provider} step ${step}`);
+  startAttempt(_m: string, _t: string, plan: { steps: readonly StoredStep[] }, step: number) {
+    this.calls.push(`start ${plan.steps[step]?.provider ?? '?'} step ${step}`);
     return Promise.resolve(`a${step}`);
+  }
+  skipStep(_m: string, _t: string, _p: unknown, next: NextStep | null, reason: string) {
+    this.calls.push(`skip ${reason} next=${next ? String(next.step) : 'none'}`);
+    return Promise.resolve();
   }
   markSubmitted(attemptId: string) {
     this.calls.push(`markSubmitted ${attemptId}`);
@@ -57,7 +68,7 @@ class RecordingStore implements DispatchStore {
   }
   applyReceipt() { return Promise.resolve({ kind: 'unmatched' as const }); }
   recoverStaleSends() { return Promise.resolve(0); }
-  expireOverdueAttempts() { return Promise.resolve([]); }
+  expireOverdueAttempts() { return Promise.resolve({ requeued: [], expired: [] }); }
   deleteIdempotencyKeysBefore() { return Promise.resolve(0); }
 }
 
@@ -75,15 +86,19 @@ class CountingProvider implements SmsProvider {
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
-function dispatcherWith(store: RecordingStore, providers: CountingProvider[]) {
+const breaker = { consecutiveFailureThreshold: 2, receiptWindowSize: 10, minReceiptSample: 5, receiptFailureRateThreshold: 0.5, coolDownMs: 60_000 };
+const noRouting = { current: () => compileRoutingTable({ rules: [], providers: [], priceTables: [], routingCurrency: 'EUR', rates: {}, defaultReceiptTimeoutSeconds: 60 }) };
+
+function dispatcherWith(store: RecordingStore, providers: CountingProvider[], health = new ProviderHealthRegistry({ now: Date.now, breaker })) {
   return new Dispatcher({
     store,
+    routing: noRouting,
+    health,
     providers: new Map(providers.map((p) => [p.name, p])),
     owner: 'test',
     leaseSeconds: 60,
     sweepIntervalMs: 60_000,
     messageValiditySeconds: 600,
-    receiptTimeoutSeconds: 120,
     logger: silent,
   });
 }
@@ -163,6 +178,31 @@ describe('Dispatcher', () => {
       expect(a.sent, reason).toHaveLength(0);
       expect(store.calls.find((call) => call.startsWith('drop')), reason).toContain(reason);
     }
+  });
+
+  it('passes over a provider whose circuit is open, without an attempt, to the next step', async () => {
+    const health = new ProviderHealthRegistry({ now: Date.now, breaker });
+    health.breaker('a').recordSubmitFailure();
+    health.breaker('a').recordSubmitFailure();
+    const store = new RecordingStore(['a', 'b']);
+    const a = new CountingProvider('a', accepted);
+    const dispatcher = dispatcherWith(store, [a, new CountingProvider('b', accepted)], health);
+    dispatcher.enqueue('m1');
+    await dispatcher.idle();
+    expect(a.sent).toHaveLength(0);
+    expect(store.calls).toContain('skip a: circuit open next=1');
+  });
+
+  it('opens the circuit after consecutive submit failures', async () => {
+    const health = new ProviderHealthRegistry({ now: Date.now, breaker });
+    for (let i = 0; i < 2; i++) {
+      const store = new RecordingStore(['a']);
+      const a = new CountingProvider('a', () => { throw new ProviderError('refused', { retryable: false }); });
+      const dispatcher = dispatcherWith(store, [a], health);
+      dispatcher.enqueue('m1');
+      await dispatcher.idle();
+    }
+    expect(health.state('a')).toBe('open');
   });
 
   it('tells the provider until when the message is worth delivering', async () => {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DeliveryReceipt, SmsProvider, SubmitAccepted } from '../providers/sms-provider.js';
-import { NoRouteError, planRoute } from '../routing/route-plan.js';
+import type { ProviderHealthRegistry } from '../routing/provider-health.js';
+import { NoRouteError, type RoutingTable } from '../routing/router.js';
 import { ProviderError } from '../shared/errors.js';
 import type { DispatchQueue } from '../verification/verification.ports.js';
-import type { ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome } from './dispatch.ports.js';
+import type { ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome, StoredStep } from './dispatch.ports.js';
 
 /** Minimal logger shape (pino's). */
 export interface DispatchLogger {
@@ -16,6 +17,12 @@ export interface DispatcherOptions {
   readonly store: DispatchStore;
   /** Providers by name; a plan step naming a missing one fails that step. */
   readonly providers: ReadonlyMap<string, SmsProvider>;
+  /** The routing table in force (swapped on configuration changes). */
+  readonly routing: { current(): RoutingTable };
+  /** Circuit breakers and throughput limits per provider, fed by what happens here. */
+  readonly health: ProviderHealthRegistry;
+  /** Source of randomness for weighted splits. */
+  readonly random?: () => number;
   /** Identifies this replica in leases. */
   readonly owner: string;
   readonly leaseSeconds: number;
@@ -26,8 +33,6 @@ export interface DispatcherOptions {
    * lifetime is useless, and a late SMS confuses more than it helps.
    */
   readonly messageValiditySeconds: number;
-  /** How long a submitted attempt waits for its delivery report before the next step. */
-  readonly receiptTimeoutSeconds: number;
   readonly logger: DispatchLogger;
   readonly now?: () => Date;
 }
@@ -95,7 +100,8 @@ export class Dispatcher implements DispatchQueue {
     try {
       const recovered = await store.recoverStaleSends(now);
       if (recovered > 0) logger.warn({ recovered }, 'sends interrupted mid-submit: outcome unknown, not resent');
-      const requeued = await store.expireOverdueAttempts(now, this.#options.receiptTimeoutSeconds);
+      const { requeued, expired } = await store.expireOverdueAttempts(now);
+      for (const { provider, wasUnknown } of expired) this.#attemptEnded(provider, wasUnknown ? null : 'expired');
       for (const id of requeued) this.enqueue(id);
       const due = await store.claimDue(owner, now, this.#leaseUntil(), 50);
       for (const { id, token } of due) void this.#track(this.process(id, token));
@@ -136,37 +142,91 @@ export class Dispatcher implements DispatchQueue {
       logger.warn({ messageId: message.id, reason: unsendable }, 'message dropped unsent');
       return;
     }
-    let plan = message.plan;
-    if (plan === null) {
+    let plan: { rule: string; steps: readonly StoredStep[] };
+    if (message.plan === null) {
       try {
-        const table = await store.routingTable();
-        plan = planRoute(table.rules, table.providers, message).providers;
+        const routed = this.#options.routing.current().plan(
+          { to: message.to, country: message.country, app: message.app, channel: message.channel, kind: message.kind, parts: message.parts },
+          this.#options.health,
+          now.getTime(),
+          this.#options.random ?? Math.random,
+        );
+        plan = {
+          rule: routed.rule,
+          steps: routed.steps.map((step) => ({
+            provider: step.provider,
+            channel: step.channel,
+            expectedCostMicros: step.expectedCost === null ? null : Math.round(step.expectedCost * 1_000_000),
+            currency: step.currency,
+            receiptTimeoutSeconds: step.receiptTimeoutSeconds,
+          })),
+        };
       } catch (error) {
         if (!(error instanceof NoRouteError)) throw error;
         await store.failUnroutable(message.id, error.message, now);
         logger.warn({ messageId: message.id, reason: error.message }, 'message has no route');
         return;
       }
+    } else {
+      plan = { rule: '', steps: message.plan };
     }
-    const providerName = plan[message.step];
-    if (providerName === undefined) {
+    const step = plan.steps[message.step];
+    if (step === undefined) {
       await store.failUnroutable(message.id, 'every step of the plan was tried', now);
       return;
     }
-    const attemptId = await store.startAttempt(message.id, message.token, plan, message.step, providerName, this.#leaseUntil());
-    if (attemptId === null) return; // the lease was lost: whoever holds it now sends
+    // Health may have changed since the plan was made: a sick or full provider is passed over now
+    // (no attempt, nothing sent) rather than handed a message it will likely fail.
+    const unavailable = this.#reserve(step.provider);
+    if (unavailable !== null) {
+      const next = this.#nextStep(message, plan.steps.length, true);
+      await store.skipStep(message.id, message.token, plan, next, `${step.provider}: ${unavailable}`, now);
+      logger.warn({ messageId: message.id, provider: step.provider, reason: unavailable, next }, 'step skipped');
+      if (next) this.#enqueueAt(message.id, next.notBefore);
+      return;
+    }
+    const attemptId = await store.startAttempt(message.id, message.token, plan, message.step, this.#leaseUntil());
+    if (attemptId === null) {
+      this.#attemptEnded(step.provider, null);
+      return; // the lease was lost: whoever holds it now sends
+    }
 
     let accepted: SubmitAccepted;
     try {
-      const provider = providers.get(providerName);
-      if (!provider) throw new ProviderError(`provider ${providerName} is not running on this replica`, { retryable: true });
+      const provider = providers.get(step.provider);
+      if (!provider) throw new ProviderError(`provider ${step.provider} is not running on this replica`, { retryable: true, notConnected: true });
       accepted = await provider.submit({ messageId: message.id, attemptId, to: message.to, from: message.from, text: message.text, validUntil });
     } catch (error) {
-      await this.#submitFailed(message, plan.length, attemptId, providerName, error);
+      await this.#submitFailed(message, plan.steps.length, attemptId, step.provider, error);
       return;
     }
+    this.#options.health.breaker(step.provider).recordSubmitSuccess();
     // From here the provider HAS the message: no failure below may lead to a resend.
-    await this.#recordSubmitted(message.id, attemptId, providerName, accepted);
+    await this.#recordSubmitted(message.id, attemptId, step.provider, accepted);
+  }
+
+  /**
+   * Takes the provider's breaker probe slot (when half-open), a throughput token and an in-flight
+   * slot; returns why not when one is missing (and gives back what it took).
+   */
+  #reserve(provider: string): string | null {
+    const { health } = this.#options;
+    if (!health.breaker(provider).tryAcquire()) return 'circuit open';
+    const capacity = health.limiter(provider)?.tryAcquire() ?? { ok: true as const };
+    return capacity.ok ? null : capacity.reason;
+  }
+
+  /** An attempt ended: free its in-flight slot and tell the breaker how the receipt went. */
+  #attemptEnded(provider: string, receipt: 'delivered' | 'failed' | 'expired' | null): void {
+    const { health } = this.#options;
+    health.limiter(provider)?.release();
+    if (receipt !== null) health.breaker(provider).recordReceipt(receipt);
+  }
+
+  #enqueueAt(messageId: string, notBefore: Date): void {
+    const delay = notBefore.getTime() - this.#now().getTime();
+    if (delay <= 0) this.enqueue(messageId);
+    else setTimeout(() => { this.enqueue(messageId); }, delay).unref();
   }
 
   async #submitFailed(message: ClaimedMessage, planLength: number, attemptId: string, providerName: string, error: unknown): Promise<void> {
@@ -179,14 +239,12 @@ export class Dispatcher implements DispatchQueue {
       logger.warn({ messageId: message.id, provider: providerName, error: detail }, 'submit outcome unknown; not resending');
       return;
     }
+    this.#attemptEnded(providerName, null);
+    if (!failure.notConnected) this.#options.health.breaker(providerName).recordSubmitFailure();
     const next = this.#nextStep(message, planLength, failure.retryable);
     await store.markAttemptFailed(attemptId, message.id, detail, next, now);
     logger.warn({ messageId: message.id, provider: providerName, error: detail, next }, 'submit failed');
-    if (next) {
-      const delay = next.notBefore.getTime() - now.getTime();
-      if (delay <= 0) this.enqueue(message.id);
-      else setTimeout(() => { this.enqueue(message.id); }, delay).unref();
-    }
+    if (next) this.#enqueueAt(message.id, next.notBefore);
   }
 
   /**
@@ -255,6 +313,9 @@ export class Dispatcher implements DispatchQueue {
 
   #afterReceipt(providerName: string, receipt: DeliveryReceipt, outcome: ReceiptOutcome): void {
     const { logger } = this.#options;
+    if (outcome.kind === 'requeued' || outcome.kind === 'final') {
+      this.#attemptEnded(providerName, receipt.state === 'delivered' ? 'delivered' : receipt.state === 'expired' ? 'expired' : 'failed');
+    }
     if (outcome.kind === 'requeued') {
       logger.info({ messageId: outcome.messageId, provider: providerName, state: receipt.state }, 'receipt failed; trying next step');
       this.enqueue(outcome.messageId);

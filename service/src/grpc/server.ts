@@ -1,12 +1,15 @@
-import { Server, ServerCredentials } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { VerifyServiceService, type VerifyServiceServer } from '@switchboard/proto/switchboard/v1/verify';
 import { protoFiles, protoRoot } from '@switchboard/proto/protos';
 import { HealthImplementation, protoPath as healthProtoPath } from 'grpc-health-check';
 
-/** Services this process serves, by their fully-qualified names (for health). */
-export const SERVICE_NAMES = ['switchboard.v1.VerifyService'] as const;
+/** One gRPC service to serve: its definition, implementation and fully-qualified name (for health). */
+export interface ServedService {
+  readonly name: string;
+  readonly definition: ServiceDefinition;
+  readonly implementation: UntypedServiceImplementation;
+}
 
 export interface GrpcServerHandle {
   readonly port: number;
@@ -16,14 +19,16 @@ export interface GrpcServerHandle {
 }
 
 /**
- * Builds and binds the gRPC server: VerifyService, gRPC health (overall and per service) and
+ * Builds and binds the gRPC server: the given services, gRPC health (overall and per service) and
  * server reflection, so grpcurl and Postman work without the .proto files.
  */
-export async function startGrpcServer(options: { host: string; port: number; verify: VerifyServiceServer }): Promise<GrpcServerHandle> {
-  const server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 });
-  server.addService(VerifyServiceService, options.verify);
+export async function startGrpcServer(options: { host: string; port: number; services: readonly ServedService[] }): Promise<GrpcServerHandle> {
+  // 4 MiB: price tables arrive as CSV through AdminService; everything else is far smaller.
+  const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  for (const service of options.services) server.addService(service.definition, service.implementation);
+  const names = options.services.map((service) => service.name);
 
-  const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(SERVICE_NAMES.map((name) => [name, 'NOT_SERVING'])) });
+  const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(names.map((name) => [name, 'NOT_SERVING'])) });
   health.addToServer(server);
 
   // Reflection needs a proto-loader definition of the same files; ts-proto does not emit one.
@@ -38,14 +43,14 @@ export async function startGrpcServer(options: { host: string; port: number; ver
     });
   });
   health.setStatus('', 'SERVING');
-  for (const name of SERVICE_NAMES) health.setStatus(name, 'SERVING');
+  for (const name of names) health.setStatus(name, 'SERVING');
 
   return {
     port,
     health,
     async stop(graceMs: number) {
       health.setStatus('', 'NOT_SERVING');
-      for (const name of SERVICE_NAMES) health.setStatus(name, 'NOT_SERVING');
+      for (const name of names) health.setStatus(name, 'NOT_SERVING');
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           server.forceShutdown();

@@ -1,7 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { NoRouteError } from '../routing/route-plan.js';
+import { NoRouteError } from '../routing/router.js';
 import {
+  AlreadyExistsError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
@@ -30,8 +31,9 @@ describe('toServiceError', () => {
     ['UnauthenticatedError', new UnauthenticatedError('unknown API key'), status.UNAUTHENTICATED],
     ['PermissionDeniedError', new PermissionDeniedError('country not allowed'), status.PERMISSION_DENIED],
     ['NotFoundError', new NotFoundError('verification not found'), status.NOT_FOUND],
+    ['AlreadyExistsError', new AlreadyExistsError('provider "smsc-a" already exists'), status.ALREADY_EXISTS],
     ['FailedPreconditionError', new FailedPreconditionError('verification is not pending'), status.FAILED_PRECONDITION],
-    ['NoRouteError', new NoRouteError('no route rule matches DE on SMS'), status.FAILED_PRECONDITION],
+    ['NoRouteError', new NoRouteError('no route rule matches DE on SMS', { rule: null, skipped: [] }), status.FAILED_PRECONDITION],
     ['RateLimitedError', new RateLimitedError('too many codes', 1_000), status.RESOURCE_EXHAUSTED],
   ])('maps %s to its gRPC status', (_name, error, code) => {
     expect(toServiceError(error, recordingLogger()).code).toBe(code);
@@ -41,6 +43,7 @@ describe('toServiceError', () => {
     new UnauthenticatedError('unknown API key'),
     new PermissionDeniedError('country not allowed'),
     new NotFoundError('verification not found'),
+    new AlreadyExistsError('provider "smsc-a" already exists'),
     new FailedPreconditionError('verification is not pending'),
   ])('passes the message of a domain error on as details', (error) => {
     expect(toServiceError(error, recordingLogger()).details).toBe(error.message);

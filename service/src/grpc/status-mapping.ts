@@ -1,5 +1,6 @@
 import { Metadata, status, type ServiceError } from '@grpc/grpc-js';
 import {
+  AlreadyExistsError,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
@@ -29,6 +30,7 @@ export function toServiceError(error: unknown, logger: ErrorLogger): Partial<Ser
     if (error instanceof UnauthenticatedError) return { code: status.UNAUTHENTICATED, details: error.message, metadata };
     if (error instanceof PermissionDeniedError) return { code: status.PERMISSION_DENIED, details: error.message, metadata };
     if (error instanceof NotFoundError) return { code: status.NOT_FOUND, details: error.message, metadata };
+    if (error instanceof AlreadyExistsError) return { code: status.ALREADY_EXISTS, details: error.message, metadata };
     if (error instanceof FailedPreconditionError) return { code: status.FAILED_PRECONDITION, details: error.message, metadata };
     if (error instanceof RateLimitedError) {
       metadata.set('retry-after-ms', String(error.retryAfterMs));

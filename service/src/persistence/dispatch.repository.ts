@@ -1,10 +1,11 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { randomUUID } from 'node:crypto';
-import type { AttemptError, ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome } from '../dispatch/dispatch.ports.js';
+import type { AttemptError, ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome, StoredStep } from '../dispatch/dispatch.ports.js';
+import type { Channel, MessageKind } from '../routing/routing-model.js';
 import type { DeliveryReceipt } from '../providers/sms-provider.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import { AttemptSchema, IdempotencyKeySchema, MessageSchema, ProviderSchema, RouteRuleSchema, VerificationSchema } from './entities.js';
-import { messageBodyContext } from './verification.repository.js';
+import { AppSchema, AttemptSchema, IdempotencyKeySchema, MessageSchema, ProviderSchema, VerificationSchema } from './entities.js';
+import { messageBodyContext } from './message-insert.js';
 
 /**
  * Receipt states that end an attempt. Intermediate ones (enroute, accepted) change nothing, and
@@ -36,16 +37,20 @@ export class OrmDispatchStore implements DispatchStore {
     if (rows.length === 0) return null;
     const row = await em.findOneOrFail(MessageSchema, { id: messageId });
     const verification = row.verification ? await em.findOne(VerificationSchema, { id: row.verification }) : null;
+    const app = await em.findOneOrFail(AppSchema, { id: row.app });
     return {
       id: row.id,
       token,
       verificationId: row.verification ?? null,
       to: row.to,
       country: row.country,
-      channel: row.channel,
+      channel: row.channel as Channel,
+      kind: row.kind as MessageKind,
+      app: app.name,
+      parts: row.parts,
       from: row.sender,
       text: this.#open(row.id, row.bodyCiphertext ?? null),
-      plan: row.plan ?? null,
+      plan: (row.plan as StoredStep[] | null | undefined) ?? null,
       step: row.step,
       retries: row.retries,
       createdAt: row.createdAt,
@@ -80,42 +85,61 @@ export class OrmDispatchStore implements DispatchStore {
     });
   }
 
-  async routingTable() {
-    const em = this.em.fork();
-    const [rules, providers] = await Promise.all([em.findAll(RouteRuleSchema), em.findAll(ProviderSchema)]);
-    return {
-      rules: rules.map((r) => ({
-        name: r.name,
-        priority: r.priority,
-        enabled: r.enabled,
-        countries: r.countries,
-        prefixes: r.prefixes,
-        providers: r.providers,
-      })),
-      providers: providers.map((p) => ({ name: p.name, enabled: p.enabled, channels: p.channels })),
-    };
-  }
-
-  async startAttempt(messageId: string, token: string, plan: readonly string[], step: number, provider: string, leaseUntil: Date) {
+  async startAttempt(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, step: number, leaseUntil: Date) {
+    const planned = plan.steps[step];
+    if (!planned) throw new Error(`plan has no step ${step}`);
     return this.em.fork().transactional(async (em) => {
-      const providerRow = await em.findOne(ProviderSchema, { name: provider });
-      if (!providerRow) throw new Error(`provider ${provider} no longer exists`);
+      const providerRow = await em.findOne(ProviderSchema, { name: planned.provider });
+      if (!providerRow) throw new Error(`provider ${planned.provider} no longer exists`);
       const now = new Date();
       const taken = await em.nativeUpdate(
         MessageSchema,
         { id: messageId, status: 'queued', leaseOwner: token },
-        { status: 'sending', plan: [...plan], step, leaseUntil, updatedAt: now },
+        { status: 'sending', plan: [...plan.steps], routeRule: plan.rule, step, leaseUntil, updatedAt: now },
       );
       if (taken === 0) return null;
       const id = randomUUID();
-      await em.insert(AttemptSchema, { id, message: messageId, provider: providerRow.id, step, status: 'sending', createdAt: now });
+      await em.insert(AttemptSchema, {
+        id,
+        message: messageId,
+        provider: providerRow.id,
+        step,
+        channel: planned.channel,
+        expectedCostMicros: planned.expectedCostMicros,
+        actualCostMicros: null,
+        currency: planned.currency,
+        receiptTimeoutSeconds: planned.receiptTimeoutSeconds,
+        status: 'sending',
+        createdAt: now,
+      });
       return id;
+    });
+  }
+
+  async skipStep(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, next: NextStep | null, reason: string, now: Date) {
+    await this.em.fork().transactional(async (em) => {
+      if (next) {
+        await em.nativeUpdate(
+          MessageSchema,
+          { id: messageId, status: 'queued', leaseOwner: token },
+          { plan: [...plan.steps], routeRule: plan.rule, step: next.step, retries: next.retries, notBefore: next.notBefore, leaseOwner: null, leaseUntil: null, lastError: reason, updatedAt: now },
+        );
+      } else {
+        await this.#finishMessage(em, messageId, { status: 'failed', error: reason, failVerification: true, from: ['queued'] }, now);
+      }
     });
   }
 
   async markSubmitted(attemptId: string, messageId: string, providerMessageId: string, parts: number, now: Date): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      await em.nativeUpdate(AttemptSchema, { id: attemptId, status: 'sending' }, { status: 'submitted', providerMessageId, parts, submittedAt: now });
+      const attempt = await em.findOneOrFail(AttemptSchema, { id: attemptId });
+      const message = await em.findOneOrFail(MessageSchema, { id: messageId });
+      // Expected cost was priced for the parts we predicted; charge for the parts actually sent.
+      const actualCostMicros =
+        attempt.expectedCostMicros === null || attempt.expectedCostMicros === undefined
+          ? null
+          : Math.round((attempt.expectedCostMicros / Math.max(1, message.parts)) * parts);
+      await em.nativeUpdate(AttemptSchema, { id: attemptId, status: 'sending' }, { status: 'submitted', providerMessageId, parts, actualCostMicros, submittedAt: now });
       await em.nativeUpdate(MessageSchema, { id: messageId, status: 'sending' }, { status: 'submitted', leaseOwner: null, leaseUntil: null, updatedAt: now });
       await this.#setDeliveryStatus(em, messageId, 'submitted', ['queued']);
     });
@@ -183,7 +207,7 @@ export class OrmDispatchStore implements DispatchStore {
       const message = await em.findOneOrFail(MessageSchema, { id: attempt.message });
       if (receipt.state === 'delivered') {
         await this.#finishMessage(em, message.id, { status: 'delivered', error: null, failVerification: false, from: ['submitted'] }, now);
-        return { kind: 'final', messageId: message.id, delivered: true };
+        return { kind: 'final', messageId: message.id, delivered: true, provider: providerName };
       }
       const plan = message.plan ?? [];
       if (message.status === 'submitted' && attempt.step + 1 < plan.length) {
@@ -192,10 +216,10 @@ export class OrmDispatchStore implements DispatchStore {
           { id: message.id, status: 'submitted' },
           { status: 'queued', step: attempt.step + 1, retries: 0, notBefore: now, lastError: `receipt ${receipt.state}`, updatedAt: now },
         );
-        return { kind: 'requeued', messageId: message.id };
+        return { kind: 'requeued', messageId: message.id, provider: providerName };
       }
       await this.#finishMessage(em, message.id, { status: 'failed', error: `receipt ${receipt.state}`, failVerification: true, from: ['submitted'] }, now);
-      return { kind: 'final', messageId: message.id, delivered: false };
+      return { kind: 'final', messageId: message.id, delivered: false, provider: providerName };
     });
   }
 
@@ -217,18 +241,22 @@ export class OrmDispatchStore implements DispatchStore {
     });
   }
 
-  async expireOverdueAttempts(now: Date, timeoutSeconds: number): Promise<string[]> {
+  async expireOverdueAttempts(now: Date) {
     return this.em.fork().transactional(async (em) => {
-      const overdue = await em.execute<{ attempt_id: string; attempt_status: string; step: number; message_id: string; plan: string[] | null }[]>(
-        `select a.id as attempt_id, a.status as attempt_status, a.step, m.id as message_id, m.plan
-           from attempt a join message m on m.id = a.message_id
-          where m.status = 'submitted' and a.status in ('submitted', 'unknown') and a.submitted_at < ?
+      const overdue = await em.execute<{ attempt_id: string; attempt_status: string; step: number; message_id: string; plan: unknown; provider: string; timeout: number }[]>(
+        `select a.id as attempt_id, a.status as attempt_status, a.step, m.id as message_id, m.plan, p.name as provider,
+                a.receipt_timeout_seconds as timeout
+           from attempt a join message m on m.id = a.message_id join provider p on p.id = a.provider_id
+          where m.status = 'submitted' and a.status in ('submitted', 'unknown')
+            and a.submitted_at + a.receipt_timeout_seconds * interval '1 second' < ?
           for update of m skip locked`,
-        [new Date(now.getTime() - timeoutSeconds * 1000)],
+        [now],
       );
       const requeued: string[] = [];
+      const expired: { provider: string; wasUnknown: boolean }[] = [];
       for (const row of overdue) {
-        const reason = `no delivery report within ${timeoutSeconds} s`;
+        const reason = `no delivery report within ${row.timeout} s`;
+        expired.push({ provider: row.provider, wasUnknown: row.attempt_status === 'unknown' });
         if (row.attempt_status === 'unknown') {
           // It may have been delivered: do not fall back, and do not fail the verification.
           await em.nativeUpdate(AttemptSchema, { id: row.attempt_id }, { completedAt: now });
@@ -236,8 +264,8 @@ export class OrmDispatchStore implements DispatchStore {
           continue;
         }
         await em.nativeUpdate(AttemptSchema, { id: row.attempt_id }, { status: 'expired', errorCode: 'RECEIPT_TIMEOUT', errorMessage: reason, completedAt: now });
-        const plan = typeof row.plan === 'string' ? (JSON.parse(row.plan) as string[]) : (row.plan ?? []);
-        if (row.step + 1 < plan.length) {
+        const plan = (typeof row.plan === 'string' ? JSON.parse(row.plan) : row.plan) as StoredStep[] | null;
+        if (row.step + 1 < (plan?.length ?? 0)) {
           await em.nativeUpdate(
             MessageSchema,
             { id: row.message_id, status: 'submitted' },
@@ -248,7 +276,7 @@ export class OrmDispatchStore implements DispatchStore {
           await this.#finishMessage(em, row.message_id, { status: 'failed', error: reason, failVerification: false, from: ['submitted'] }, now);
         }
       }
-      return requeued;
+      return { requeued, expired };
     });
   }
 

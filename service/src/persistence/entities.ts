@@ -1,5 +1,24 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
 
+/** One step of a stored route plan (see routing/routing-model.ts PlanStep). */
+export interface StoredPlanStep {
+  readonly provider: string;
+  readonly channel: string;
+  readonly expectedCostMicros: number | null;
+  readonly currency: string;
+  readonly receiptTimeoutSeconds: number;
+}
+
+/** A route rule's filters as stored. */
+export interface StoredRouteMatch {
+  readonly countries: string[];
+  readonly prefixes: string[];
+  readonly apps: string[];
+  readonly channels: string[];
+  readonly kinds: string[];
+  readonly timeWindow: { days: number[]; start: string; end: string; timeZone: string } | null;
+}
+
 /**
  * The tables. Relations are mapped to their primary keys (`mapToPk`): the database keeps the
  * foreign keys honest, and the code passes ids rather than object graphs around.
@@ -72,8 +91,12 @@ export const IdempotencyKeySchema = defineEntity({
   properties: {
     app: () => p.manyToOne(AppSchema).mapToPk().deleteRule('cascade').primary(),
     key: p.string().length(128).primary(),
-    verification: () => p.manyToOne(VerificationSchema).mapToPk().deleteRule('cascade'),
+    /** What the key stands for: a verification (SendCode) or a message (SendMessage). */
+    verification: () => p.manyToOne(VerificationSchema).mapToPk().deleteRule('cascade').nullable(),
+    message: () => p.manyToOne(MessageSchema).mapToPk().deleteRule('cascade').nullable(),
     to: p.string().length(16),
+    /** SHA-256 of the request's content, so a reused key with different content is refused. */
+    fingerprint: p.string().length(64).nullable(),
     createdAt: p.datetime().index(),
   },
 });
@@ -95,9 +118,13 @@ export const MessageSchema = defineEntity({
     bodyCiphertext: p.text().nullable(),
     /** queued | sending | submitted | delivered | failed */
     status: p.string().length(16),
-    /** Provider names in the order they are tried, fixed when the message is first claimed so
-     *  routing edits never reshuffle a message already under way. */
-    plan: p.json<string[]>().nullable(),
+    /** The route plan, fixed when the message is first claimed so routing edits never reshuffle
+     *  a message already under way. */
+    plan: p.json<StoredPlanStep[]>().nullable(),
+    /** Name of the route rule that made the plan. */
+    routeRule: p.string().length(64).nullable(),
+    /** SMS parts of the text (providers charge per part). */
+    parts: p.integer().default(1),
     /** Which plan step the next attempt uses. */
     step: p.integer().default(0),
     /** Submits retried on the same step after a retryable error. */
@@ -128,6 +155,14 @@ export const ProviderSchema = defineEntity({
     settings: p.json<Record<string, unknown>>(),
     /** Credentials as AES-256-GCM ciphertext of a JSON object. */
     credentialsCiphertext: p.text().nullable(),
+    /** Sustained messages per second (0: unlimited). */
+    throughputPerSecond: p.float().default(0),
+    /** Messages above the rate in a burst (0: same as the rate). */
+    burst: p.integer().default(0),
+    /** Submitted messages without a final report at once (0: unlimited). */
+    maxInFlight: p.integer().default(0),
+    /** ISO 4217 currency of the price table. */
+    priceCurrency: p.string().length(3).default('EUR'),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },
@@ -143,12 +178,16 @@ export const RouteRuleSchema = defineEntity({
     /** Lower runs first. */
     priority: p.integer(),
     enabled: p.boolean().default(true),
-    /** ISO 3166-1 alpha-2 codes; empty: any country. */
-    countries: p.json<string[]>(),
-    /** E.164 prefixes without `+`; empty: any number. */
-    prefixes: p.json<string[]>(),
-    /** Provider names in the order they are tried. */
-    providers: p.json<string[]>(),
+    /** Catches what no other rule matches. */
+    isDefault: p.boolean().default(false),
+    /** Filters (countries, prefixes, apps, channels, kinds, time window); empty lists match all. */
+    match: p.json<StoredRouteMatch>(),
+    /** Provider names the rule may use. */
+    candidates: p.json<string[]>(),
+    /** lowest_cost | priority | weighted */
+    strategy: p.string().length(16),
+    weights: p.json<Record<string, number>>(),
+    fallback: p.json<{ provider: string | null; channel: string; receiptTimeoutSeconds: number }[]>(),
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },
@@ -163,6 +202,14 @@ export const AttemptSchema = defineEntity({
     message: () => p.manyToOne(MessageSchema).mapToPk().deleteRule('cascade').index(),
     provider: () => p.manyToOne(ProviderSchema).mapToPk(),
     step: p.integer(),
+    channel: p.string().length(8),
+    /** Price × parts the router expected, in millionths of `currency`; null without a price. */
+    expectedCostMicros: p.bigint('number').nullable(),
+    /** Cost recorded once the provider accepted it. */
+    actualCostMicros: p.bigint('number').nullable(),
+    currency: p.string().length(3).nullable(),
+    /** How long this step waits for its delivery report. */
+    receiptTimeoutSeconds: p.integer(),
     /** sending | submitted | delivered | failed | expired | unknown */
     status: p.string().length(16),
     /** Normalised id the provider gave at submit; receipts are matched on (provider, this). */
@@ -179,6 +226,40 @@ export const AttemptSchema = defineEntity({
 });
 export type AttemptRow = InferEntity<typeof AttemptSchema>;
 
+export const PriceEntrySchema = defineEntity({
+  name: 'PriceEntry',
+  tableName: 'price_entry',
+  properties: {
+    id: p.uuid().primary(),
+    provider: () => p.manyToOne(ProviderSchema).mapToPk().deleteRule('cascade').index(),
+    /** ISO 3166-1 alpha-2; null when `prefix` is set. */
+    country: p.string().length(2).nullable(),
+    /** E.164 digits without `+`; null when `country` is set. */
+    prefix: p.string().length(15).nullable(),
+    /** Price per part in millionths of the provider's price currency. */
+    priceMicros: p.bigint('number'),
+  },
+});
+export type PriceEntryRow = InferEntity<typeof PriceEntrySchema>;
+
+export const AuditRecordSchema = defineEntity({
+  name: 'AuditRecord',
+  tableName: 'audit_record',
+  properties: {
+    id: p.uuid().primary(),
+    actor: p.string().length(128),
+    /** e.g. `route_rule.update` */
+    action: p.string().length(64),
+    /** Id or name of what changed. */
+    subject: p.string().length(128),
+    /** The thing before and after, secrets left out. */
+    before: p.json<unknown>().nullable(),
+    after: p.json<unknown>().nullable(),
+    createdAt: p.datetime().index(),
+  },
+});
+export type AuditRecordRow = InferEntity<typeof AuditRecordSchema>;
+
 export const allEntities = [
   AppSchema,
   ApiKeySchema,
@@ -188,4 +269,6 @@ export const allEntities = [
   ProviderSchema,
   RouteRuleSchema,
   AttemptSchema,
+  PriceEntrySchema,
+  AuditRecordSchema,
 ];

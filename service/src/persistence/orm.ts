@@ -17,6 +17,8 @@ export interface Database {
   migrate(): Promise<string[]>;
   /** SQL that would bring the schema in line with the entities; empty when migrations cover them. */
   pendingSchemaDiff(): Promise<string>;
+  /** PGlite only: LISTEN through its in-process API (PostgreSQL uses a dedicated connection). */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -35,6 +37,7 @@ interface OrmHandle {
   readonly em: unknown;
   readonly migrator: { up(): Promise<{ name: string }[]> };
   readonly schema: { getUpdateSchemaSQL(options: { wrap: boolean }): Promise<string> };
+  readonly driver: { getConnection(): unknown };
   close(force: boolean): Promise<void>;
 }
 
@@ -57,6 +60,12 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     },
     async pendingSchemaDiff() {
       return (await orm.schema.getUpdateSchemaSQL({ wrap: false })).trim();
+    },
+    async listen(channel, onNotify) {
+      if (target.kind !== 'pglite') throw new Error('listen() is for PGlite; PostgreSQL uses a LISTEN connection');
+      const connection = orm.driver.getConnection() as { getNativeClient(): Promise<{ listen(c: string, cb: (p: string) => void): Promise<() => Promise<void>> }> };
+      const native = await connection.getNativeClient();
+      return native.listen(channel, onNotify);
     },
     async close() {
       await orm.close(true);

@@ -9,11 +9,9 @@ import {
   type VerificationUnitOfWork,
 } from '../verification/verification.ports.js';
 import { IdempotencyKeySchema, MessageSchema, VerificationSchema, type VerificationRow } from './entities.js';
+import { insertQueuedMessage } from './message-insert.js';
 
-/** The associated data a message body is sealed with: a ciphertext only opens for its own row. */
-export function messageBodyContext(messageId: string): string {
-  return `message:${messageId}`;
-}
+export { messageBodyContext } from './message-insert.js';
 
 function toDomain(row: VerificationRow): Verification {
   return {
@@ -75,7 +73,7 @@ class OrmVerificationUnitOfWork implements VerificationUnitOfWork {
       await this.em.nativeDelete(IdempotencyKeySchema, { app: appId, key });
       return null;
     }
-    return { verificationId: row.verification, to: row.to };
+    return { verificationId: row.verification ?? null, to: row.to };
   }
 
   async saveIdempotencyKey(record: { appId: string; key: string; verificationId: string; to: string; createdAt: Date }) {
@@ -84,6 +82,8 @@ class OrmVerificationUnitOfWork implements VerificationUnitOfWork {
         app: record.appId,
         key: record.key,
         verification: record.verificationId,
+        message: null,
+        fingerprint: null,
         to: record.to,
         createdAt: record.createdAt,
       });
@@ -142,26 +142,7 @@ class OrmVerificationUnitOfWork implements VerificationUnitOfWork {
   }
 
   async insertMessage(draft: MessageDraft, createdAt: Date) {
-    await this.em.insert(MessageSchema, {
-      id: draft.id,
-      app: draft.appId,
-      verification: draft.verificationId,
-      kind: draft.kind,
-      channel: draft.channel,
-      to: draft.to,
-      country: draft.country,
-      sender: draft.from,
-      bodyCiphertext: this.box.seal(draft.text, messageBodyContext(draft.id)),
-      status: 'queued',
-      step: 0,
-      retries: 0,
-      notBefore: createdAt,
-      leaseUntil: null,
-      leaseOwner: null,
-      lastError: null,
-      createdAt,
-      updatedAt: createdAt,
-    });
+    await insertQueuedMessage(this.em, this.box, draft, createdAt);
   }
 }
 

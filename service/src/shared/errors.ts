@@ -39,6 +39,11 @@ export class NotFoundError extends SwitchboardError {
   readonly code = 'NOT_FOUND';
 }
 
+/** The thing to create already exists: a unique name is taken. */
+export class AlreadyExistsError extends SwitchboardError {
+  readonly code = 'ALREADY_EXISTS';
+}
+
 /** The request is well formed, but the thing it acts on is in a state that forbids it. */
 export class FailedPreconditionError extends SwitchboardError {
   readonly code = 'FAILED_PRECONDITION';
@@ -68,14 +73,20 @@ export class ProviderError extends SwitchboardError {
   readonly outcomeUnknown: boolean;
   /** The provider's own error code (SMPP command_status, HTTP status), for the attempt record. */
   readonly providerCode: string | undefined;
+  /**
+   * Nothing reached the provider because we had no connection to it (not bound, not running).
+   * It says nothing about how the provider treats messages, so circuit breakers ignore it.
+   */
+  readonly notConnected: boolean;
 
   constructor(
     message: string,
-    options: { retryable: boolean; outcomeUnknown?: boolean; providerCode?: string; cause?: unknown },
+    options: { retryable: boolean; outcomeUnknown?: boolean; providerCode?: string; notConnected?: boolean; cause?: unknown },
   ) {
     super(message, { cause: options.cause });
     this.retryable = options.retryable;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
     this.providerCode = options.providerCode;
+    this.notConnected = options.notConnected ?? false;
   }
 }

@@ -33,7 +33,8 @@ export interface MessageDraft {
 export interface VerificationUnitOfWork {
   /** Serialises sends to one destination across replicas until the transaction ends. */
   lockDestination(to: string): Promise<void>;
-  findIdempotencyKey(appId: string, key: string, notBefore: Date): Promise<{ verificationId: string; to: string } | null>;
+  /** The key's earlier use; `verificationId` is null when it was used for a plain message. */
+  findIdempotencyKey(appId: string, key: string, notBefore: Date): Promise<{ verificationId: string | null; to: string } | null>;
   /** Throws `DuplicateIdempotencyKeyError` when another transaction stored the key first. */
   saveIdempotencyKey(record: { appId: string; key: string; verificationId: string; to: string; createdAt: Date }): Promise<void>;
   /** The app's newest pending verification for the destination, locked for update. */

@@ -119,8 +119,8 @@ export class VerificationService {
     if (request.idempotencyKey !== '') {
       const seen = await uow.findIdempotencyKey(app.id, request.idempotencyKey, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS));
       if (seen) {
-        if (seen.to !== request.to) {
-          throw new InvalidArgumentError('idempotency_key', 'was already used for a different destination');
+        if (seen.to !== request.to || seen.verificationId === null) {
+          throw new InvalidArgumentError('idempotency_key', 'was already used for a different request');
         }
         const earlier = await uow.findForUpdate(app.id, seen.verificationId);
         if (earlier) return { verification: earlier, messageId: null };

@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { generateApiKey } from '../../src/persistence/app.repository.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { SmscSimulator } from '../../src/simulators/smsc/smsc.simulator.js';
+import type { SmsProvider } from '../../src/providers/sms-provider.js';
 import { startSwitchboard, type RunningSwitchboard } from '../../src/switchboard.js';
 
 /**
@@ -47,7 +48,10 @@ export async function createScratchDatabase(serverUrl: string): Promise<{ url: s
 
 export interface TestSystem {
   readonly switchboard: RunningSwitchboard;
+  /** The first SMSC (provider `smsc-a`). */
   readonly smsc: SmscSimulator;
+  /** Every SMSC, in provider order: smsc-a, smsc-b, … */
+  readonly smscs: readonly SmscSimulator[];
   readonly client: VerifyServiceClient;
   readonly apiKey: string;
   /** The API key of a second app, to prove apps cannot see each other's verifications. */
@@ -55,19 +59,27 @@ export interface TestSystem {
   stop(): Promise<void>;
 }
 
-/** A real Switchboard on a loopback port, bound over SMPP to a real SMSC simulator. */
+/** A real Switchboard on a loopback port, bound over SMPP to real SMSC simulators. */
 export async function startTestSystem(options: {
   databaseUrl: string | undefined;
   env?: Record<string, string>;
   /** False: the SMSC is down when the service starts; the test starts it (on `smppPort`). */
   smscUp?: boolean;
   smppPort?: number;
+  /** How many SMSCs (providers smsc-a, smsc-b, …), all candidates of the default rule in order. */
+  smscCount?: number;
+  /** Providers without a simulator (e.g. a voice test provider), with the rows routing needs. */
+  extraProviders?: { provider: SmsProvider; channels: string[] }[];
   /** Where the service's log lines go (default: nowhere, or stdout with TEST_LOG_LEVEL). */
   logTo?: NodeJS.WritableStream;
 }): Promise<TestSystem> {
   const smscUp = options.smscUp ?? true;
-  const smsc = new SmscSimulator({ smppPort: options.smppPort ?? 0, httpPort: 0, systemId: 'switchboard', password: 'secret', receiptDelayMs: 20 });
-  const ports = smscUp ? await smsc.start() : { smppPort: options.smppPort ?? 0 };
+  const smscs = Array.from(
+    { length: options.smscCount ?? 1 },
+    (_, i) => new SmscSimulator({ smppPort: i === 0 ? (options.smppPort ?? 0) : 0, httpPort: 0, systemId: 'switchboard', password: 'secret', receiptDelayMs: 20 }),
+  );
+  const smsc = smscs[0] as SmscSimulator;
+  const ports = smscUp ? await Promise.all(smscs.map((s) => s.start())) : [{ smppPort: options.smppPort ?? 0 }];
   const scratch = options.databaseUrl ? await createScratchDatabase(options.databaseUrl) : undefined;
   const config = loadConfig({
     GRPC_HOST: '127.0.0.1',
@@ -82,32 +94,43 @@ export async function startTestSystem(options: {
   });
   const apiKey = generateApiKey();
   const otherApiKey = generateApiKey();
-  const switchboard = await startSwitchboard(config, createLogger(config.logLevel, options.logTo), async ({ apps, providers }) => {
-    const app = await apps.create({ name: 'checkout', senderId: 'Checkout', domain: 'shop.example.com' });
-    await apps.addApiKey(app.id, apiKey);
-    const other = await apps.create({ name: 'other', senderId: 'Other' });
-    await apps.addApiKey(other.id, otherApiKey);
-    await providers.upsert({
-      name: 'smsc-a',
-      kind: 'smpp',
-      channels: ['sms'],
-      settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
-      credentials: { password: 'secret' },
-    });
-    await providers.upsertRouteRule({ name: 'default', priority: 100, countries: [], prefixes: [], providers: ['smsc-a'] });
+  const names = ports.map((_, i) => `smsc-${String.fromCharCode(97 + i)}`);
+  const extra = options.extraProviders ?? [];
+  const switchboard = await startSwitchboard(config, createLogger(config.logLevel, options.logTo), {
+    extraProviders: new Map(extra.map(({ provider }) => [provider.name, provider])),
+    beforeStart: async ({ apps, providers }) => {
+      const app = await apps.create({ name: 'checkout', senderId: 'Checkout', domain: 'shop.example.com' });
+      await apps.addApiKey(app.id, apiKey);
+      const other = await apps.create({ name: 'other', senderId: 'Other' });
+      await apps.addApiKey(other.id, otherApiKey);
+      for (const [i, port] of ports.entries()) {
+        await providers.upsert({
+          name: names[i] ?? '',
+          kind: 'smpp',
+          channels: ['sms'],
+          settings: { host: '127.0.0.1', port: port.smppPort, systemId: 'switchboard' },
+          credentials: { password: 'secret' },
+        });
+      }
+      for (const { provider, channels } of extra) {
+        await providers.upsert({ name: provider.name, kind: 'test', channels, settings: {}, credentials: {} });
+      }
+      await providers.upsertRouteRule({ name: 'default', priority: 100, isDefault: true, candidates: names });
+    },
   });
-  if (smscUp) await waitFor(() => smsc.boundSessionCount() > 0, 'the provider to bind to the SMSC simulator');
+  if (smscUp) await waitFor(() => smscs.every((s) => s.boundSessionCount() > 0), 'the providers to bind to the SMSC simulators');
   const client = new VerifyServiceClient(`127.0.0.1:${switchboard.grpcPort}`, credentials.createInsecure());
   return {
     switchboard,
     smsc,
+    smscs,
     client,
     apiKey,
     otherApiKey,
     async stop() {
       client.close();
       await switchboard.stop();
-      await smsc.stop();
+      await Promise.all(smscs.map((s) => s.stop()));
       await scratch?.drop();
     },
   };

@@ -1,11 +1,11 @@
 import type { Constructor } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
-import { Migration20261122052107_Initial } from './Migration20261122052107_Initial.js';
+import { Migration20261122053952_Initial } from './Migration20261122053952_Initial.js';
 
 /**
  * Every migration, oldest first. They are imported rather than discovered on disk so the built
  * service and the tests run exactly the same list. `pnpm migration:create <name>` writes new ones.
  */
 export const migrationsList: { name: string; class: Constructor<Migration> }[] = [
-  { name: 'Migration20261122052107_Initial', class: Migration20261122052107_Initial },
+  { name: 'Migration20261122053952_Initial', class: Migration20261122053952_Initial },
 ];

@@ -100,30 +100,50 @@ export class SmppSession {
     return !this.#closed;
   }
 
-  /** Waits for the TCP connection, then binds as transceiver (SMPP 3.4 §4.1.5). */
+  /**
+   * Waits for the TCP connection, then binds as transceiver (SMPP 3.4 §4.1.5), both within
+   * `bindTimeoutMs`. Any failure destroys the connection: an SMSC that never answers must not be
+   * left holding a half-open session (many allow only a few per system_id).
+   */
   async bind(): Promise<void> {
-    const timer = setTimeout(() => {
-      this.#lastError = new Error(`no connection within ${this.#options.bindTimeoutMs} ms`);
+    try {
+      await this.#bind();
+    } catch (error) {
       this.destroy();
-    }, this.#options.bindTimeoutMs);
+      throw error;
+    }
+  }
+
+  async #bind(): Promise<void> {
+    const timeoutMs = this.#options.bindTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const timer = setTimeout(() => {
+      this.#lastError = new Error(`no connection within ${timeoutMs} ms`);
+      this.destroy();
+    }, timeoutMs);
     try {
       await this.#connected;
     } finally {
       clearTimeout(timer);
     }
-    const response = await this.request(
-      createPdu('bind_transceiver', {
-        system_id: this.#options.systemId,
-        password: this.#options.password,
-        system_type: this.#options.systemType ?? '',
-        interface_version: 0x34,
-      }),
-      this.#options.bindTimeoutMs,
-    );
-    if (response.command_status !== 0) {
-      this.destroy();
-      throw new BindRefusedError(response.command_status);
+    let response: Pdu;
+    try {
+      response = await this.request(
+        createPdu('bind_transceiver', {
+          system_id: this.#options.systemId,
+          password: this.#options.password,
+          system_type: this.#options.systemType ?? '',
+          interface_version: 0x34,
+        }),
+        Math.max(1, deadline - Date.now()),
+      );
+    } catch (error) {
+      if (error instanceof SessionRequestError && error.reason === 'timeout') {
+        throw new Error(`no bind_transceiver_resp within ${timeoutMs} ms`, { cause: error });
+      }
+      throw error;
     }
+    if (response.command_status !== 0) throw new BindRefusedError(response.command_status);
   }
 
   /**

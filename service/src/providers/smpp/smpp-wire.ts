@@ -35,14 +35,31 @@ export interface WireServer extends Server {
   readonly sessions: WireSession[];
 }
 
+interface FieldFilter {
+  encode(value: unknown): unknown;
+  decode(value: unknown): unknown;
+}
+
 interface SmppModule {
   connect(options: { host: string; port: number }): WireSession;
   createServer(options: Record<string, never>, listener: (session: WireSession) => void): WireServer;
   PDU: new (commandOrBytes: string | Buffer, options?: Record<string, unknown>) => Pdu;
   errors: Record<string, number>;
+  filters: { time: FieldFilter };
+  commands: Record<string, { params?: Record<string, { filter?: FieldFilter }> }>;
 }
 
 const wire = smpp as SmppModule;
+
+// SMPP 3.4 §7.1: the library decodes time fields (validity_period, schedule_delivery_time …) into
+// Dates in local time, losing whether they were absolute or relative (§7.1.1). Keep them as the
+// text that was sent; encoding (a string passes through unchanged) is untouched.
+const keepTimeText: FieldFilter = { encode: (value) => wire.filters.time.encode(value), decode: (value) => value };
+for (const definition of Object.values(wire.commands)) {
+  for (const param of Object.values(definition.params ?? {})) {
+    if (param.filter === wire.filters.time) param.filter = keepTimeText;
+  }
+}
 
 /** SMPP 3.4 §5.1.3 command_status values used by Switchboard (the library knows all of them). */
 export const CommandStatus = {
@@ -56,7 +73,9 @@ export const CommandStatus = {
   ESME_RINVDSTADR: 0x0b,
   ESME_RBINDFAIL: 0x0d,
   ESME_RINVPASWD: 0x0e,
+  ESME_RINVSYSID: 0x0f,
   ESME_RMSGQFUL: 0x14,
+  ESME_RINVSYSTYP: 0x53,
   ESME_RTHROTTLED: 0x58,
   ESME_RX_T_APPN: 0x64,
 } as const;

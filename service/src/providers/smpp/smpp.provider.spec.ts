@@ -1,10 +1,12 @@
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../shared/errors.js';
 import { SmscSimulator } from '../../simulators/smsc/smsc.simulator.js';
 import type { DeliveryReceipt, OutboundSms } from '../sms-provider.js';
 import { normaliseProviderMessageId } from '../sms-provider.js';
 import type { SmppLogger } from './smpp-log.js';
-import { SmppProvider, type SmppProviderOptions } from './smpp.provider.js';
+import { createWireServer } from './smpp-wire.js';
+import { SmppOptionsError, SmppProvider, type SmppProviderOptions } from './smpp.provider.js';
 
 const TO = '+4915112345678';
 
@@ -33,15 +35,18 @@ async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
   return error as ProviderError;
 }
 
-function recordingLogger(): SmppLogger & { errors: string[]; lines: string[] } {
+function recordingLogger(): SmppLogger & { errors: string[]; lines: string[]; entries: { message: string; fields: Record<string, unknown> }[] } {
   const lines: string[] = [];
   const errors: string[] = [];
+  const entries: { message: string; fields: Record<string, unknown> }[] = [];
   const record = (fields: object, message: string): void => {
+    entries.push({ message, fields: fields as Record<string, unknown> });
     lines.push(`${message} ${JSON.stringify(fields, (_key, value: unknown) => (value instanceof Error ? value.message : value))}`);
   };
   return {
     lines,
     errors,
+    entries,
     debug: record,
     info: record,
     warn: record,
@@ -51,6 +56,197 @@ function recordingLogger(): SmppLogger & { errors: string[]; lines: string[] } {
     },
   };
 }
+
+/** A TCP server that accepts and never says a word: an SMSC hung before its SMPP layer. */
+async function silentServer(): Promise<{ port: number; sockets: Socket[]; open: () => number; close: () => Promise<void> }> {
+  const sockets: Socket[] = [];
+  const live = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.push(socket);
+    live.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => live.delete(socket));
+    socket.resume(); // read and drop the bind, so the peer's FIN is seen
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    sockets,
+    open: () => live.size,
+    close: async () => {
+      for (const socket of live) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** An SMSC that accepts every bind and drops the connection `dropAfterMs` later. */
+async function flakySmsc(dropAfterMs: number): Promise<{ port: number; binds: () => number; close: () => Promise<void> }> {
+  let binds = 0;
+  const server = createWireServer((wire) => {
+    wire.on('error', () => undefined);
+    wire.on('pdu', (pdu) => {
+      if (pdu.command !== 'bind_transceiver') return;
+      binds += 1;
+      wire.socket.write(pdu.response({ system_id: 'flaky' }).toBuffer());
+      setTimeout(() => {
+        wire.destroy();
+      }, dropAfterMs);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    binds: () => binds,
+    close: async () => {
+      for (const session of [...server.sessions]) session.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('SmppProvider options', () => {
+  const base: SmppProviderOptions = {
+    name: 'sim',
+    host: '127.0.0.1',
+    port: 2775,
+    systemId: 'switchboard',
+    password: 'secret',
+    sourceAddr: 'Switchboard',
+    receiptSink: () => Promise.resolve(),
+  };
+
+  it.each([
+    ['systemId', 'a'.repeat(16), 15],
+    ['password', 'p'.repeat(9), 8],
+    ['systemType', 't'.repeat(13), 12],
+  ] as const)('refuses a %s longer than SMPP 3.4 §4.1 allows, naming it', (field, value, limit) => {
+    const construct = (): SmppProvider => new SmppProvider({ ...base, [field]: value });
+
+    expect(construct).toThrow(SmppOptionsError);
+    expect(construct).toThrow(new RegExp(`^${field} is ${value.length} octets; SMPP 3.4 §4.1 allows at most ${limit}$`));
+  });
+
+  it('takes each field at its limit', () => {
+    expect(() => new SmppProvider({ ...base, systemId: 'a'.repeat(15), password: 'p'.repeat(8), systemType: 't'.repeat(12) })).not.toThrow();
+  });
+
+  it('refuses a non-ASCII password without echoing it', () => {
+    const error = (() => {
+      try {
+        new SmppProvider({ ...base, password: 'pässwd' });
+        return undefined;
+      } catch (caught) {
+        return caught;
+      }
+    })();
+
+    expect(error).toBeInstanceOf(SmppOptionsError);
+    expect(error).toMatchObject({ field: 'password' });
+    expect((error as Error).message).not.toContain('pässwd');
+  });
+});
+
+describe('SmppProvider connection hygiene', () => {
+  let server: Awaited<ReturnType<typeof silentServer>>;
+
+  beforeEach(async () => {
+    server = await silentServer();
+  });
+
+  afterEach(async () => {
+    await server.close();
+  });
+
+  function provider(overrides: Partial<SmppProviderOptions> = {}): SmppProvider {
+    return new SmppProvider({
+      name: 'silent',
+      host: '127.0.0.1',
+      port: server.port,
+      systemId: 'switchboard',
+      password: 'secret',
+      sourceAddr: 'Switchboard',
+      bindTimeoutMs: 80,
+      receiptSink: () => Promise.resolve(),
+      ...overrides,
+    });
+  }
+
+  it('closes the connection when bind_transceiver_resp never comes', async () => {
+    const smpp = provider();
+
+    const error = await rejection(smpp.start());
+
+    expect(error.retryable).toBe(true);
+    expect(error.message).toContain('no bind_transceiver_resp within 80 ms');
+    expect(server.sockets).toHaveLength(1);
+    await waitFor(() => server.open() === 0, 500);
+    expect(smpp.lastBindError()).toBe(error);
+  });
+
+  it('closes the connection when stopped while the bind is pending', async () => {
+    const smpp = provider({ bindTimeoutMs: 5000 });
+
+    const starting = rejection(smpp.start());
+    await waitFor(() => server.open() === 1);
+    await smpp.stop();
+
+    expect((await starting).retryable).toBe(true);
+    await waitFor(() => server.open() === 0, 500);
+    expect(smpp.state()).toBe('stopped');
+  });
+});
+
+describe('SmppProvider rebinding against an SMSC that drops every bind', () => {
+  let smsc: Awaited<ReturnType<typeof flakySmsc>> | undefined;
+  let smpp: SmppProvider | undefined;
+
+  afterEach(async () => {
+    await smpp?.stop();
+    await smsc?.close();
+  });
+
+  async function bound(dropAfterMs: number, overrides: Partial<SmppProviderOptions>): Promise<SmppProvider> {
+    smsc = await flakySmsc(dropAfterMs);
+    smpp = new SmppProvider({
+      name: 'flaky',
+      host: '127.0.0.1',
+      port: smsc.port,
+      systemId: 'switchboard',
+      password: 'secret',
+      sourceAddr: 'Switchboard',
+      reconnectMinMs: 20,
+      reconnectMaxMs: 2000,
+      receiptSink: () => Promise.resolve(),
+      ...overrides,
+    });
+    await smpp.start();
+    return smpp;
+  }
+
+  it('keeps backing off while no bind stays up', async () => {
+    const logger = recordingLogger();
+    await bound(5, { logger });
+
+    await sleep(700);
+
+    // Without backoff a rebind every ~20 ms would make ~30; doubling from 20 ms makes about 6.
+    expect(smsc?.binds()).toBeLessThanOrEqual(8);
+    const attempts = logger.entries.filter((entry) => entry.message === 'SMPP rebind scheduled').map((entry) => entry.fields.attempt);
+    expect(attempts.slice(0, 4)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('starts again from the shortest delay after a bind that stayed up', async () => {
+    const logger = recordingLogger();
+    await bound(60, { logger, stableBindMs: 30 });
+
+    await waitFor(() => (smsc?.binds() ?? 0) >= 4, 2000);
+
+    const attempts = logger.entries.filter((entry) => entry.message === 'SMPP rebind scheduled').map((entry) => entry.fields.attempt);
+    expect(attempts.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(attempts)).toEqual(new Set([1]));
+  });
+});
 
 describe('SmppProvider against the SMSC simulator', () => {
   let simulator: SmscSimulator;
@@ -119,6 +315,36 @@ describe('SmppProvider against the SMSC simulator', () => {
       expect(simulator.stats().bindsRefused).toBe(1); // no background rebind after a refused start
     });
 
+    it.each([
+      ['wrong system_id', { systemId: 'nobody' }, undefined, '0x0000000f ESME_RINVSYSID'],
+      ['refused system_type', {}, 'ESME_RINVSYSTYP', '0x00000053 ESME_RINVSYSTYP'],
+    ] as const)('rejects start() permanently for a %s', async (_case, overrides, refusal, providerCode) => {
+      if (refusal !== undefined) simulator.failNextBinds(null, refusal);
+      const smpp = provider(overrides);
+
+      const error = await rejection(smpp.start());
+
+      expect(error).toMatchObject({ retryable: false, providerCode });
+      expect(smpp.lastBindError()).toBe(error);
+    });
+
+    it.each(['ESME_RBINDFAIL', 'ESME_RALYBND', 'ESME_RSYSERR', 'ESME_RTHROTTLED'])(
+      'rejects start() with a retryable error for %s and binds when started again',
+      async (status) => {
+        simulator.failNextBinds(1, status);
+        const smpp = provider();
+
+        const error = await rejection(smpp.start());
+
+        expect(error.retryable).toBe(true);
+        expect(error.providerCode).toContain(status);
+        await waitFor(() => simulator.sessions().connected === 0, 500);
+        await smpp.start();
+        expect(smpp.state()).toBe('bound');
+        expect(smpp.lastBindError()).toBeUndefined();
+      },
+    );
+
     it('rejects start() with a retryable error when nothing listens', async () => {
       await simulator.stop();
       const smpp = provider();
@@ -127,6 +353,14 @@ describe('SmppProvider against the SMSC simulator', () => {
 
       expect(error.retryable).toBe(true);
       expect(smpp.state()).toBe('disconnected');
+    });
+
+    it('closes the connection after a refused bind', async () => {
+      const smpp = provider({ password: 'wrong' });
+
+      await rejection(smpp.start());
+
+      await waitFor(() => simulator.sessions().connected === 0, 500);
     });
 
     it('unbinds on stop() and does not reconnect', async () => {
@@ -152,6 +386,20 @@ describe('SmppProvider against the SMSC simulator', () => {
       expect(simulator.stats().submitsReceived).toBe(1);
       expect(message).toMatchObject({ to: TO, from: 'Switchboard', fromTon: 5, fromNpi: 0, dataCoding: 0, text: 'Your code is 482913' });
       expect(accepted).toEqual({ providerMessageId: normaliseProviderMessageId(message?.id ?? ''), parts: 1 });
+    });
+
+    it('sends validUntil as a relative validity_period (SMPP 3.4 §7.1.1), none without it', async () => {
+      const smpp = await started();
+
+      await smpp.submit(sms({ validUntil: new Date(Date.now() + 600_000) }));
+      await smpp.submit(sms({ validUntil: new Date(Date.now() + 5_000) }));
+      await smpp.submit(sms());
+
+      expect(simulator.inbox().map((message) => message.validityPeriod)).toEqual([
+        '000000001000000R', // ten minutes, rounded up to whole seconds
+        '000000000100000R', // at least one minute
+        null,
+      ]);
     });
 
     it('sends GSM extension characters intact', async () => {
@@ -392,6 +640,34 @@ describe('SmppProvider against the SMSC simulator', () => {
 
       await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
       expect(simulator.stats().binds).toBe(2);
+    });
+
+    it('keeps rebinding through retryable bind refusals', async () => {
+      const smpp = await started();
+      simulator.failNextBinds(3, 'ESME_RBINDFAIL');
+
+      simulator.disconnectAll();
+      await waitFor(() => smpp.state() !== 'bound');
+      await waitFor(() => smpp.state() === 'bound', 3000);
+
+      expect(simulator.stats()).toMatchObject({ binds: 2, bindsRefused: 3 });
+      await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+    });
+
+    it('stops rebinding when the SMSC refuses the credentials, and says why', async () => {
+      const logger = recordingLogger();
+      const smpp = await started({ logger });
+      simulator.failNextBinds(null, 'ESME_RINVPASWD');
+
+      simulator.disconnectAll();
+      await waitFor(() => simulator.stats().bindsRefused === 1);
+      await sleep(150); // several reconnectMaxMs
+
+      expect(simulator.stats().bindsRefused).toBe(1);
+      expect(smpp.state()).toBe('disconnected');
+      expect(smpp.lastBindError()).toMatchObject({ retryable: false, providerCode: '0x0000000e ESME_RINVPASWD' });
+      expect(logger.errors).toContain('SMSC refused the credentials; no more rebinds');
+      expect(simulator.sessions().connected).toBe(0);
     });
 
     it('rebinds after the SMSC unbinds', async () => {

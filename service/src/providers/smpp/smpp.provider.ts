@@ -11,6 +11,7 @@ import { parseReceipt } from './receipt-parser.js';
 import { destinationAddress, InvalidAddressError, sourceAddress } from './smpp-address.js';
 import { maskNumber, silentLogger, type SmppLogger } from './smpp-log.js';
 import { BindRefusedError, SessionRequestError, SmppSession } from './smpp-session.js';
+import { InvalidValidityError, relativeValidityPeriod } from './smpp-time.js';
 import {
   bufferField,
   CommandStatus,
@@ -47,15 +48,62 @@ export interface SmppProviderOptions {
   readonly reconnectMinMs?: number | undefined;
   /** Cap of the doubling reconnect delay. Default 30 000. */
   readonly reconnectMaxMs?: number | undefined;
+  /** How long a bind must stay up before the reconnect delay starts again from the minimum. Default 30 000. */
+  readonly stableBindMs?: number | undefined;
   /** Gets every parsed delivery receipt. */
   readonly receiptSink: ReceiptSink;
   readonly logger?: SmppLogger | undefined;
 }
 
-/** Whether the provider can take messages, for health checks. */
+/**
+ * Whether the provider can take messages, for health checks. After a permanent bind refusal it
+ * stays 'disconnected' and `lastBindError()` says why.
+ */
 export type SmppProviderState = 'connecting' | 'bound' | 'disconnected' | 'stopped';
 
+/** Provider options that SMPP cannot carry; `field` names the option. */
+export class SmppOptionsError extends Error {
+  readonly field: string;
+
+  constructor(field: string, problem: string) {
+    super(`${field} ${problem}`);
+    this.name = 'SmppOptionsError';
+    this.field = field;
+  }
+}
+
 const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL]);
+
+// Bind refusals that only a configuration change can cure; rebinding with the same credentials
+// gets accounts locked at some carriers. Every other refusal (ESME_RBINDFAIL, ESME_RALYBND,
+// ESME_RSYSERR, ESME_RTHROTTLED, vendor codes) may clear up by itself and is retried.
+const PERMANENT_BIND_STATUSES: ReadonlySet<number> = new Set([
+  CommandStatus.ESME_RINVPASWD,
+  CommandStatus.ESME_RINVSYSID,
+  CommandStatus.ESME_RINVSYSTYP,
+]);
+
+// SMPP 3.4 §4.1.1: maximum octets of each bind field, excluding the terminating NUL.
+const BIND_FIELD_LIMITS = [
+  ['systemId', 15],
+  ['password', 8],
+  ['systemType', 12],
+] as const;
+
+// C-Octet Strings are ASCII (§3.1); the library writes them byte per UTF-16 unit, mangling the rest.
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function validateBindFields(options: SmppProviderOptions): void {
+  for (const [field, limit] of BIND_FIELD_LIMITS) {
+    const value = options[field];
+    if (value === undefined) continue;
+    // Never echo the value: it may be the password.
+    if (!PRINTABLE_ASCII.test(value)) throw new SmppOptionsError(field, 'must be printable ASCII (SMPP 3.4 §3.1 C-Octet String)');
+    if (value.length > limit) {
+      throw new SmppOptionsError(field, `is ${value.length} octets; SMPP 3.4 §4.1 allows at most ${limit}`);
+    }
+  }
+}
 
 // SMPP 3.4 §5.2.12: esm_class bits 5-2 give the message type of a deliver_sm/data_sm.
 const ESM_TYPE_MASK = 0x3c;
@@ -75,6 +123,7 @@ export class SmppProvider implements SmsProvider {
     unbindTimeoutMs: number;
     reconnectMinMs: number;
     reconnectMaxMs: number;
+    stableBindMs: number;
   };
   #state: SmppProviderState = 'disconnected';
   #session: SmppSession | undefined;
@@ -83,9 +132,13 @@ export class SmppProvider implements SmsProvider {
   #enquireInFlight = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnectAttempt = 0;
+  #boundAt = 0;
+  #lastBindError: ProviderError | undefined;
   #started = false;
 
+  /** Throws `SmppOptionsError` for bind fields longer than SMPP 3.4 allows. */
   constructor(options: SmppProviderOptions) {
+    validateBindFields(options);
     this.name = options.name;
     this.#options = options;
     this.#log = options.logger ?? silentLogger;
@@ -97,6 +150,7 @@ export class SmppProvider implements SmsProvider {
       unbindTimeoutMs: options.unbindTimeoutMs ?? 1_000,
       reconnectMinMs: options.reconnectMinMs ?? 500,
       reconnectMaxMs: options.reconnectMaxMs ?? 30_000,
+      stableBindMs: options.stableBindMs ?? 30_000,
     };
   }
 
@@ -105,10 +159,17 @@ export class SmppProvider implements SmsProvider {
     return this.#state;
   }
 
+  /** Why the last bind failed (cleared by a successful bind), for health checks. */
+  lastBindError(): ProviderError | undefined {
+    return this.#lastBindError;
+  }
+
   /**
    * Connects and binds once. Resolves when bound; from then on a dropped bind is re-established
-   * in the background until `stop()`. Rejects with a permanent `ProviderError` when the SMSC
-   * refuses the bind (credentials), a retryable one when it cannot be reached; no retry follows.
+   * in the background until `stop()` or a permanent refusal. Rejects with a permanent
+   * `ProviderError` when the SMSC refuses the credentials, a retryable one otherwise (refusals
+   * such as ESME_RBINDFAIL, timeouts, no listener); no retry follows, the caller decides. The
+   * connection is gone when it rejects, so start() may be called again.
    */
   async start(): Promise<void> {
     if (this.#state === 'stopped') throw new ProviderError(`${this.name}: provider was stopped`, { retryable: false });
@@ -119,7 +180,7 @@ export class SmppProvider implements SmsProvider {
     } catch (error) {
       this.#started = false;
       if (!this.#isStopped()) this.#state = 'disconnected';
-      throw this.#bindError(error);
+      throw this.#bindFailed(error);
     }
   }
 
@@ -127,7 +188,7 @@ export class SmppProvider implements SmsProvider {
   async submit(message: OutboundSms): Promise<SubmitAccepted> {
     const session = this.#session;
     if (this.#state !== 'bound' || session === undefined || !session.open) {
-      throw new ProviderError(`${this.name}: not bound (${this.#state})`, { retryable: true });
+      throw new ProviderError(`${this.name}: not bound (${this.#state})`, { retryable: true, notConnected: true });
     }
 
     let pdu: Pdu;
@@ -136,6 +197,8 @@ export class SmppProvider implements SmsProvider {
       const source = sourceAddress(message.from.trim() === '' ? this.#options.sourceAddr : message.from);
       const destination = destinationAddress(message.to);
       const encoded = encodeMessage(message.text);
+      // §5.2.16: after this the SMSC stops retrying; a late code is useless. Empty = SMSC default.
+      const validity = message.validUntil === undefined ? '' : relativeValidityPeriod(message.validUntil);
       parts = encoded.parts;
       pdu = createPdu('submit_sm', {
         source_addr_ton: source.ton,
@@ -146,13 +209,15 @@ export class SmppProvider implements SmsProvider {
         destination_addr: destination.addr,
         // SMPP 3.4 §5.2.17: 1 = receipt on final outcome, success or failure.
         registered_delivery: 1,
+        validity_period: validity,
         data_coding: encoded.dataCoding,
         // §5.2.21 allows 254 octets in short_message, but one SMS holds 160 septets/140 octets;
         // longer texts go in message_payload (§5.3.2.32) with sm_length 0, for the SMSC to split.
         ...(encoded.fitsOnePart ? { short_message: encoded.bytes } : { message_payload: encoded.bytes }),
       });
     } catch (error) {
-      const reason = error instanceof InvalidAddressError ? error.message : 'message cannot be encoded';
+      const reason =
+        error instanceof InvalidAddressError || error instanceof InvalidValidityError ? error.message : 'message cannot be encoded';
       throw new ProviderError(`${this.name}: ${reason}`, { retryable: false, cause: error });
     }
 
@@ -249,7 +314,8 @@ export class SmppProvider implements SmsProvider {
     if (!session.open) throw new ProviderError(`${this.name}: connection closed right after bind`, { retryable: true });
     this.#session = session;
     this.#state = 'bound';
-    this.#reconnectAttempt = 0;
+    this.#boundAt = Date.now();
+    this.#lastBindError = undefined;
     this.#startEnquireLink(session);
     this.#log.info({ provider: this.name, host: this.#options.host, port: this.#options.port }, 'SMPP bound as transceiver');
   }
@@ -260,7 +326,11 @@ export class SmppProvider implements SmsProvider {
     this.#stopEnquireLink();
     if (this.#state === 'stopped') return;
     this.#state = 'disconnected';
-    this.#log.warn({ provider: this.name, err: error }, 'SMPP bind lost; reconnecting');
+    // Only a bind that stayed up earns a fast retry: an SMSC that accepts the bind and drops it
+    // at once would otherwise be rebound every reconnectMinMs forever.
+    const upMs = Date.now() - this.#boundAt;
+    if (upMs >= this.#timing.stableBindMs) this.#reconnectAttempt = 0;
+    this.#log.warn({ provider: this.name, err: error, upMs }, 'SMPP bind lost; reconnecting');
     this.#scheduleReconnect();
   }
 
@@ -271,13 +341,20 @@ export class SmppProvider implements SmsProvider {
     const ceiling = Math.min(this.#timing.reconnectMaxMs, this.#timing.reconnectMinMs * 2 ** this.#reconnectAttempt);
     const delay = ceiling / 2 + Math.random() * (ceiling / 2);
     this.#reconnectAttempt += 1;
+    this.#log.debug({ provider: this.name, attempt: this.#reconnectAttempt, retryInMs: Math.round(delay) }, 'SMPP rebind scheduled');
     this.#reconnectTimer = setTimeout(() => {
       this.#reconnectTimer = undefined;
       this.#connect().catch((error: unknown) => {
-        if (this.#state === 'stopped') return;
+        if (this.#isStopped()) return;
         this.#state = 'disconnected';
-        const level = error instanceof BindRefusedError ? 'error' : 'warn';
-        this.#log[level]({ provider: this.name, err: error, attempt: this.#reconnectAttempt }, 'SMPP rebind failed');
+        const failure = this.#bindFailed(error);
+        if (!failure.retryable) {
+          // Terminal until someone fixes the settings and calls start() again.
+          this.#started = false;
+          this.#log.error({ provider: this.name, err: failure, attempt: this.#reconnectAttempt }, 'SMSC refused the credentials; no more rebinds');
+          return;
+        }
+        this.#log.warn({ provider: this.name, err: failure, attempt: this.#reconnectAttempt }, 'SMPP rebind failed');
         this.#scheduleReconnect();
       });
     }, delay);
@@ -388,12 +465,19 @@ export class SmppProvider implements SmsProvider {
     return new ProviderError(`${this.name}: ${command} failed`, { retryable: false, outcomeUnknown: true, cause: error });
   }
 
+  /** Classifies a failed bind (start or rebind) and remembers it for `lastBindError()`. */
+  #bindFailed(error: unknown): ProviderError {
+    const failure = this.#bindError(error);
+    this.#lastBindError = failure;
+    return failure;
+  }
+
   #bindError(error: unknown): ProviderError {
     if (error instanceof ProviderError) return error;
     if (error instanceof BindRefusedError) {
       const providerCode = formatCommandStatus(error.commandStatus);
       return new ProviderError(`${this.name}: SMSC refused bind_transceiver with ${providerCode}`, {
-        retryable: false,
+        retryable: !PERMANENT_BIND_STATUSES.has(error.commandStatus),
         providerCode,
         cause: error,
       });

@@ -11,6 +11,8 @@ describe('parseBehaviourPatch', () => {
     [{ failSubmits: { commandStatus: 'ESME_RTHROTTLED', count: 2 } }, { failSubmits: { commandStatus: 0x58, count: 2 } }],
     [{ failSubmits: { commandStatus: 11 } }, { failSubmits: { commandStatus: 11, count: null } }],
     [{ failSubmits: { commandStatus: '0x14', count: null } }, { failSubmits: { commandStatus: 0x14, count: null } }],
+    [{ failBinds: { commandStatus: 'ESME_RBINDFAIL', count: 3 } }, { failBinds: { commandStatus: 0x0d, count: 3 } }],
+    [{ failBinds: null }, { failBinds: null }],
   ])('accepts %j', (body, patch) => {
     expect(parseBehaviourPatch(body)).toEqual({ ok: true, patch });
   });
@@ -28,6 +30,7 @@ describe('parseBehaviourPatch', () => {
     [{ failSubmits: { commandStatus: 'ESME_RTHROTTLED', count: 0 } }, 'failSubmits.count'],
     [{ failSubmits: { commandStatus: 'ESME_RTHROTTLED', times: 2 } }, 'failSubmits.times'],
     [{ failSubmits: 'always' }, 'failSubmits'],
+    [{ failBinds: { commandStatus: 0 } }, 'failBinds.commandStatus'],
   ])('refuses %j naming %s', (body, field) => {
     expect(parseBehaviourPatch(body)).toMatchObject({ ok: false, field });
   });
@@ -37,6 +40,7 @@ describe('behaviourToJson', () => {
   it('names known command statuses so GET output can be PUT back', () => {
     const json = behaviourToJson({
       failSubmits: { commandStatus: 0x58, count: 1 },
+      failBinds: { commandStatus: 0x08, count: null },
       receipts: 'drop',
       receiptDelayMs: 5,
       answerEnquireLink: true,
@@ -44,9 +48,10 @@ describe('behaviourToJson', () => {
     });
 
     expect(json.failSubmits).toEqual({ commandStatus: 'ESME_RTHROTTLED', count: 1 });
+    expect(json.failBinds).toEqual({ commandStatus: 'ESME_RSYSERR', count: null });
     expect(parseBehaviourPatch(JSON.parse(JSON.stringify(json)))).toMatchObject({
       ok: true,
-      patch: { failSubmits: { commandStatus: 0x58, count: 1 } },
+      patch: { failSubmits: { commandStatus: 0x58, count: 1 }, failBinds: { commandStatus: 0x08, count: null } },
     });
   });
 });

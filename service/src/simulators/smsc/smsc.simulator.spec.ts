@@ -1,4 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Server } from 'node:net';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { SmppLogger } from '../../providers/smpp/smpp-log.js';
 import { connectWire, createPdu, messageField, stringField, type Pdu, type WireSession } from '../../providers/smpp/smpp-wire.js';
 import { SmscSimulator } from './smsc.simulator.js';
 
@@ -9,7 +11,8 @@ interface RawClient {
   close(): void;
 }
 
-async function rawClient(port: number): Promise<RawClient> {
+/** `receiptStatus` is the command_status the client answers deliver_sm with. */
+async function rawClient(port: number, receiptStatus = 0): Promise<RawClient> {
   const wire: WireSession = connectWire('127.0.0.1', port);
   const waiting = new Map<number, (pdu: Pdu) => void>();
   const delivered: Pdu[] = [];
@@ -18,7 +21,7 @@ async function rawClient(port: number): Promise<RawClient> {
   wire.on('pdu', (pdu) => {
     if (pdu.command === 'deliver_sm') {
       delivered.push(pdu);
-      wire.socket.write(pdu.response().toBuffer());
+      wire.socket.write(pdu.response({ command_status: receiptStatus }).toBuffer());
       return;
     }
     waiting.get(pdu.sequence_number)?.(pdu);
@@ -77,14 +80,14 @@ describe('SmscSimulator', () => {
     await simulator.stop();
   });
 
-  async function client(): Promise<RawClient> {
-    const created = await rawClient(smppPort);
+  async function client(receiptStatus = 0): Promise<RawClient> {
+    const created = await rawClient(smppPort, receiptStatus);
     clients.push(created);
     return created;
   }
 
-  async function bound(command = 'bind_transceiver'): Promise<RawClient> {
-    const created = await client();
+  async function bound(command = 'bind_transceiver', receiptStatus = 0): Promise<RawClient> {
+    const created = await client(receiptStatus);
     const response = await created.request(command, credentials);
     expect(response.command_status).toBe(0);
     return created;
@@ -92,8 +95,8 @@ describe('SmscSimulator', () => {
 
   describe('SMPP', () => {
     it.each([
-      [{ system_id: 'someone', password: 'secret' }, 0x0d],
-      [{ system_id: 'switchboard', password: 'nope' }, 0x0e],
+      [{ system_id: 'someone', password: 'secret' }, 0x0f], // ESME_RINVSYSID
+      [{ system_id: 'switchboard', password: 'nope' }, 0x0e], // ESME_RINVPASWD
     ])('refuses bind %j with status %i', async (fields, status) => {
       const esme = await client();
 
@@ -101,6 +104,15 @@ describe('SmscSimulator', () => {
 
       expect(response.command_status).toBe(status);
       expect(simulator.boundSessionCount()).toBe(0);
+    });
+
+    it('refuses the next binds with the configured status, then binds again', async () => {
+      simulator.failNextBinds(1, 'ESME_RBINDFAIL');
+      const esme = await client();
+
+      expect((await esme.request('bind_transceiver', credentials)).command_status).toBe(0x0d);
+      expect((await esme.request('bind_transceiver', credentials)).command_status).toBe(0);
+      expect(simulator.stats()).toMatchObject({ binds: 1, bindsRefused: 1 });
     });
 
     it('refuses a second bind on one session', async () => {
@@ -169,6 +181,27 @@ describe('SmscSimulator', () => {
       const receiver = await bound('bind_receiver');
 
       await waitFor(() => receiver.delivered.length === 1);
+    });
+
+    it('records the validity_period as sent, null when none', async () => {
+      const esme = await bound();
+
+      await esme.request('submit_sm', { ...submit('+4915112345678', 'a', 0), validity_period: '000000001000000R' });
+      await esme.request('submit_sm', submit('+4915112345678', 'b', 0));
+
+      expect(simulator.inbox().map((message) => message.validityPeriod)).toEqual(['000000001000000R', null]);
+    });
+
+    it('counts receipts the ESME refused apart from acknowledged ones', async () => {
+      const refusing = await bound('bind_transceiver', 0x64);
+
+      await refusing.request('submit_sm', submit('+4915112345678', 'x'));
+      await waitFor(() => simulator.stats().receiptsRejected === 1);
+      const accepting = await bound();
+      await accepting.request('submit_sm', submit('+4915112345678', 'y'));
+      await waitFor(() => simulator.stats().receiptsAcknowledged === 1);
+
+      expect(simulator.stats()).toMatchObject({ receiptsSent: 2, receiptsAcknowledged: 1, receiptsRejected: 1 });
     });
 
     it('sends no receipt when none was requested', async () => {
@@ -255,7 +288,7 @@ describe('SmscSimulator', () => {
     it('reads and changes behaviour', async () => {
       expect(await json('/behaviour')).toEqual({
         status: 200,
-        body: { failSubmits: null, receipts: 'delivered', receiptDelayMs: 10, answerEnquireLink: true, answerSubmits: true },
+        body: { failSubmits: null, failBinds: null, receipts: 'delivered', receiptDelayMs: 10, answerEnquireLink: true, answerSubmits: true },
       });
 
       const put = await json('/behaviour', {
@@ -307,5 +340,36 @@ describe('SmscSimulator', () => {
     it('answers 404 for unknown routes', async () => {
       expect((await json('/nothing')).status).toBe(404);
     });
+  });
+
+  it('logs an error on the SMPP server instead of crashing', async () => {
+    const errors: string[] = [];
+    const logger: SmppLogger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: (_fields, message) => errors.push(message),
+    };
+    const listen = vi.spyOn(Server.prototype, 'listen');
+    const logged = new SmscSimulator({ smppPort: 0, httpPort: 0, logger });
+    try {
+      const ports = await logged.start();
+      const server = listen.mock.contexts.find((context) => {
+        const address = (context as Server).address();
+        return typeof address === 'object' && address?.port === ports.smppPort;
+      }) as Server | undefined;
+      expect(server).toBeDefined();
+
+      // What a failed accept (EMFILE) looks like to the server; with no listener it throws.
+      expect(() => server?.emit('error', Object.assign(new Error('accept EMFILE'), { code: 'EMFILE' }))).not.toThrow();
+
+      expect(errors).toEqual(['SMPP server error']);
+      const esme = await rawClient(ports.smppPort);
+      clients.push(esme);
+      expect((await esme.request('bind_transceiver', credentials)).command_status).toBe(0);
+    } finally {
+      listen.mockRestore();
+      await logged.stop();
+    }
   });
 });

@@ -20,7 +20,7 @@ import {
   type WireServer,
   type WireSession,
 } from '../../providers/smpp/smpp-wire.js';
-import type { ReceiptMode, SmscBehaviour, SmscBehaviourPatch } from './smsc-behaviour.js';
+import type { CommandFailure, ReceiptMode, SmscBehaviour, SmscBehaviourPatch } from './smsc-behaviour.js';
 import { handleSmscHttp } from './smsc-http.js';
 
 /** How to run the simulator. Ports 0 pick free ephemeral ports (tests). */
@@ -60,6 +60,8 @@ export interface InboxMessage {
   readonly dataCoding: number;
   /** True when the text came in the message_payload TLV rather than short_message. */
   readonly viaMessagePayload: boolean;
+  /** validity_period exactly as sent (SMPP 3.4 §7.1: `000000001000000R` is ten minutes relative); null when empty. */
+  readonly validityPeriod: string | null;
   status: InboxStatus;
 }
 
@@ -74,7 +76,10 @@ export interface SmscStats {
   submitsRefused: number;
   receiptsSent: number;
   receiptsDropped: number;
+  /** deliver_sm_resp with command_status 0. */
   receiptsAcknowledged: number;
+  /** deliver_sm_resp with an error status: the ESME did not take the receipt (and a real SMSC would resend it). */
+  receiptsRejected: number;
 }
 
 /** Filters for `inbox()`. */
@@ -123,6 +128,7 @@ function emptyStats(): SmscStats {
     receiptsSent: 0,
     receiptsDropped: 0,
     receiptsAcknowledged: 0,
+    receiptsRejected: 0,
   };
 }
 
@@ -177,7 +183,14 @@ export class SmscSimulator {
     });
     this.#http = http;
     const smppPort = await listen(smpp, this.#options.smppPort, this.#options.smppHost);
+    // After listen, 'error' means a failed accept (EMFILE …); unhandled it would crash the process.
+    smpp.on('error', (error) => {
+      this.#log.error({ err: error }, 'SMPP server error');
+    });
     const httpPort = await listen(http, this.#options.httpPort, this.#options.httpHost);
+    http.on('error', (error) => {
+      this.#log.error({ err: error }, 'HTTP server error');
+    });
     this.#log.info({ smppPort, httpPort, systemId: this.#options.systemId }, 'SMSC simulator listening');
     return { smppPort, httpPort };
   }
@@ -286,6 +299,11 @@ export class SmscSimulator {
     this.updateBehaviour({ failSubmits: { commandStatus: toCommandStatus(commandStatus), count: null } });
   }
 
+  /** Refuses the next `count` binds (null: every bind) with `commandStatus`, credentials notwithstanding. */
+  failNextBinds(count: number | null, commandStatus: number | string): void {
+    this.updateBehaviour({ failBinds: { commandStatus: toCommandStatus(commandStatus), count } });
+  }
+
   /** Accepts submits again. */
   acceptSubmits(): void {
     this.updateBehaviour({ failSubmits: null });
@@ -335,6 +353,7 @@ export class SmscSimulator {
   #defaultBehaviour(): SmscBehaviour {
     return {
       failSubmits: null,
+      failBinds: null,
       receipts: 'delivered',
       receiptDelayMs: this.#options.receiptDelayMs,
       answerEnquireLink: true,
@@ -376,7 +395,10 @@ export class SmscSimulator {
 
   #handle(session: SimSession, pdu: Pdu): void {
     if (isResponse(pdu)) {
-      if (pdu.command === 'deliver_sm_resp') this.#stats.receiptsAcknowledged += 1;
+      if (pdu.command === 'deliver_sm_resp') {
+        if (pdu.command_status === CommandStatus.ESME_ROK) this.#stats.receiptsAcknowledged += 1;
+        else this.#stats.receiptsRejected += 1;
+      }
       const waiter = session.waiting.get(pdu.sequence_number);
       session.waiting.delete(pdu.sequence_number);
       waiter?.(pdu);
@@ -410,11 +432,13 @@ export class SmscSimulator {
   }
 
   #bind(session: SimSession, pdu: Pdu, mode: BindMode): void {
-    // SMPP 3.4 §4.1: one bind per session; credentials checked before anything else.
+    // SMPP 3.4 §4.1: one bind per session; credentials checked before anything else, each with
+    // its own §5.1.3 status so the ESME can tell a typo from an SMSC that cannot bind right now.
     let status: number = CommandStatus.ESME_ROK;
     if (session.mode !== undefined) status = CommandStatus.ESME_RALYBND;
-    else if (stringField(pdu, 'system_id') !== this.#options.systemId) status = CommandStatus.ESME_RBINDFAIL;
+    else if (stringField(pdu, 'system_id') !== this.#options.systemId) status = CommandStatus.ESME_RINVSYSID;
     else if (stringField(pdu, 'password') !== this.#options.password) status = CommandStatus.ESME_RINVPASWD;
+    else status = this.#takeFailure('failBinds') ?? CommandStatus.ESME_ROK;
     if (status !== CommandStatus.ESME_ROK) {
       this.#stats.bindsRefused += 1;
       this.#log.info({ session: session.id, command: pdu.command, status }, 'bind refused');
@@ -435,7 +459,7 @@ export class SmscSimulator {
       return;
     }
     this.#stats.submitsReceived += 1;
-    const failure = this.#takeFailure();
+    const failure = this.#takeFailure('failSubmits');
     if (failure !== undefined) {
       this.#stats.submitsRefused += 1;
       respond(session, pdu.response({ command_status: failure }));
@@ -459,6 +483,7 @@ export class SmscSimulator {
       receivedAt: new Date(),
       dataCoding: intField(pdu, 'data_coding') ?? 0,
       viaMessagePayload: payload !== undefined,
+      validityPeriod: stringField(pdu, 'validity_period') || null,
       status: 'accepted',
     };
     this.#inbox.push(message);
@@ -481,12 +506,12 @@ export class SmscSimulator {
     this.#timers.add(timer);
   }
 
-  #takeFailure(): number | undefined {
-    const failure = this.#behaviour.failSubmits;
+  #takeFailure(kind: 'failSubmits' | 'failBinds'): number | undefined {
+    const failure: CommandFailure | null = this.#behaviour[kind];
     if (failure === null) return undefined;
     if (failure.count !== null) {
       const left = failure.count - 1;
-      this.#behaviour = { ...this.#behaviour, failSubmits: left > 0 ? { ...failure, count: left } : null };
+      this.#behaviour = { ...this.#behaviour, [kind]: left > 0 ? { ...failure, count: left } : null };
     }
     return failure.commandStatus;
   }

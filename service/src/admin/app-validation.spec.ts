@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { AppDraft } from './admin-model.js';
+import { isHostname, isLocale, isSenderId, templateTextProblems, validateApp } from './app-validation.js';
+
+const app: AppDraft = {
+  name: 'checkout',
+  senderId: 'Checkout',
+  domain: 'shop.example.com',
+  defaultLocale: 'en',
+  allowedCountries: ['DE', 'AT'],
+  defaultCodeLength: 6,
+  templates: { login: { en: 'Your {brand} code is {code}. Valid {minutes} min.', 'de-CH': 'Ihr Code: {code}' } },
+};
+
+describe('validateApp', () => {
+  it('accepts a complete app', () => {
+    expect(validateApp(app)).toEqual([]);
+  });
+
+  it('accepts an app without domain, countries or templates', () => {
+    expect(validateApp({ ...app, domain: null, allowedCountries: [], templates: {} })).toEqual([]);
+  });
+
+  it('names every bad field', () => {
+    const problems = validateApp({ ...app, name: '', senderId: 'Far too long sender', domain: 'https://x', defaultLocale: 'en_US!', allowedCountries: ['DE', 'XX', 'DE'], defaultCodeLength: 3 });
+    expect(problems.map((problem) => problem.field)).toEqual(['name', 'senderId', 'domain', 'defaultLocale', 'allowedCountries[1]', 'allowedCountries[2]', 'defaultCodeLength']);
+  });
+
+  it.each([4, 10])('accepts a code length of %i', (length) => {
+    expect(validateApp({ ...app, defaultCodeLength: length })).toEqual([]);
+  });
+
+  it('names a bad template text by template and locale', () => {
+    const problems = validateApp({ ...app, templates: { login: { en: 'no code here' } } });
+    expect(problems).toEqual([{ field: 'templates.login.texts.en', reason: 'must contain {code}' }]);
+  });
+});
+
+describe('isSenderId', () => {
+  it.each(['Checkout', 'ACME2024', '12345', '12345678', '+4915123456789'])('accepts %j', (sender) => {
+    expect(isSenderId(sender)).toBe(true);
+  });
+
+  it.each(['', 'TwelveChars1', '123456789', 'Shop Now', '+0123', 'Bäcker'])('refuses %j', (sender) => {
+    expect(isSenderId(sender)).toBe(false);
+  });
+});
+
+describe('isHostname', () => {
+  it.each(['example.com', 'login.shop-1.example.co.uk'])('accepts %j', (host) => {
+    expect(isHostname(host)).toBe(true);
+  });
+
+  it.each(['localhost', 'https://example.com', 'example.com/path', '-bad.example.com', 'a..b'])('refuses %j', (host) => {
+    expect(isHostname(host)).toBe(false);
+  });
+});
+
+describe('isLocale', () => {
+  it.each(['en', 'de-CH', 'zh-Hant-TW'])('accepts %j', (tag) => {
+    expect(isLocale(tag)).toBe(true);
+  });
+
+  it.each(['', 'en_US', 'not a locale'])('refuses %j', (tag) => {
+    expect(isLocale(tag)).toBe(false);
+  });
+});
+
+describe('templateTextProblems', () => {
+  it('accepts the three placeholders', () => {
+    expect(templateTextProblems('{brand}: {code} ({minutes} min)')).toEqual([]);
+  });
+
+  it('refuses unknown placeholders by name', () => {
+    expect(templateTextProblems('{code} {user}')).toEqual(['unknown placeholder {user}; use {code}, {brand} or {minutes}']);
+  });
+
+  it('refuses texts over 500 characters', () => {
+    expect(templateTextProblems(`{code}${'x'.repeat(495)}`)).toEqual(['must be at most 500 characters']);
+  });
+});

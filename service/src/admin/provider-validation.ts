@@ -1,0 +1,68 @@
+/**
+ * Eager validation of a provider as an admin writes it. SMPP needs enough to bind (SMPP 3.4 §4.1:
+ * host, port, system_id and password); the other kinds bring their own required settings with
+ * their issues.
+ */
+import { CHANNELS, type Channel, type ValidationProblem } from '../routing/routing-model.js';
+import { PROVIDER_KINDS, type ProviderDraft, type ProviderKind } from './admin-model.js';
+
+/** Provider and app names: safe in logs, metrics labels, URLs and CSV file names. */
+export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Settings each kind cannot work without, and which credential names it needs. */
+const REQUIRED: Partial<Record<ProviderKind, { readonly settings: readonly string[]; readonly credentials: readonly string[] }>> = {
+  smpp: { settings: ['host', 'port', 'systemId'], credentials: ['password'] },
+};
+
+/**
+ * Lists every problem of `draft`, fields relative to the provider (`name`, `channels[1]`,
+ * `settings.port`). `credentials` must be the effective ones (on update: stored merged with the
+ * request), so a kept password counts as present.
+ */
+export function validateProvider(draft: ProviderDraft, credentials: Readonly<Record<string, string>> = draft.credentials): ValidationProblem[] {
+  const problems: ValidationProblem[] = [];
+  const add = (field: string, reason: string) => problems.push({ field, reason });
+
+  if (!NAME_PATTERN.test(draft.name)) add('name', `"${draft.name.slice(0, 80)}" must be 1-64 letters, digits, "-" or "_"`);
+  const kind = PROVIDER_KINDS.find((known) => known === draft.kind);
+  if (kind === undefined) add('kind', `"${draft.kind}" is not one of ${PROVIDER_KINDS.join(', ')}`);
+
+  if (draft.channels.length === 0) add('channels', 'name at least one channel');
+  const seen = new Set<string>();
+  draft.channels.forEach((channel, index) => {
+    if (!CHANNELS.includes(channel as Channel)) add(`channels[${index}]`, `"${channel}" is not one of ${CHANNELS.join(', ')}`);
+    else if (seen.has(channel)) add(`channels[${index}]`, 'is listed twice');
+    seen.add(channel);
+  });
+
+  if (!Number.isFinite(draft.throughputPerSecond) || draft.throughputPerSecond < 0) add('throughputPerSecond', 'must be a number of at least 0 (0: unlimited)');
+  if (!Number.isInteger(draft.burst) || draft.burst < 0) add('burst', 'must be a whole number of at least 0');
+  if (!Number.isInteger(draft.maxInFlight) || draft.maxInFlight < 0) add('maxInFlight', 'must be a whole number of at least 0 (0: unlimited)');
+
+  for (const key of Object.keys(draft.settings)) {
+    if (key.trim() === '') add('settings', 'setting names must not be empty');
+    else if (Object.hasOwn(credentials, key)) add(`settings.${key}`, 'is also a credential; secrets belong in credentials only');
+  }
+  for (const key of Object.keys(credentials)) {
+    if (key.trim() === '') add('credentials', 'credential names must not be empty');
+  }
+
+  const required = kind === undefined ? undefined : REQUIRED[kind];
+  for (const key of required?.settings ?? []) {
+    if ((draft.settings[key] ?? '').trim() === '') add(`settings.${key}`, `is required for ${draft.kind} providers`);
+  }
+  for (const key of required?.credentials ?? []) {
+    if ((credentials[key] ?? '') === '') add(`credentials.${key}`, `is required for ${draft.kind} providers`);
+  }
+  // SMPP 3.4 limits system_id to 15 and password to 8 octets, but many SMSCs accept longer ones
+  // (SMPP 5.0 does), so lengths are left to the bind to judge.
+  const port = draft.settings.port;
+  if (kind === 'smpp' && port !== undefined && port.trim() !== '' && !isPort(port.trim())) {
+    add('settings.port', `"${port}" must be a port number, 1-65535`);
+  }
+  return problems;
+}
+
+function isPort(text: string): boolean {
+  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
+}

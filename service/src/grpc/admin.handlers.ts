@@ -1,0 +1,126 @@
+import type { sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
+import type { AdminServiceServer } from '@switchboard/proto/switchboard/v1/admin';
+import type { AdminService } from '../admin/admin.service.js';
+import { authenticateAdmin } from './admin-auth.js';
+import {
+  apiKeyToProto,
+  appFromProto,
+  appToProto,
+  auditRecordToProto,
+  messageQueryFromProto,
+  messageToProto,
+  priceTableFromProto,
+  priceTableToProto,
+  providerFromProto,
+  providerHealthToProto,
+  providerToProto,
+  routeRuleFromProto,
+  routeRuleToProto,
+  simulatedRouteToProto,
+  simulateRouteFromProto,
+} from './admin.mappers.js';
+import { toServiceError } from './status-mapping.js';
+
+interface HandlerLogger {
+  info(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * Thin AdminService handlers: check the admin token, map the request, call one service method,
+ * map the answer. Changes are logged with actor and method (never their content: it may hold
+ * credentials). Errors of any kind go through `toServiceError`.
+ */
+export function adminServiceHandlers(deps: { admin: AdminService; adminToken: string; logger: HandlerLogger }): AdminServiceServer {
+  const { admin, adminToken, logger } = deps;
+
+  function unary<Req, Res>(work: (actor: string, request: Req) => Promise<Res>) {
+    return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+      Promise.resolve()
+        .then(() => work(authenticateAdmin(call.metadata, adminToken), call.request))
+        .then(
+          (response) => { callback(null, response); },
+          (error: unknown) => { callback(toServiceError(error, logger)); },
+        );
+    };
+  }
+
+  /** A change: as `unary`, plus one log line saying who changed what. */
+  function change<Req, Res>(method: string, subject: (request: Req, response: Res) => string, work: (actor: string, request: Req) => Promise<Res>) {
+    return unary<Req, Res>(async (actor, request) => {
+      const response = await work(actor, request);
+      logger.info({ actor, method, subject: subject(request, response) }, 'admin change');
+      return response;
+    });
+  }
+
+  return {
+    listProviders: unary(async () => ({ providers: (await admin.listProviders()).map(providerToProto) })),
+    createProvider: change('CreateProvider', (_q, r) => r.provider?.name ?? '', async (actor, request) => ({
+      provider: providerToProto(await admin.createProvider(actor, providerFromProto(request.provider))),
+    })),
+    updateProvider: change('UpdateProvider', (_q, r) => r.provider?.name ?? '', async (actor, request) => ({
+      provider: providerToProto(await admin.updateProvider(actor, providerFromProto(request.provider))),
+    })),
+    deleteProvider: change('DeleteProvider', (q) => q.name, async (actor, request) => {
+      await admin.deleteProvider(actor, request.name);
+      return {};
+    }),
+
+    getPriceTable: unary(async (_actor, request) => ({ priceTable: priceTableToProto(await admin.getPriceTable(request.provider)) })),
+    setPriceTable: change('SetPriceTable', (_q, r) => r.priceTable?.provider ?? '', async (actor, request) => ({
+      priceTable: priceTableToProto(await admin.setPriceTable(actor, priceTableFromProto(request.priceTable))),
+    })),
+    importPriceTable: change('ImportPriceTable', (q) => q.provider, async (actor, request) => ({
+      entries: await admin.importPriceTable(actor, { provider: request.provider, currency: request.currency, csv: request.csv }),
+    })),
+    exportPriceTable: unary(async (_actor, request) => admin.exportPriceTable(request.provider)),
+
+    listRouteRules: unary(async () => ({ rules: (await admin.listRouteRules()).map(routeRuleToProto) })),
+    createRouteRule: change('CreateRouteRule', (_q, r) => r.rule?.id ?? '', async (actor, request) => {
+      const { draft } = routeRuleFromProto(request.rule);
+      return { rule: routeRuleToProto(await admin.createRouteRule(actor, draft)) };
+    }),
+    updateRouteRule: change('UpdateRouteRule', (_q, r) => r.rule?.id ?? '', async (actor, request) => {
+      const { id, draft } = routeRuleFromProto(request.rule);
+      return { rule: routeRuleToProto(await admin.updateRouteRule(actor, id, draft)) };
+    }),
+    deleteRouteRule: change('DeleteRouteRule', (q) => q.id, async (actor, request) => {
+      await admin.deleteRouteRule(actor, request.id);
+      return {};
+    }),
+    reorderRouteRules: change('ReorderRouteRules', () => 'route_rules', async (actor, request) => ({
+      rules: (await admin.reorderRouteRules(actor, request.ids)).map(routeRuleToProto),
+    })),
+
+    listApps: unary(async () => ({ apps: (await admin.listApps()).map(appToProto) })),
+    createApp: change('CreateApp', (_q, r) => r.app?.id ?? '', async (actor, request) => ({
+      app: appToProto(await admin.createApp(actor, appFromProto(request.app).draft)),
+    })),
+    updateApp: change('UpdateApp', (_q, r) => r.app?.id ?? '', async (actor, request) => {
+      const { id, draft } = appFromProto(request.app);
+      return { app: appToProto(await admin.updateApp(actor, id, draft)) };
+    }),
+    createApiKey: change('CreateApiKey', (_q, r) => r.apiKey?.id ?? '', async (actor, request) => {
+      const { apiKey, secret } = await admin.createApiKey(actor, request.appId);
+      return { apiKey: apiKeyToProto(apiKey), secret };
+    }),
+    listApiKeys: unary(async (_actor, request) => ({ apiKeys: (await admin.listApiKeys(request.appId)).map(apiKeyToProto) })),
+    revokeApiKey: change('RevokeApiKey', (q) => q.id, async (actor, request) => ({ apiKey: apiKeyToProto(await admin.revokeApiKey(actor, request.id)) })),
+
+    simulateRoute: unary(async (_actor, request) => {
+      const query = simulateRouteFromProto(request);
+      return simulatedRouteToProto(await admin.simulateRoute(query), query.channel);
+    }),
+    listMessages: unary(async (_actor, request) => {
+      const page = await admin.listMessages(messageQueryFromProto(request));
+      return { messages: page.items.map(messageToProto), nextPageToken: page.nextPageToken };
+    }),
+    getMessage: unary(async (_actor, request) => ({ message: messageToProto(await admin.getMessage(request.messageId)) })),
+    getProviderHealth: unary(() => Promise.resolve({ providers: admin.providerHealth().map(providerHealthToProto) })),
+    listAuditRecords: unary(async (_actor, request) => {
+      const page = await admin.listAuditRecords({ pageSize: request.pageSize, pageToken: request.pageToken });
+      return { records: page.items.map(auditRecordToProto), nextPageToken: page.nextPageToken };
+    }),
+  };
+}
