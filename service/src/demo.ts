@@ -17,16 +17,20 @@ interface DemoSecrets {
   CODE_HMAC_KEY: string;
   ENCRYPTION_KEY: string;
   DEMO_API_KEY: string;
+  ADMIN_TOKEN?: string;
 }
 
 function demoSecrets(dataDir: string): DemoSecrets {
   const file = join(dataDir, 'demo-secrets.json');
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets;
+  const stored = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoSecrets) : undefined;
+  if (stored?.ADMIN_TOKEN) return stored;
   mkdirSync(dataDir, { recursive: true });
   const secrets = {
     CODE_HMAC_KEY: randomBytes(32).toString('hex'),
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     DEMO_API_KEY: generateApiKey(),
+    ...stored,
+    ADMIN_TOKEN: randomBytes(24).toString('base64url'),
   };
   writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
@@ -37,6 +41,7 @@ const dataDir = env.DATA_DIR ?? './data';
 const secrets = demoSecrets(dataDir);
 env.CODE_HMAC_KEY ??= secrets.CODE_HMAC_KEY;
 env.ENCRYPTION_KEY ??= secrets.ENCRYPTION_KEY;
+env.ADMIN_TOKEN ??= secrets.ADMIN_TOKEN;
 const apiKey = env.DEMO_API_KEY ?? secrets.DEMO_API_KEY;
 
 let config;
@@ -66,13 +71,15 @@ const switchboard = await startSwitchboard(config, logger, { beforeStart: async 
     settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
     credentials: { password: 'secret' },
   });
-  await providers.upsertRouteRule({ name: 'default', priority: 1000, isDefault: true, candidates: ['smsc-sim'] });
+  await providers.upsertRouteRule({ name: 'default', priority: 1000, isDefault: true, candidates: ['smsc-sim'], strategy: 'lowest_cost' });
+  await providers.setPrices('smsc-sim', 'EUR', [{ country: 'DE', price: 0.075 }, { country: 'GB', price: 0.04 }, { country: 'US', price: 0.0079 }]);
 } });
 
 console.log(`
 Switchboard is running (embedded database in ${dataDir}).
   gRPC            127.0.0.1:${switchboard.grpcPort}   (reflection on: grpcurl -plaintext 127.0.0.1:${switchboard.grpcPort} list)
   demo API key    ${apiKey}
+  admin token     ${env.ADMIN_TOKEN ?? ''}   (AdminService: authorization: Bearer <token>)
   SMSC simulator  smpp 127.0.0.1:${ports.smppPort}, inbox http://127.0.0.1:${ports.httpPort}/inbox
 Press Ctrl-C to stop.
 `);

@@ -67,8 +67,10 @@ export class MessagingService {
     if (!stored.fingerprintMatches) {
       throw new InvalidArgumentError('idempotency_key', 'was already used for a different request');
     }
+    // Read before handing it over, so a new message is answered as QUEUED, as the contract says.
+    const view = await this.getMessage(app, stored.messageId);
     if (stored.created) this.#dispatch.enqueue(stored.messageId);
-    return this.getMessage(app, stored.messageId);
+    return view;
   }
 
   async getMessage(app: AppProfile, messageId: string): Promise<MessageView> {

@@ -18,6 +18,7 @@ import { generateApiKey } from '../../src/persistence/app.repository.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { SmscSimulator } from '../../src/simulators/smsc/smsc.simulator.js';
 import type { SmsProvider } from '../../src/providers/sms-provider.js';
+import { TEST_ADMIN_TOKEN } from './admin-client.js';
 import { startSwitchboard, type RunningSwitchboard } from '../../src/switchboard.js';
 
 /**
@@ -56,6 +57,8 @@ export interface TestSystem {
   readonly apiKey: string;
   /** The API key of a second app, to prove apps cannot see each other's verifications. */
   readonly otherApiKey: string;
+  /** Starts another replica on the same database (PostgreSQL only), stopped with the system. */
+  startReplica(): Promise<RunningSwitchboard>;
   stop(): Promise<void>;
 }
 
@@ -90,6 +93,7 @@ export async function startTestSystem(options: {
     ENCRYPTION_KEY: randomBytes(32).toString('hex'),
     DISPATCH_SWEEP_INTERVAL_MS: '200',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ADMIN_TOKEN: TEST_ADMIN_TOKEN,
     ...options.env,
   });
   const apiKey = generateApiKey();
@@ -120,6 +124,7 @@ export async function startTestSystem(options: {
   });
   if (smscUp) await waitFor(() => smscs.every((s) => s.boundSessionCount() > 0), 'the providers to bind to the SMSC simulators');
   const client = new VerifyServiceClient(`127.0.0.1:${switchboard.grpcPort}`, credentials.createInsecure());
+  const replicas: RunningSwitchboard[] = [];
   return {
     switchboard,
     smsc,
@@ -127,8 +132,15 @@ export async function startTestSystem(options: {
     client,
     apiKey,
     otherApiKey,
+    async startReplica() {
+      if (!scratch) throw new Error('replicas need PostgreSQL');
+      const replica = await startSwitchboard(config, createLogger(config.logLevel, options.logTo), {});
+      replicas.push(replica);
+      return replica;
+    },
     async stop() {
       client.close();
+      for (const replica of replicas) await replica.stop();
       await switchboard.stop();
       await Promise.all(smscs.map((s) => s.stop()));
       await scratch?.drop();
