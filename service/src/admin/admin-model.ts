@@ -148,41 +148,7 @@ export interface MessageQuery {
   readonly pageToken: string;
 }
 
-/** One attempt of a message's timeline. */
-export interface AttemptView {
-  readonly id: string;
-  readonly step: number;
-  readonly provider: string;
-  readonly channel: string;
-  readonly status: string;
-  readonly providerMessageId: string | null;
-  readonly parts: number | null;
-  readonly expectedCostMicros: number | null;
-  readonly actualCostMicros: number | null;
-  readonly currency: string | null;
-  readonly errorCode: string | null;
-  readonly errorMessage: string | null;
-  readonly createdAt: Date;
-  readonly submittedAt: Date | null;
-  readonly completedAt: Date | null;
-}
-
-/** A message of the delivery log, with its attempts in step order. */
-export interface MessageView {
-  readonly id: string;
-  readonly to: string;
-  readonly country: string;
-  readonly kind: string;
-  readonly channel: string;
-  readonly status: string;
-  readonly app: string;
-  readonly verificationId: string | null;
-  readonly routeRule: string | null;
-  readonly lastError: string | null;
-  readonly createdAt: Date;
-  readonly updatedAt: Date;
-  readonly attempts: readonly AttemptView[];
-}
+export type { AttemptView, MessageView } from '../messaging/message-view.js';
 
 /** One page of a keyset-paginated list. */
 export interface Page<T> {

@@ -19,16 +19,14 @@ import {
   type SimulateRouteResponse,
 } from '@switchboard/proto/switchboard/v1/admin';
 import { Channel as ChannelEnum, MessageKind as MessageKindEnum, type Money } from '@switchboard/proto/switchboard/v1/channel';
-import { AttemptStatus, MessageStatus as MessageStatusEnum, type Attempt as AttemptMessage, type Message as MessageMessage } from '@switchboard/proto/switchboard/v1/messaging';
+import { MessageStatus as MessageStatusEnum } from '@switchboard/proto/switchboard/v1/messaging';
 import type {
   ApiKeyView,
   AppDraft,
   AppView,
-  AttemptView,
   AuditRecordView,
   MessageQuery,
   MessageStatus,
-  MessageView,
   PriceTableMicros,
   ProviderDraft,
   ProviderHealthSnapshot,
@@ -74,14 +72,6 @@ const MESSAGE_STATUS: Readonly<Record<MessageStatus, MessageStatusEnum>> = {
   submitted: MessageStatusEnum.MESSAGE_STATUS_SUBMITTED,
   delivered: MessageStatusEnum.MESSAGE_STATUS_DELIVERED,
   failed: MessageStatusEnum.MESSAGE_STATUS_FAILED,
-};
-const ATTEMPT_STATUS: Readonly<Record<string, AttemptStatus>> = {
-  sending: AttemptStatus.ATTEMPT_STATUS_SENDING,
-  submitted: AttemptStatus.ATTEMPT_STATUS_SUBMITTED,
-  delivered: AttemptStatus.ATTEMPT_STATUS_DELIVERED,
-  failed: AttemptStatus.ATTEMPT_STATUS_FAILED,
-  expired: AttemptStatus.ATTEMPT_STATUS_EXPIRED,
-  unknown: AttemptStatus.ATTEMPT_STATUS_UNKNOWN,
 };
 const CIRCUIT_OUT: Readonly<Record<ProviderHealthSnapshot['circuit'], CircuitState>> = {
   closed: CircuitState.CIRCUIT_STATE_CLOSED,
@@ -322,45 +312,7 @@ export function messageQueryFromProto(request: ListMessagesRequest): MessageQuer
   };
 }
 
-function attemptToProto(attempt: AttemptView): AttemptMessage {
-  return {
-    id: attempt.id,
-    step: attempt.step,
-    provider: attempt.provider,
-    channel: channelOut(attempt.channel),
-    status: ATTEMPT_STATUS[attempt.status] ?? AttemptStatus.ATTEMPT_STATUS_UNSPECIFIED,
-    providerMessageId: attempt.providerMessageId ?? '',
-    parts: attempt.parts ?? 0,
-    expectedCost: money(attempt.expectedCostMicros, attempt.currency),
-    actualCost: money(attempt.actualCostMicros, attempt.currency),
-    errorCode: attempt.errorCode ?? '',
-    errorMessage: attempt.errorMessage ?? '',
-    createdAt: attempt.createdAt,
-    submittedAt: attempt.submittedAt ?? undefined,
-    completedAt: attempt.completedAt ?? undefined,
-  };
-}
-
-function messageStatusOut(status: string): MessageStatusEnum {
-  return Object.hasOwn(MESSAGE_STATUS, status) ? MESSAGE_STATUS[status as MessageStatus] : MessageStatusEnum.MESSAGE_STATUS_UNSPECIFIED;
-}
-
-export function messageToProto(message: MessageView): MessageMessage {
-  return {
-    id: message.id,
-    to: message.to,
-    kind: KIND_OUT[message.kind] ?? MessageKindEnum.MESSAGE_KIND_UNSPECIFIED,
-    status: messageStatusOut(message.status),
-    app: message.app,
-    verificationId: message.verificationId ?? '',
-    attempts: message.attempts.map(attemptToProto),
-    lastError: message.lastError ?? '',
-    createdAt: message.createdAt,
-    updatedAt: message.updatedAt,
-    country: message.country,
-    routeRule: message.routeRule ?? '',
-  };
-}
+export { messageToProto } from './message.mappers.js';
 
 export function providerHealthToProto(health: ProviderHealthSnapshot): ProviderHealthMessage {
   return {

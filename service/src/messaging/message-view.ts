@@ -19,11 +19,11 @@ export interface AttemptView {
 
 export interface MessageView {
   readonly id: string;
-  readonly appId: string;
   readonly app: string;
   readonly to: string;
   readonly country: string;
   readonly kind: string;
+  readonly channel: string;
   readonly status: string;
   readonly verificationId: string | null;
   readonly routeRule: string | null;
