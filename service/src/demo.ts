@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { ConfigError, loadConfig } from './config/config.js';
+import { loadConfigOrExit } from './config/config.js';
 import { generateApiKey } from './persistence/app.repository.js';
 import { createLogger } from './shared/logger.js';
 import { SmscSimulator } from './simulators/smsc/smsc.simulator.js';
@@ -44,16 +44,7 @@ env.ENCRYPTION_KEY ??= secrets.ENCRYPTION_KEY;
 env.ADMIN_TOKEN ??= secrets.ADMIN_TOKEN;
 const apiKey = env.DEMO_API_KEY ?? secrets.DEMO_API_KEY;
 
-let config;
-try {
-  config = loadConfig(env);
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-    process.exit(2);
-  }
-  throw error;
-}
+const config = loadConfigOrExit(env);
 const logger = createLogger(config.logLevel);
 const smscPort = Number(env.SMSC_SIM_PORT ?? 2775);
 const smscHttpPort = Number(env.SMSC_SIM_HTTP_PORT ?? 8025);

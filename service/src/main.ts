@@ -1,20 +1,11 @@
 #!/usr/bin/env node
-import { ConfigError, loadConfig } from './config/config.js';
+import { loadConfigOrExit } from './config/config.js';
 import { createLogger } from './shared/logger.js';
 import { startSwitchboard } from './switchboard.js';
 
 /** Starts the service from the environment; SIGINT/SIGTERM stop it gracefully. */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const switchboard = await startSwitchboard(config, logger);
   let stopping = false;

@@ -130,8 +130,9 @@ describe('loadConfig', () => {
       expect(problems).toEqual([expect.stringMatching(/^ENCRYPTION_KEY: must be exactly 32 bytes/)]);
     });
 
-    it('requires both keys', () => {
+    it('requires both keys, saying so', () => {
       const problems = configErrorOf({}).problems;
+      expect(problems).toEqual(expect.arrayContaining(['CODE_HMAC_KEY: is required', 'ENCRYPTION_KEY: is required']));
       expect(problems).toHaveLength(2);
       expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^CODE_HMAC_KEY: /), expect.stringMatching(/^ENCRYPTION_KEY: /)]));
     });

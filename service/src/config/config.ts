@@ -71,7 +71,7 @@ const positiveInt = z.coerce.number().int().positive();
  */
 function secretKey(minBytes: number, exact: boolean) {
   const size = exact ? `exactly ${minBytes} bytes` : `at least ${minBytes} bytes`;
-  return z.string().transform((value, ctx) => {
+  return z.string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be text') }).transform((value, ctx) => {
     const isHex = /^[0-9a-fA-F]+$/.test(value);
     if (isHex && value.length % 2 !== 0) {
       ctx.addIssue({ code: 'custom', message: 'hex key has an odd number of digits (a character missing?)' });
@@ -196,4 +196,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     adminToken: c.ADMIN_TOKEN,
     logLevel: c.LOG_LEVEL,
   };
+}
+
+/** For entry points: the parsed config, or every problem printed and the process ended (exit 2). */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): ServiceConfig {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
 }
