@@ -21,7 +21,7 @@ import { ProviderRepository } from './persistence/provider.repository.js';
 import { loadRoutingSnapshot } from './persistence/routing-config.repository.js';
 import { OrmVerificationRepository } from './persistence/verification.repository.js';
 import { createProvider } from './providers/provider-factory.js';
-import { keepStarting } from './providers/provider-starter.js';
+import { ProviderPool } from './providers/provider-pool.js';
 import type { SmsProvider } from './providers/sms-provider.js';
 import { LiveRouting } from './routing/live-routing.js';
 import { ProviderHealthRegistry } from './routing/provider-health.js';
@@ -81,8 +81,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
   const database = await openDatabase(
     config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir },
   );
-  const running: SmsProvider[] = [];
-  const stopStarting: (() => void)[] = [];
+  let stopPool: (() => Promise<void>) | undefined;
   let stopListening: (() => Promise<void>) | undefined;
   try {
     const applied = await database.migrate();
@@ -106,10 +105,16 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       (limits) => { for (const [name, value] of limits) health.setLimits(name, value); },
       logger.child({ component: 'routing' }),
     );
-    // Every replica reloads within a moment of any committed edit (LISTEN/NOTIFY).
-    stopListening = await listenForConfigChanges(database, () => void routing.reload(), logger.child({ component: 'routing' }));
 
-    const providers = new Map<string, SmsProvider>(options.extraProviders ?? []);
+    let onReceipt: Dispatcher['onReceipt'] = () => Promise.resolve();
+    const pool = new ProviderPool({
+      fixed: options.extraProviders ?? new Map(),
+      load: () => providerRepository.listEnabled(),
+      create: (definition) => createProvider(definition, (name, receipt) => onReceipt(name, receipt), logger.child({ provider: definition.name })),
+      onRemoved: (name) => { health.remove(name); },
+      logger,
+    });
+    const providers = pool.running;
     const dispatcher = new Dispatcher({
       store: new OrmDispatchStore(database.em, box),
       providers,
@@ -121,21 +126,19 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       messageValiditySeconds: config.dispatch.messageValiditySeconds,
       logger: logger.child({ component: 'dispatch' }),
     });
-    for (const definition of await providerRepository.listEnabled()) {
-      if (providers.has(definition.name)) continue;
-      let provider: SmsProvider;
-      try {
-        provider = createProvider(definition, dispatcher.onReceipt, logger.child({ provider: definition.name }));
-      } catch (error) {
-        // One misconfigured provider must not take the others down: routing skips it.
-        logger.error({ provider: definition.name, err: error }, 'provider not started: bad settings');
-        continue;
-      }
-      providers.set(definition.name, provider);
-      running.push(provider);
-      // A provider that is down at start must not keep the service down: it is retried.
-      stopStarting.push(keepStarting(provider, logger));
-    }
+    onReceipt = dispatcher.onReceipt;
+    stopPool = () => pool.stop();
+    await pool.sync();
+    // Every replica follows any committed edit within a moment (LISTEN/NOTIFY): routing reloads
+    // and providers are started, restarted or stopped to match their rows.
+    stopListening = await listenForConfigChanges(
+      database,
+      () => {
+        void routing.reload();
+        void pool.sync();
+      },
+      logger.child({ component: 'routing' }),
+    );
 
     const verification = new VerificationService({
       repository: new OrmVerificationRepository(database.em, box),
@@ -174,16 +177,14 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       async stop() {
         await grpc.stop(5000);
         await dispatcher.stop();
-        for (const cancel of stopStarting) cancel();
-        await Promise.allSettled(running.map((provider) => provider.stop()));
         await stopListening?.();
+        await stopPool?.();
         await database.close();
       },
     };
   } catch (error) {
-    for (const cancel of stopStarting) cancel();
-    await Promise.allSettled(running.map((provider) => provider.stop()));
     await stopListening?.();
+    await stopPool?.();
     await database.close();
     throw error;
   }

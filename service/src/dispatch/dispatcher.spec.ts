@@ -87,7 +87,10 @@ class CountingProvider implements SmsProvider {
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 const breaker = { consecutiveFailureThreshold: 2, receiptWindowSize: 10, minReceiptSample: 5, receiptFailureRateThreshold: 0.5, coolDownMs: 60_000 };
-const noRouting = { current: () => compileRoutingTable({ rules: [], providers: [], priceTables: [], routingCurrency: 'EUR', rates: {}, defaultReceiptTimeoutSeconds: 60 }) };
+const noRouting = {
+  current: () => compileRoutingTable({ rules: [], providers: [], priceTables: [], routingCurrency: 'EUR', rates: {}, defaultReceiptTimeoutSeconds: 60 }),
+  provider: (name: string) => ({ name, enabled: true, channels: ['sms' as const] }),
+};
 
 function dispatcherWith(store: RecordingStore, providers: CountingProvider[], health = new ProviderHealthRegistry({ now: Date.now, breaker })) {
   return new Dispatcher({

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DeliveryReceipt, SmsProvider, SubmitAccepted } from '../providers/sms-provider.js';
 import type { ProviderHealthRegistry } from '../routing/provider-health.js';
 import { NoRouteError, type RoutingTable } from '../routing/router.js';
+import type { ProviderHealth, ProviderProfile } from '../routing/routing-model.js';
 import { ProviderError } from '../shared/errors.js';
 import type { DispatchQueue } from '../verification/verification.ports.js';
 import type { ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome, StoredStep } from './dispatch.ports.js';
@@ -17,8 +18,8 @@ export interface DispatcherOptions {
   readonly store: DispatchStore;
   /** Providers by name; a plan step naming a missing one fails that step. */
   readonly providers: ReadonlyMap<string, SmsProvider>;
-  /** The routing table in force (swapped on configuration changes). */
-  readonly routing: { current(): RoutingTable };
+  /** The routing table in force (swapped on configuration changes) and the providers it knows. */
+  readonly routing: { current(): RoutingTable; provider(name: string): ProviderProfile | undefined };
   /** Circuit breakers and throughput limits per provider, fed by what happens here. */
   readonly health: ProviderHealthRegistry;
   /** Source of randomness for weighted splits. */
@@ -36,6 +37,13 @@ export interface DispatcherOptions {
   readonly logger: DispatchLogger;
   readonly now?: () => Date;
 }
+
+/** What planning sees of health: everyone healthy (the dispatcher checks health per step). */
+const ALWAYS_HEALTHY: ProviderHealth = {
+  state: () => 'closed',
+  allowsProbe: () => true,
+  hasCapacity: () => ({ ok: true }),
+};
 
 /** Receipts that arrive before the submit's result is stored are held this long, then dropped. */
 const EARLY_RECEIPT_HOLD_MS = 60_000;
@@ -101,7 +109,7 @@ export class Dispatcher implements DispatchQueue {
       const recovered = await store.recoverStaleSends(now);
       if (recovered > 0) logger.warn({ recovered }, 'sends interrupted mid-submit: outcome unknown, not resent');
       const { requeued, expired } = await store.expireOverdueAttempts(now);
-      for (const { provider, wasUnknown } of expired) this.#attemptEnded(provider, wasUnknown ? null : 'expired');
+      for (const { provider, wasUnknown } of expired) if (!wasUnknown) this.#receiptOutcome(provider, 'expired');
       for (const id of requeued) this.enqueue(id);
       const due = await store.claimDue(owner, now, this.#leaseUntil(), 50);
       for (const { id, token } of due) void this.#track(this.process(id, token));
@@ -145,9 +153,12 @@ export class Dispatcher implements DispatchQueue {
     let plan: { rule: string; steps: readonly StoredStep[] };
     if (message.plan === null) {
       try {
+        // Planned on static facts only (enabled, channel, price, rule): breakers and limits change
+        // by the second and are checked when each step runs, so a burst or a sick provider
+        // delays or skips a step instead of failing the whole message at planning time.
         const routed = this.#options.routing.current().plan(
           { to: message.to, country: message.country, app: message.app, channel: message.channel, kind: message.kind, parts: message.parts },
-          this.#options.health,
+          ALWAYS_HEALTHY,
           now.getTime(),
           this.#options.random ?? Math.random,
         );
@@ -175,52 +186,75 @@ export class Dispatcher implements DispatchQueue {
       await store.failUnroutable(message.id, 'every step of the plan was tried', now);
       return;
     }
-    // Health may have changed since the plan was made: a sick or full provider is passed over now
-    // (no attempt, nothing sent) rather than handed a message it will likely fail.
-    const unavailable = this.#reserve(step.provider);
-    if (unavailable !== null) {
+    // The configuration may have changed since the plan was made: a provider that was deleted,
+    // disabled or no longer serves the channel is passed over (no attempt, nothing sent).
+    const profile = this.#options.routing.provider(step.provider);
+    const gone = !profile ? 'unknown provider' : !profile.enabled ? 'disabled' : !profile.channels.includes(step.channel) ? 'channel not served' : null;
+    const verdict = gone === null ? this.#reserve(step.provider) : ({ kind: 'skip', reason: gone } as const);
+    if (verdict.kind === 'wait') {
+      // Full right now (rate or in-flight window): same step, a little later. Not a failure.
+      const next = { step: message.step, retries: message.retries, notBefore: new Date(now.getTime() + verdict.ms) };
+      await store.skipStep(message.id, message.token, plan, next, `${step.provider}: ${verdict.reason}, waiting`, now);
+      this.#enqueueAt(message.id, next.notBefore);
+      return;
+    }
+    if (verdict.kind === 'skip') {
       const next = this.#nextStep(message, plan.steps.length, true);
-      await store.skipStep(message.id, message.token, plan, next, `${step.provider}: ${unavailable}`, now);
-      logger.warn({ messageId: message.id, provider: step.provider, reason: unavailable, next }, 'step skipped');
+      await store.skipStep(message.id, message.token, plan, next, `${step.provider}: ${verdict.reason}`, now);
+      logger.warn({ messageId: message.id, provider: step.provider, reason: verdict.reason, next }, 'step skipped');
       if (next) this.#enqueueAt(message.id, next.notBefore);
       return;
     }
-    const attemptId = await store.startAttempt(message.id, message.token, plan, message.step, this.#leaseUntil());
-    if (attemptId === null) {
-      this.#attemptEnded(step.provider, null);
-      return; // the lease was lost: whoever holds it now sends
-    }
 
+    // The in-flight slot is held for the submit only: it is this replica's submit window.
     let accepted: SubmitAccepted;
+    let attemptId: string | null = null;
     try {
-      const provider = providers.get(step.provider);
-      if (!provider) throw new ProviderError(`provider ${step.provider} is not running on this replica`, { retryable: true, notConnected: true });
-      accepted = await provider.submit({ messageId: message.id, attemptId, to: message.to, from: message.from, text: message.text, validUntil });
+      attemptId = await store.startAttempt(message.id, message.token, plan, message.step, this.#leaseUntil());
+      if (attemptId === null) return; // the lease was lost: whoever holds it now sends
+      try {
+        const provider = providers.get(step.provider);
+        if (!provider) throw new ProviderError(`provider ${step.provider} is not running on this replica`, { retryable: true, notConnected: true });
+        accepted = await provider.submit({ messageId: message.id, attemptId, to: message.to, from: message.from, text: message.text, validUntil });
+      } catch (error) {
+        this.#health.limiter(step.provider)?.release();
+        await this.#submitFailed(message, plan.steps.length, attemptId, step.provider, error);
+        return;
+      }
+      this.#health.limiter(step.provider)?.release();
     } catch (error) {
-      await this.#submitFailed(message, plan.steps.length, attemptId, step.provider, error);
-      return;
+      if (attemptId === null) this.#health.limiter(step.provider)?.release();
+      throw error;
     }
-    this.#options.health.breaker(step.provider).recordSubmitSuccess();
+    this.#health.breaker(step.provider).recordSubmitSuccess();
     // From here the provider HAS the message: no failure below may lead to a resend.
     await this.#recordSubmitted(message.id, attemptId, step.provider, accepted);
   }
 
-  /**
-   * Takes the provider's breaker probe slot (when half-open), a throughput token and an in-flight
-   * slot; returns why not when one is missing (and gives back what it took).
-   */
-  #reserve(provider: string): string | null {
-    const { health } = this.#options;
-    if (!health.breaker(provider).tryAcquire()) return 'circuit open';
-    const capacity = health.limiter(provider)?.tryAcquire() ?? { ok: true as const };
-    return capacity.ok ? null : capacity.reason;
+  get #health() {
+    return this.#options.health;
   }
 
-  /** An attempt ended: free its in-flight slot and tell the breaker how the receipt went. */
-  #attemptEnded(provider: string, receipt: 'delivered' | 'failed' | 'expired' | null): void {
-    const { health } = this.#options;
-    health.limiter(provider)?.release();
-    if (receipt !== null) health.breaker(provider).recordReceipt(receipt);
+  /**
+   * Whether the step may run now: a throughput token and an in-flight slot (else wait), and the
+   * breaker's permission (else skip; when half-open this takes its single probe slot). The limiter
+   * is asked first, so a full provider never holds the breaker's probe slot.
+   */
+  #reserve(provider: string): { kind: 'go' } | { kind: 'wait'; reason: string; ms: number } | { kind: 'skip'; reason: string } {
+    const limiter = this.#health.limiter(provider);
+    if (this.#health.breaker(provider).state === 'open') return { kind: 'skip', reason: 'circuit open' };
+    const capacity = limiter?.tryAcquire() ?? { ok: true as const };
+    if (!capacity.ok) return { kind: 'wait', reason: capacity.reason, ms: Math.max(50, Math.min(5000, limiter?.msUntilToken() ?? 1000)) };
+    if (!this.#health.breaker(provider).tryAcquire()) {
+      limiter?.release();
+      return { kind: 'skip', reason: 'circuit open' };
+    }
+    return { kind: 'go' };
+  }
+
+  /** Tells the breaker how a delivery report went. */
+  #receiptOutcome(provider: string, receipt: 'delivered' | 'failed' | 'expired'): void {
+    this.#health.breaker(provider).recordReceipt(receipt);
   }
 
   #enqueueAt(messageId: string, notBefore: Date): void {
@@ -239,8 +273,7 @@ export class Dispatcher implements DispatchQueue {
       logger.warn({ messageId: message.id, provider: providerName, error: detail }, 'submit outcome unknown; not resending');
       return;
     }
-    this.#attemptEnded(providerName, null);
-    if (!failure.notConnected) this.#options.health.breaker(providerName).recordSubmitFailure();
+    if (!failure.notConnected) this.#health.breaker(providerName).recordSubmitFailure();
     const next = this.#nextStep(message, planLength, failure.retryable);
     await store.markAttemptFailed(attemptId, message.id, detail, next, now);
     logger.warn({ messageId: message.id, provider: providerName, error: detail, next }, 'submit failed');
@@ -314,7 +347,7 @@ export class Dispatcher implements DispatchQueue {
   #afterReceipt(providerName: string, receipt: DeliveryReceipt, outcome: ReceiptOutcome): void {
     const { logger } = this.#options;
     if (outcome.kind === 'requeued' || outcome.kind === 'final') {
-      this.#attemptEnded(providerName, receipt.state === 'delivered' ? 'delivered' : receipt.state === 'expired' ? 'expired' : 'failed');
+      this.#receiptOutcome(providerName, receipt.state === 'delivered' ? 'delivered' : receipt.state === 'expired' ? 'expired' : 'failed');
     }
     if (outcome.kind === 'requeued') {
       logger.info({ messageId: outcome.messageId, provider: providerName, state: receipt.state }, 'receipt failed; trying next step');

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../shared/errors.js';
 import { parsePhoneNumber } from '../verification/phone-number.js';
 import type { AppProfile, DispatchQueue, MessageDraft } from '../verification/verification.ports.js';
@@ -94,11 +95,11 @@ export class MessagingService {
         yield view;
       }
       if (isFinalMessageStatus(view.status) || signal.aborted) return;
-      const aborted = await new Promise<boolean>((resolve) => {
-        const timer = setTimeout(() => { resolve(false); }, pollMs);
-        signal.addEventListener('abort', () => { clearTimeout(timer); resolve(true); }, { once: true });
-      });
-      if (aborted) return;
+      try {
+        await sleep(pollMs, undefined, { signal });
+      } catch {
+        return; // aborted: the caller went away
+      }
     }
   }
 }

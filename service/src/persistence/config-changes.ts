@@ -33,36 +33,58 @@ export async function listenForConfigChanges(database: Database, onChange: (what
   let stopped = false;
   let delayMs = 500;
   let timer: NodeJS.Timeout | undefined;
+  let attaching: Promise<void> | undefined;
 
-  const connect = async (): Promise<void> => {
+  // One chain of reconnects at a time: pg both rejects connect() and emits 'end' on a failed
+  // attempt, so reacting to both would fork the chain (and the LISTEN connections) every time.
+  const scheduleReconnect = (): void => {
+    if (stopped || timer !== undefined || attaching !== undefined) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      attaching = attach().finally(() => { attaching = undefined; });
+    }, delayMs);
+    delayMs = Math.min(delayMs * 2, 30_000);
+  };
+
+  const attach = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: url });
     next.on('notification', (message) => { onChange(message.payload ?? ''); });
     next.on('error', (error) => { logger.warn({ err: error }, 'config listener connection failed; reconnecting'); });
     next.on('end', () => {
-      if (stopped) return;
-      timer = setTimeout(() => { void reconnect(); }, delayMs);
-      delayMs = Math.min(delayMs * 2, 30_000);
+      if (client === next) client = undefined;
+      scheduleReconnect();
     });
-    await next.connect();
-    await next.query(`LISTEN ${CONFIG_CHANNEL}`);
+    try {
+      await next.connect();
+      await next.query(`LISTEN ${CONFIG_CHANNEL}`);
+    } catch (error) {
+      next.removeAllListeners('end');
+      await next.end().catch(() => undefined);
+      logger.warn({ err: error }, 'config listener could not connect; retrying');
+      if (!stopped) scheduleReconnect();
+      return;
+    }
+    if (stopped) {
+      await next.end().catch(() => undefined);
+      return;
+    }
+    const reconnected = delayMs > 500;
     client = next;
     delayMs = 500;
+    // Changes committed while we were not listening were missed: reload once.
+    if (reconnected) onChange('reconnected');
   };
-  const reconnect = async (): Promise<void> => {
-    try {
-      await connect();
-      logger.info({}, 'config listener reconnected');
-      onChange('reconnected');
-    } catch (error) {
-      logger.warn({ err: error }, 'config listener reconnect failed');
-      timer = setTimeout(() => { void reconnect(); }, delayMs);
-      delayMs = Math.min(delayMs * 2, 30_000);
-    }
-  };
-  await connect();
+
+  attaching = attach().finally(() => { attaching = undefined; });
+  await attaching;
+  if (!client) throw new Error('could not LISTEN for configuration changes');
   return async () => {
     stopped = true;
     clearTimeout(timer);
-    await client?.end().catch(() => undefined);
+    await attaching;
+    const last = client;
+    client = undefined;
+    last?.removeAllListeners('end');
+    await last?.end().catch(() => undefined);
   };
 }

@@ -95,7 +95,7 @@ export class OrmDispatchStore implements DispatchStore {
       const taken = await em.nativeUpdate(
         MessageSchema,
         { id: messageId, status: 'queued', leaseOwner: token },
-        { status: 'sending', plan: [...plan.steps], routeRule: plan.rule, step, leaseUntil, updatedAt: now },
+        { status: 'sending', plan: [...plan.steps], ...(plan.rule === '' ? {} : { routeRule: plan.rule }), step, leaseUntil, updatedAt: now },
       );
       if (taken === 0) return null;
       const id = randomUUID();
@@ -122,7 +122,7 @@ export class OrmDispatchStore implements DispatchStore {
         await em.nativeUpdate(
           MessageSchema,
           { id: messageId, status: 'queued', leaseOwner: token },
-          { plan: [...plan.steps], routeRule: plan.rule, step: next.step, retries: next.retries, notBefore: next.notBefore, leaseOwner: null, leaseUntil: null, lastError: reason, updatedAt: now },
+          { plan: [...plan.steps], ...(plan.rule === '' ? {} : { routeRule: plan.rule }), step: next.step, retries: next.retries, notBefore: next.notBefore, leaseOwner: null, leaseUntil: null, lastError: reason, updatedAt: now },
         );
       } else {
         await this.#finishMessage(em, messageId, { status: 'failed', error: reason, failVerification: true, from: ['queued'] }, now);
@@ -200,24 +200,32 @@ export class OrmDispatchStore implements DispatchStore {
         { orderBy: { createdAt: 'desc' } },
       );
       if (!attempt) return { kind: 'unmatched' };
-      // Duplicate and late receipts change nothing once an attempt is final.
-      if (!FINAL_STATES.has(receipt.state) || !['submitted', 'unknown'].includes(attempt.status)) return { kind: 'ignored' };
+      if (!FINAL_STATES.has(receipt.state)) return { kind: 'ignored' };
+      // Lock the message first: duplicate reports and the expiry sweep race for the same rows.
+      await em.execute('select id from message where id = ? for update', [attempt.message]);
+      // Only an open attempt takes a report; duplicates and late reports change nothing.
       // completedAt is our receive time: receipt dates are in the SMSC's local time, minute precision.
-      await em.nativeUpdate(AttemptSchema, { id: attempt.id }, { status: receipt.state, errorCode: receipt.errorCode ?? null, completedAt: now });
+      const changed = await em.nativeUpdate(
+        AttemptSchema,
+        { id: attempt.id, status: { $in: ['submitted', 'unknown'] }, completedAt: null },
+        { status: receipt.state, errorCode: receipt.errorCode ?? null, completedAt: now },
+      );
+      if (changed === 0) return { kind: 'ignored' };
       const message = await em.findOneOrFail(MessageSchema, { id: attempt.message });
       if (receipt.state === 'delivered') {
         await this.#finishMessage(em, message.id, { status: 'delivered', error: null, failVerification: false, from: ['submitted'] }, now);
         return { kind: 'final', messageId: message.id, delivered: true, provider: providerName };
       }
       const plan = message.plan ?? [];
-      if (message.status === 'submitted' && attempt.step + 1 < plan.length) {
+      if (message.status === 'submitted' && message.step === attempt.step && attempt.step + 1 < plan.length) {
         await em.nativeUpdate(
           MessageSchema,
-          { id: message.id, status: 'submitted' },
+          { id: message.id, status: 'submitted', step: attempt.step },
           { status: 'queued', step: attempt.step + 1, retries: 0, notBefore: now, lastError: `receipt ${receipt.state}`, updatedAt: now },
         );
         return { kind: 'requeued', messageId: message.id, provider: providerName };
       }
+      if (message.step !== attempt.step) return { kind: 'ignored' }; // the message already moved on
       await this.#finishMessage(em, message.id, { status: 'failed', error: `receipt ${receipt.state}`, failVerification: true, from: ['submitted'] }, now);
       return { kind: 'final', messageId: message.id, delivered: false, provider: providerName };
     });
@@ -258,7 +266,8 @@ export class OrmDispatchStore implements DispatchStore {
         const reason = `no delivery report within ${row.timeout} s`;
         expired.push({ provider: row.provider, wasUnknown: row.attempt_status === 'unknown' });
         if (row.attempt_status === 'unknown') {
-          // It may have been delivered: do not fall back, and do not fail the verification.
+          // It may have been delivered: do not fall back, and do not fail the verification. Its
+          // status stays 'unknown' (the truth); completedAt closes it to late reports.
           await em.nativeUpdate(AttemptSchema, { id: row.attempt_id }, { completedAt: now });
           await this.#finishMessage(em, row.message_id, { status: 'failed', error: `outcome unknown; ${reason}`, failVerification: false, from: ['submitted'] }, now);
           continue;

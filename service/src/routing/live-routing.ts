@@ -1,5 +1,5 @@
 import { compileRoutingTable, type RoutingTable } from './router.js';
-import type { RoutingSnapshot } from './routing-model.js';
+import type { ProviderProfile, RoutingSnapshot } from './routing-model.js';
 import type { ThroughputLimits } from './throughput-limiter.js';
 
 /** What a reload reads: the routing snapshot and each provider's limits. */
@@ -24,16 +24,20 @@ export class LiveRouting {
   readonly #applyLimits: (limits: ReadonlyMap<string, ThroughputLimits | null>) => void;
   readonly #logger: Logger;
   #table: RoutingTable;
+  #providers: ReadonlyMap<string, ProviderProfile>;
+  #generation = 0;
   #running: Promise<void> | null = null;
   #again = false;
 
   private constructor(
     table: RoutingTable,
+    providers: ReadonlyMap<string, ProviderProfile>,
     load: () => Promise<RoutingConfig>,
     applyLimits: (limits: ReadonlyMap<string, ThroughputLimits | null>) => void,
     logger: Logger,
   ) {
     this.#table = table;
+    this.#providers = providers;
     this.#load = load;
     this.#applyLimits = applyLimits;
     this.#logger = logger;
@@ -43,11 +47,21 @@ export class LiveRouting {
   static async start(load: () => Promise<RoutingConfig>, applyLimits: (limits: ReadonlyMap<string, ThroughputLimits | null>) => void, logger: Logger): Promise<LiveRouting> {
     const config = await load();
     applyLimits(config.limits);
-    return new LiveRouting(compileRoutingTable(config.snapshot), load, applyLimits, logger);
+    return new LiveRouting(compileRoutingTable(config.snapshot), providersOf(config), load, applyLimits, logger);
   }
 
   current(): RoutingTable {
     return this.#table;
+  }
+
+  /** A provider as the current configuration describes it; undefined when it no longer exists. */
+  provider(name: string): ProviderProfile | undefined {
+    return this.#providers.get(name);
+  }
+
+  /** Counts successful reloads, so callers (and tests) can tell a change has been taken in. */
+  get generation(): number {
+    return this.#generation;
   }
 
   /** Reloads now (or right after the reload under way). Errors are logged; the old table stays. */
@@ -64,6 +78,8 @@ export class LiveRouting {
           const table = compileRoutingTable(config.snapshot);
           this.#applyLimits(config.limits);
           this.#table = table;
+          this.#providers = providersOf(config);
+          this.#generation += 1;
           this.#logger.info({ rules: table.ruleCount }, 'routing reloaded');
         } catch (error) {
           this.#logger.error({ err: error }, 'routing reload failed; keeping the previous table');
@@ -74,4 +90,8 @@ export class LiveRouting {
     });
     return this.#running;
   }
+}
+
+function providersOf(config: RoutingConfig): ReadonlyMap<string, ProviderProfile> {
+  return new Map(config.snapshot.providers.map((provider) => [provider.name, provider]));
 }

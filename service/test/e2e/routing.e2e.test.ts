@@ -1,5 +1,6 @@
 import { Channel, MessageKind } from '@switchboard/proto/switchboard/v1/channel';
-import { RouteStrategy, type ListRouteRulesResponse, type RouteRule, type SimulateRouteResponse } from '@switchboard/proto/switchboard/v1/admin';
+import { ProviderKind, RouteStrategy, type ListRouteRulesResponse, type RouteRule, type SimulateRouteResponse } from '@switchboard/proto/switchboard/v1/admin';
+import { SmscSimulator } from '../../src/simulators/smsc/smsc.simulator.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundSms, SmsProvider, SubmitAccepted } from '../../src/providers/sms-provider.js';
 import { adminClient } from '../support/admin-client.js';
@@ -70,17 +71,18 @@ describe.each(databaseTargets())('routing end to end on $name, two SMSCs', ({ ur
     await system.stop();
   });
 
+  /** Applies an AdminService edit and waits until this replica has reloaded its routing. */
+  async function edited(edit: () => Promise<unknown>): Promise<void> {
+    const before = system.switchboard.routing.generation;
+    await edit();
+    await waitFor(() => system.switchboard.routing.generation > before, 'the edit to be reloaded', 2000);
+  }
+
   async function useRule(change: Partial<RouteRule>): Promise<void> {
     const { rules } = await admin.call<ListRouteRulesResponse>('listRouteRules', {});
     const rule = rules.find((candidate) => candidate.name === 'default');
     if (!rule) throw new Error('no default rule');
-    await admin.call('updateRouteRule', { rule: { ...rule, ...change } });
-    // The edit reaches the dispatcher through NOTIFY and a reload; wait until it routes that way.
-    const wanted = change.candidates?.[0];
-    await waitFor(async () => {
-      const plan = await admin.call<SimulateRouteResponse>('simulateRoute', { to: '+4915112345678', app: 'checkout', channel: Channel.CHANNEL_SMS, kind: MessageKind.MESSAGE_KIND_OTP, parts: 1 });
-      return change.strategy === RouteStrategy.ROUTE_STRATEGY_PRIORITY ? plan.steps[0]?.provider === wanted : true;
-    }, 'the rule change to take effect', 2000);
+    await edited(() => admin.call('updateRouteRule', { rule: { ...rule, ...change } }));
   }
 
   async function sendTo(to: string): Promise<string> {
@@ -184,18 +186,58 @@ describe.each(databaseTargets())('routing end to end on $name, two SMSCs', ({ ur
   it('fails the message with a reason when no rule matches', async () => {
     const { rules } = await admin.call<ListRouteRulesResponse>('listRouteRules', {});
     const rule = rules.find((candidate) => candidate.name === 'default');
-    await admin.call('updateRouteRule', { rule: { ...rule, isDefault: false, match: { countries: ['FR'], prefixes: [], apps: [], channels: [], kinds: [] } } });
+    await edited(() => admin.call('updateRouteRule', { rule: { ...rule, isDefault: false, match: { countries: ['FR'], prefixes: [], apps: [], channels: [], kinds: [] } } }));
     try {
-      await waitFor(async () => {
-        const plan = await admin.call<SimulateRouteResponse>('simulateRoute', { to: '+4915112345678', app: 'checkout', channel: Channel.CHANNEL_SMS, kind: MessageKind.MESSAGE_KIND_OTP, parts: 1 }).catch(() => null);
-        return plan === null;
-      }, 'the rule change', 2000);
       const id = await sendTo(nextNumber());
       await settled(id);
       const [message] = await system.switchboard.database.em.fork().execute<{ last_error: string }[]>('select last_error from message where verification_id = ?', [id]);
       expect(message?.last_error).toMatch(/no route/i);
     } finally {
-      await admin.call('updateRouteRule', { rule });
+      await edited(() => admin.call('updateRouteRule', { rule }));
+    }
+  });
+
+  it('delays, and does not fail, messages over a provider’s throughput limit', async () => {
+    await useRule({ strategy: RouteStrategy.ROUTE_STRATEGY_PRIORITY, candidates: ['smsc-b'] });
+    const { providers } = await admin.call<{ providers: { name: string }[] }>('listProviders', {});
+    const b = providers.find((provider) => provider.name === 'smsc-b');
+    await edited(() => admin.call('updateProvider', { provider: { ...b, throughputPerSecond: 2, burst: 1, maxInFlight: 0, credentials: {} } }));
+    try {
+      const numbers = Array.from({ length: 5 }, () => nextNumber());
+      const started = Date.now();
+      const ids = await Promise.all(numbers.map((to) => sendTo(to)));
+      for (const id of ids) expect((await settled(id)).map((r) => [r.provider, r.status])).toEqual([['smsc-b', 'delivered']]);
+      // 1 at once, then 2 per second: the fifth cannot have gone before ~2 s.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+      for (const to of numbers) expect(smscB().inbox({ to })).toHaveLength(1);
+    } finally {
+      await edited(() => admin.call('updateProvider', { provider: { ...b, throughputPerSecond: 0, burst: 0, credentials: {} } }));
+      await useRule({ strategy: RouteStrategy.ROUTE_STRATEGY_LOWEST_COST, candidates: ['smsc-a', 'smsc-b'] });
+    }
+  });
+
+  it('starts a provider created through AdminService and routes to it, without a restart', async () => {
+    const extra = new SmscSimulator({ smppPort: 0, httpPort: 0, systemId: 'switchboard', password: 'secret', receiptDelayMs: 20 });
+    const { smppPort } = await extra.start();
+    try {
+      await edited(() =>
+        admin.call('createProvider', {
+          provider: {
+            name: 'smsc-new', kind: ProviderKind.PROVIDER_KIND_SMPP, enabled: true, channels: [Channel.CHANNEL_SMS],
+            throughputPerSecond: 0, burst: 0, maxInFlight: 0,
+            settings: { host: '127.0.0.1', port: String(smppPort), systemId: 'switchboard' }, credentials: { password: 'secret' },
+          },
+        }),
+      );
+      await waitFor(() => extra.boundSessionCount() > 0, 'the new provider to bind', 10_000);
+      await useRule({ strategy: RouteStrategy.ROUTE_STRATEGY_PRIORITY, candidates: ['smsc-new', 'smsc-a'] });
+      const to = nextNumber();
+      const rows = await settled(await sendTo(to));
+      expect(rows.map((r) => [r.provider, r.status])).toEqual([['smsc-new', 'delivered']]);
+      expect(extra.inbox({ to })).toHaveLength(1);
+    } finally {
+      await useRule({ strategy: RouteStrategy.ROUTE_STRATEGY_LOWEST_COST, candidates: ['smsc-a', 'smsc-b'] });
+      await extra.stop();
     }
   });
 });
