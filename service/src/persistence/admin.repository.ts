@@ -41,7 +41,12 @@ const INSERT_CHUNK = 5_000;
  */
 export async function inTransaction<T>(em: SqlEntityManager, work: (repository: AdminRepository, tx: SqlEntityManager) => Promise<T>, onDuplicate: () => Error): Promise<T> {
   try {
-    return await em.fork().transactional((tx) => work(new AdminRepository(tx), tx));
+    return await em.fork().transactional(async (tx) => {
+      // Admin edits are rare; running them one at a time makes their checks (one default rule,
+      // reorder naming every rule) hold against concurrent edits too.
+      await tx.execute('select pg_advisory_xact_lock(hashtext(?))', ['switchboard:admin']);
+      return work(new AdminRepository(tx), tx);
+    });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw onDuplicate();
     throw error;
