@@ -199,7 +199,8 @@ export class Dispatcher implements DispatchQueue {
       return;
     }
     if (verdict.kind === 'skip') {
-      const next = this.#nextStep(message, plan.steps.length, true);
+      // An open circuit closes again; a deleted or disabled provider on the last step does not.
+      const next = this.#nextStep(message, plan.steps.length, verdict.reason === 'circuit open');
       await store.skipStep(message.id, message.token, plan, next, `${step.provider}: ${verdict.reason}`, now);
       logger.warn({ messageId: message.id, provider: step.provider, reason: verdict.reason, next }, 'step skipped');
       if (next) this.#enqueueAt(message.id, next.notBefore);

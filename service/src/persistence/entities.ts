@@ -159,7 +159,7 @@ export const ProviderSchema = defineEntity({
     throughputPerSecond: p.float().default(0),
     /** Messages above the rate in a burst (0: same as the rate). */
     burst: p.integer().default(0),
-    /** Submitted messages without a final report at once (0: unlimited). */
+    /** Submits waiting for an answer at once, per replica: the submit window (0: unlimited). */
     maxInFlight: p.integer().default(0),
     /** ISO 4217 currency of the price table. */
     priceCurrency: p.string().length(3).default('EUR'),

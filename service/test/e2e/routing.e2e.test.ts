@@ -197,6 +197,29 @@ describe.each(databaseTargets())('routing end to end on $name, two SMSCs', ({ ur
     }
   });
 
+  it('skips a later step whose provider was disabled after the plan was made', async () => {
+    const { providers } = await admin.call<{ providers: { name: string }[] }>('listProviders', {});
+    const b = providers.find((provider) => provider.name === 'smsc-b');
+    const to = nextNumber();
+    smscA().setReceipts('drop'); // step 0 waits for its 1 s receipt timeout
+    const id = await sendTo(to);
+    await waitFor(() => smscA().inbox({ to }).length === 1, 'step 0 to be sent');
+    await edited(() => admin.call('updateProvider', { provider: { ...b, enabled: false, credentials: {} } }));
+    try {
+      const rows = await settled(id);
+      expect(rows.map((r) => [r.provider, r.status])).toEqual([['smsc-a', 'expired']]);
+      expect(smscB().inbox({ to })).toHaveLength(0);
+      const [message] = await system.switchboard.database.em.fork().execute<{ last_error: string; route_rule: string }[]>(
+        'select last_error, route_rule from message where verification_id = ?',
+        [id],
+      );
+      expect(message).toEqual({ last_error: 'smsc-b: disabled', route_rule: 'default' });
+    } finally {
+      await edited(() => admin.call('updateProvider', { provider: { ...b, enabled: true, credentials: {} } }));
+      await waitFor(() => smscB().boundSessionCount() > 0, 'smsc-b to bind again', 10_000);
+    }
+  });
+
   it('delays, and does not fail, messages over a provider’s throughput limit', async () => {
     await useRule({ strategy: RouteStrategy.ROUTE_STRATEGY_PRIORITY, candidates: ['smsc-b'] });
     const { providers } = await admin.call<{ providers: { name: string }[] }>('listProviders', {});

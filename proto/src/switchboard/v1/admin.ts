@@ -212,7 +212,7 @@ export interface Provider {
   throughputPerSecond: number;
   /** Messages it may be sent in a burst above the rate (0: same as the rate, at least 1). */
   burst: number;
-  /** Submitted messages without a final report it may have at once (0: unlimited). */
+  /** Submits it may have waiting for an answer at once, per replica (its submit window; 0: unlimited). */
   maxInFlight: number;
   /** Non-secret settings by name (SMPP: host, port, systemId, systemType, sourceAddr). */
   settings: { [key: string]: string };
@@ -714,7 +714,7 @@ export interface ProviderHealth {
   consecutiveFailures: number;
   /** Share of failed delivery reports in the recent window (0-1). */
   receiptFailureRate: number;
-  /** Messages submitted without a final report. */
+  /** Submits waiting for an answer on this replica. */
   inFlight: number;
   /** Connection state (SMPP: connecting, bound, disconnected, stopped). */
   connection: string;
