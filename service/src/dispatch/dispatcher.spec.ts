@@ -34,9 +34,11 @@ class RecordingStore implements DispatchStore {
     return Promise.resolve({ ...this.message, token });
   }
   claimDue() { return Promise.resolve([]); }
+  loseLease = false;
+
   startAttempt(_m: string, _t: string, plan: { steps: readonly StoredStep[] }, step: number) {
     this.calls.push(`start ${plan.steps[step]?.provider ?? '?'} step ${step}`);
-    return Promise.resolve(`a${step}`);
+    return Promise.resolve(this.loseLease ? null : `a${step}`);
   }
   skipStep(_m: string, _t: string, _p: unknown, next: NextStep | null, reason: string) {
     this.calls.push(`skip ${reason} next=${next ? String(next.step) : 'none'}`);
@@ -206,6 +208,27 @@ describe('Dispatcher', () => {
       await dispatcher.idle();
     }
     expect(health.state('a')).toBe('open');
+  });
+
+  it('gives the submit-window slot back on every path: accepted, refused, lease lost', async () => {
+    const health = new ProviderHealthRegistry({ now: Date.now, breaker });
+    health.setLimits('a', { messagesPerSecond: null, burst: 1, maxInFlight: 1 });
+    const outcomes: (() => SubmitAccepted)[] = [accepted, () => { throw new ProviderError('refused', { retryable: false }); }];
+    for (const outcome of outcomes) {
+      const store = new RecordingStore(['a']);
+      const dispatcher = dispatcherWith(store, [new CountingProvider('a', outcome)], health);
+      dispatcher.enqueue('m1');
+      await dispatcher.idle();
+      expect(health.limiter('a')?.inFlight).toBe(0);
+    }
+    const store = new RecordingStore(['a']);
+    store.loseLease = true;
+    const a = new CountingProvider('a', accepted);
+    const dispatcher = dispatcherWith(store, [a], health);
+    dispatcher.enqueue('m1');
+    await dispatcher.idle();
+    expect(a.sent).toHaveLength(0);
+    expect(health.limiter('a')?.inFlight).toBe(0);
   });
 
   it('tells the provider until when the message is worth delivering', async () => {

@@ -212,7 +212,10 @@ export class Dispatcher implements DispatchQueue {
     let attemptId: string | null = null;
     try {
       attemptId = await store.startAttempt(message.id, message.token, plan, message.step, this.#leaseUntil());
-      if (attemptId === null) return; // the lease was lost: whoever holds it now sends
+      if (attemptId === null) {
+        this.#health.limiter(step.provider)?.release();
+        return; // the lease was lost: whoever holds it now sends
+      }
       try {
         const provider = providers.get(step.provider);
         if (!provider) throw new ProviderError(`provider ${step.provider} is not running on this replica`, { retryable: true, notConnected: true });
