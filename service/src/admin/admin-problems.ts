@@ -5,6 +5,7 @@
  */
 import { formatProblems, type ValidationProblem } from '../routing/routing-model.js';
 import { InvalidArgumentError } from '../shared/errors.js';
+import { isUuid } from '../shared/request-rules.js';
 
 /**
  * Rewrites a domain field path (`match.timeWindow.timeZone`, `fallback[0].receiptTimeoutSeconds`)
@@ -42,7 +43,6 @@ export function assertValid(problems: readonly ValidationProblem[]): void {
   if (problems.length > 0) throw invalidArgument(problems);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Checks an opaque id before it reaches SQL: PostgreSQL refuses a malformed uuid with an error
@@ -50,5 +50,5 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function assertId(value: string, field: string): void {
   if (value === '') throw new InvalidArgumentError(field, 'is required');
-  if (!UUID.test(value)) throw new InvalidArgumentError(field, `"${value.slice(0, 64)}" is not an id this service issued`);
+  if (!isUuid(value)) throw new InvalidArgumentError(field, `"${value.slice(0, 64)}" is not an id this service issued`);
 }

@@ -4,6 +4,7 @@
  * because it comes back from the network.
  */
 import { InvalidArgumentError } from '../shared/errors.js';
+import { isUuid } from '../shared/request-rules.js';
 
 /** Where the previous page ended. `createdAt` is PostgreSQL's own text, microseconds included. */
 export interface PagePosition {
@@ -15,7 +16,6 @@ export interface PagePosition {
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** What `timestamptz::text` prints, e.g. `2026-11-22 05:21:07.123456+00`. */
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)$/;
 
@@ -37,7 +37,7 @@ export function decodePageToken(token: string, field = 'page_token'): PagePositi
   }
   if (typeof parsed !== 'object' || parsed === null) throw invalid();
   const { t, i } = parsed as { t?: unknown; i?: unknown };
-  if (typeof t !== 'string' || typeof i !== 'string' || !PG_TIMESTAMP.test(t) || !UUID.test(i)) throw invalid();
+  if (typeof t !== 'string' || typeof i !== 'string' || !PG_TIMESTAMP.test(t) || !isUuid(i)) throw invalid();
   return { createdAt: t, id: i };
 }
 

@@ -6,6 +6,7 @@ import type { ProviderHealth, ProviderProfile } from '../routing/routing-model.j
 import { ProviderError } from '../shared/errors.js';
 import type { DispatchQueue } from '../verification/verification.ports.js';
 import type { ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome, StoredStep } from './dispatch.ports.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../shared/request-rules.js';
 
 /** Minimal logger shape (pino's). */
 export interface DispatchLogger {
@@ -47,8 +48,6 @@ const ALWAYS_HEALTHY: ProviderHealth = {
 
 /** Receipts that arrive before the submit's result is stored are held this long, then dropped. */
 const EARLY_RECEIPT_HOLD_MS = 60_000;
-/** Idempotency keys answer repeats for this long (SendCode's contract), then are deleted. */
-const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 /** How often to delete old idempotency keys, in sweeps. */
 const HOUSEKEEPING_EVERY_SWEEPS = 30;
 

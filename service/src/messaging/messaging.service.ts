@@ -4,6 +4,7 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '..
 import { parsePhoneNumber } from '../verification/phone-number.js';
 import type { AppProfile, DispatchQueue, MessageDraft } from '../verification/verification.ports.js';
 import { isFinalMessageStatus, type MessageView } from './message-view.js';
+import { assertIdempotencyKey, isUuid } from '../shared/request-rules.js';
 
 /** Storage for plain messages: one transaction per SendMessage, plus reads. */
 export interface MessagingRepository {
@@ -23,7 +24,6 @@ export interface SendMessageCommand {
 }
 
 const MAX_TEXT_LENGTH = 1600;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** SendMessage, GetMessage and WatchMessage: plain transactional SMS through the same routing. */
 export class MessagingService {
@@ -49,9 +49,7 @@ export class MessagingService {
     if (Array.from(text).length > MAX_TEXT_LENGTH) throw new InvalidArgumentError('text', `must be at most ${MAX_TEXT_LENGTH} characters`);
     if (text.includes('\u0000')) throw new InvalidArgumentError('text', 'must not contain NUL characters');
     const key = command.idempotencyKey;
-    if (key.length > 128 || /[^\x21-\x7e]/.test(key)) {
-      throw new InvalidArgumentError('idempotency_key', 'must be at most 128 printable ASCII characters without spaces');
-    }
+    assertIdempotencyKey(key);
     const draft: MessageDraft = {
       id: randomUUID(),
       appId: app.id,
@@ -75,7 +73,7 @@ export class MessagingService {
   }
 
   async getMessage(app: AppProfile, messageId: string): Promise<MessageView> {
-    if (!UUID.test(messageId)) throw new InvalidArgumentError('message_id', 'must be a message id as returned by SendMessage');
+    if (!isUuid(messageId)) throw new InvalidArgumentError('message_id', 'must be a message id as returned by SendMessage');
     const view = await this.#repository.findView(app.id, messageId.toLowerCase());
     if (!view) throw new NotFoundError(`message ${messageId} not found`);
     return view;

@@ -6,8 +6,8 @@ import type { MessageDraft } from '../verification/verification.ports.js';
 import { loadMessageViews } from './admin.repository.js';
 import { IdempotencyKeySchema, MessageSchema } from './entities.js';
 import { insertQueuedMessage } from './message-insert.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../shared/request-rules.js';
 
-const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
 
 /** Plain messages in PostgreSQL (or PGlite). */
 export class OrmMessagingRepository implements MessagingRepository {

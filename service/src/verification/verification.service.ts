@@ -21,6 +21,7 @@ import {
   type VerificationRepository,
   type VerificationUnitOfWork,
 } from './verification.ports.js';
+import { assertIdempotencyKey, IDEMPOTENCY_WINDOW_MS, isUuid } from '../shared/request-rules.js';
 
 export interface VerificationSettings {
   readonly codeTtlSeconds: number;
@@ -55,12 +56,8 @@ export interface VerifyCodeResult {
   readonly verification: Verification;
 }
 
-/** How long an idempotency key returns its verification instead of starting a new one. */
-const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
-const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 const MAX_LOCALE_LENGTH = 35;
 const MAX_BRAND_LENGTH = 30;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * SendCode, VerifyCode, GetVerification and CancelVerification: validation, the rules of
@@ -302,9 +299,7 @@ function validateSendCode(app: AppProfile, command: SendCodeCommand): ValidSendC
   if (brand.length > MAX_BRAND_LENGTH || /[\r\n{}]/.test(brand)) {
     throw new InvalidArgumentError('brand', `must be at most ${MAX_BRAND_LENGTH} characters without line breaks or braces`);
   }
-  if (command.idempotencyKey.length > MAX_IDEMPOTENCY_KEY_LENGTH || /[^\x21-\x7e]/.test(command.idempotencyKey)) {
-    throw new InvalidArgumentError('idempotency_key', `must be at most ${MAX_IDEMPOTENCY_KEY_LENGTH} printable ASCII characters without spaces`);
-  }
+  assertIdempotencyKey(command.idempotencyKey);
   if (command.appHash !== '' && !/^[A-Za-z0-9+/]{11}$/.test(command.appHash)) {
     throw new InvalidArgumentError('app_hash', 'must be the 11-character Android SMS Retriever hash');
   }
@@ -331,6 +326,6 @@ function validateCode(code: string): string {
 
 function validateVerificationId(id: string | undefined, field: string): string {
   if (id === undefined || id === '') throw new InvalidArgumentError(field, 'is required');
-  if (!UUID.test(id)) throw new InvalidArgumentError(field, 'must be a verification id as returned by SendCode');
+  if (!isUuid(id)) throw new InvalidArgumentError(field, 'must be a verification id as returned by SendCode');
   return id.toLowerCase();
 }
