@@ -1,4 +1,4 @@
-import type { DeliveryReceipt } from '../providers/sms-provider.js';
+import type { DeliveryReceipt, LateAcceptance, SubmitAccepted } from '../providers/sms-provider.js';
 import type { Channel, MessageKind } from '../routing/routing-model.js';
 
 /** One step of a message's stored plan; costs in millionths of `currency`. */
@@ -53,6 +53,14 @@ export interface AttemptError {
   readonly message: string;
 }
 
+/** Parts a provider took before a later part failed or went unanswered (outcome unknown). */
+export interface PartialAcceptance {
+  /** Ids of the parts taken, in order from part 1. */
+  readonly partMessageIds: readonly string[];
+  /** Parts the text was split into. */
+  readonly parts: number;
+}
+
 /** Where a message goes after a failed attempt: another step, or the same one again later. */
 export interface NextStep {
   readonly step: number;
@@ -84,17 +92,26 @@ export interface DispatchStore {
   startAttempt(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, step: number, leaseUntil: Date): Promise<string | null>;
   /** A step that cannot be tried now (breaker open, provider full): move on without an attempt row. */
   skipStep(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, next: NextStep | null, reason: string, now: Date): Promise<void>;
-  /** The provider accepted the message. */
-  markSubmitted(attemptId: string, messageId: string, providerMessageId: string, parts: number, now: Date): Promise<void>;
+  /** The provider accepted the message; its part ids are recorded for receipts to match. */
+  markSubmitted(attemptId: string, messageId: string, accepted: SubmitAccepted, now: Date): Promise<void>;
   /** The attempt failed for sure; the message goes to `next` or fails. */
   markAttemptFailed(attemptId: string, messageId: string, error: AttemptError, next: NextStep | null, now: Date): Promise<void>;
   /** The provider may have taken the message: never resend; the receipt deadline settles it. */
-  markOutcomeUnknown(attemptId: string, messageId: string, error: AttemptError, now: Date): Promise<void>;
+  markOutcomeUnknown(attemptId: string, messageId: string, error: AttemptError, now: Date, accepted?: PartialAcceptance): Promise<void>;
+  /**
+   * A part whose submit went unanswered was accepted after all (late submit_sm_resp): records its
+   * id on the still-open attempt so its receipt matches. 'unmatched' when no open attempt fits.
+   */
+  recordLateAcceptance(providerName: string, acceptance: LateAcceptance, now: Date): Promise<'recorded' | 'unmatched'>;
   /** Ends a message that must not be sent (expired, verification closed, unreadable) without failing its verification. */
   dropMessage(messageId: string, reason: string, now: Date): Promise<void>;
   /** Fails a message no route can carry, and its verification when nothing else is under way. */
   failUnroutable(messageId: string, reason: string, now: Date): Promise<void>;
-  /** Applies a receipt to the newest attempt with that provider message id. */
+  /**
+   * Applies a receipt to the newest part with that provider message id (in the reported form,
+   * else converted between hex and decimal). The attempt is delivered once every part is, and
+   * fails with the first failed part.
+   */
   applyReceipt(providerName: string, receipt: DeliveryReceipt, now: Date): Promise<ReceiptOutcome>;
   /** Sends whose lease ran out mid-submit (a replica died): recorded as outcome unknown, never resent. */
   recoverStaleSends(now: Date): Promise<number>;

@@ -56,6 +56,10 @@ class RecordingStore implements DispatchStore {
     this.calls.push(`failed ${attemptId} ${error.code} next=${next ? String(next.step) : 'none'}`);
     return Promise.resolve();
   }
+  recordLateAcceptance() {
+    this.calls.push('late');
+    return Promise.resolve('recorded' as const);
+  }
   markOutcomeUnknown(attemptId: string) {
     this.calls.push(`unknown ${attemptId}`);
     return Promise.resolve();

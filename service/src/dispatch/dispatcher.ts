@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { DeliveryReceipt, SmsProvider, SubmitAccepted } from '../providers/sms-provider.js';
+import { providerMessageIdForms, type DeliveryReceipt, type LateAcceptance, type SmsProvider, type SubmitAccepted } from '../providers/sms-provider.js';
 import type { ProviderHealthRegistry } from '../routing/provider-health.js';
 import { NoRouteError, type RoutingTable } from '../routing/router.js';
 import type { ProviderHealth, ProviderProfile } from '../routing/routing-model.js';
@@ -272,7 +272,7 @@ export class Dispatcher implements DispatchQueue {
     const failure = error instanceof ProviderError ? error : new ProviderError('submit threw', { retryable: false, outcomeUnknown: true, cause: error });
     const detail = { code: failure.providerCode ?? failure.code, message: failure.message };
     if (failure.outcomeUnknown) {
-      await store.markOutcomeUnknown(attemptId, message.id, detail, now);
+      await store.markOutcomeUnknown(attemptId, message.id, detail, now, failure.acceptedParts);
       logger.warn({ messageId: message.id, provider: providerName, error: detail }, 'submit outcome unknown; not resending');
       return;
     }
@@ -292,7 +292,7 @@ export class Dispatcher implements DispatchQueue {
     const { store, logger } = this.#options;
     for (let attempt = 1; ; attempt++) {
       try {
-        await store.markSubmitted(attemptId, messageId, accepted.providerMessageId, accepted.parts, this.#now());
+        await store.markSubmitted(attemptId, messageId, accepted, this.#now());
         break;
       } catch (error) {
         if (attempt >= 3) {
@@ -302,8 +302,8 @@ export class Dispatcher implements DispatchQueue {
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
     }
-    logger.info({ messageId, provider: providerName }, 'message submitted');
-    await this.#replayEarlyReceipt(providerName, accepted.providerMessageId);
+    logger.info({ messageId, provider: providerName, parts: accepted.parts }, 'message submitted');
+    for (const id of accepted.partMessageIds ?? [accepted.providerMessageId]) await this.#replayEarlyReceipt(providerName, id);
   }
 
   /** The message is useless after this: its validity, or its verification's expiry if sooner. */
@@ -347,6 +347,17 @@ export class Dispatcher implements DispatchQueue {
     }
   };
 
+  /**
+   * Entry point for late submit answers: a part we recorded as outcome unknown was accepted after
+   * all. Its id is stored so the part's receipt matches, and a receipt that already came is replayed.
+   */
+  readonly onLateAcceptance = async (providerName: string, acceptance: LateAcceptance): Promise<void> => {
+    const { store, logger } = this.#options;
+    const result = await store.recordLateAcceptance(providerName, acceptance, this.#now());
+    logger.warn({ provider: providerName, attemptId: acceptance.attemptId, part: acceptance.part, result }, 'late submit answer reconciled');
+    if (result === 'recorded') await this.#replayEarlyReceipt(providerName, acceptance.providerMessageId);
+  };
+
   #afterReceipt(providerName: string, receipt: DeliveryReceipt, outcome: ReceiptOutcome): void {
     const { logger } = this.#options;
     if (outcome.kind === 'requeued' || outcome.kind === 'final') {
@@ -361,9 +372,12 @@ export class Dispatcher implements DispatchQueue {
   }
 
   async #replayEarlyReceipt(providerName: string, providerMessageId: string): Promise<void> {
-    const key = `${providerName}\u0000${providerMessageId}`;
-    const early = this.#earlyReceipts.get(key);
-    if (!early) return;
+    // The receipt may name the id in the other base (hex/decimal) than the submit answer did.
+    const key = providerMessageIdForms(providerMessageId)
+      .map((form) => `${providerName}\u0000${form}`)
+      .find((candidate) => this.#earlyReceipts.has(candidate));
+    const early = key === undefined ? undefined : this.#earlyReceipts.get(key);
+    if (key === undefined || !early) return;
     this.#earlyReceipts.delete(key);
     try {
       await this.onReceipt(early.provider, early.receipt);

@@ -1,10 +1,10 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import { randomUUID } from 'node:crypto';
-import type { AttemptError, ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome, StoredStep } from '../dispatch/dispatch.ports.js';
+import type { AttemptError, ClaimedMessage, DispatchStore, NextStep, PartialAcceptance, ReceiptOutcome, StoredStep } from '../dispatch/dispatch.ports.js';
 import type { Channel, MessageKind } from '../routing/routing-model.js';
-import type { DeliveryReceipt } from '../providers/sms-provider.js';
+import { normaliseProviderMessageId, providerMessageIdForms, type DeliveryReceipt, type LateAcceptance, type SubmitAccepted } from '../providers/sms-provider.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import { AppSchema, AttemptSchema, IdempotencyKeySchema, MessageSchema, ProviderSchema, VerificationSchema } from './entities.js';
+import { AppSchema, AttemptPartSchema, AttemptSchema, IdempotencyKeySchema, MessageSchema, ProviderSchema, VerificationSchema } from './entities.js';
 import { messageBodyContext } from './message-insert.js';
 
 /**
@@ -130,7 +130,7 @@ export class OrmDispatchStore implements DispatchStore {
     });
   }
 
-  async markSubmitted(attemptId: string, messageId: string, providerMessageId: string, parts: number, now: Date): Promise<void> {
+  async markSubmitted(attemptId: string, messageId: string, accepted: SubmitAccepted, now: Date): Promise<void> {
     await this.em.fork().transactional(async (em) => {
       const attempt = await em.findOneOrFail(AttemptSchema, { id: attemptId });
       const message = await em.findOneOrFail(MessageSchema, { id: messageId });
@@ -138,11 +138,37 @@ export class OrmDispatchStore implements DispatchStore {
       const actualCostMicros =
         attempt.expectedCostMicros === null || attempt.expectedCostMicros === undefined
           ? null
-          : Math.round((attempt.expectedCostMicros / Math.max(1, message.parts)) * parts);
-      await em.nativeUpdate(AttemptSchema, { id: attemptId, status: 'sending' }, { status: 'submitted', providerMessageId, parts, actualCostMicros, submittedAt: now });
+          : Math.round((attempt.expectedCostMicros / Math.max(1, message.parts)) * accepted.parts);
+      const providerMessageId = normaliseProviderMessageId(accepted.providerMessageId);
+      const changed = await em.nativeUpdate(
+        AttemptSchema,
+        { id: attemptId, status: 'sending' },
+        { status: 'submitted', providerMessageId, parts: accepted.parts, actualCostMicros, submittedAt: now },
+      );
+      if (changed === 0) return;
+      const ids = accepted.partMessageIds ?? [accepted.providerMessageId];
+      await this.#insertParts(em, attemptId, attempt.provider, ids.map((id, index) => ({ part: index + 1, id })));
       await em.nativeUpdate(MessageSchema, { id: messageId, status: 'sending' }, { status: 'submitted', leaseOwner: null, leaseUntil: null, updatedAt: now });
       await this.#setDeliveryStatus(em, messageId, 'submitted', ['queued']);
     });
+  }
+
+  /** Adds the parts an attempt's receipts will name, skipping parts already known. */
+  async #insertParts(em: Em, attemptId: string, providerId: string, parts: readonly { part: number; id: string }[]) {
+    const known = new Set((await em.find(AttemptPartSchema, { attempt: attemptId })).map((row) => row.part));
+    for (const { part, id } of parts) {
+      if (known.has(part)) continue;
+      await em.insert(AttemptPartSchema, {
+        id: randomUUID(),
+        attempt: attemptId,
+        provider: providerId,
+        part,
+        providerMessageId: normaliseProviderMessageId(id),
+        status: 'submitted',
+        errorCode: null,
+        completedAt: null,
+      });
+    }
   }
 
   async markAttemptFailed(attemptId: string, messageId: string, error: AttemptError, next: NextStep | null, now: Date): Promise<void> {
@@ -164,16 +190,49 @@ export class OrmDispatchStore implements DispatchStore {
     });
   }
 
-  async markOutcomeUnknown(attemptId: string, messageId: string, error: AttemptError, now: Date): Promise<void> {
+  async markOutcomeUnknown(attemptId: string, messageId: string, error: AttemptError, now: Date, accepted?: PartialAcceptance): Promise<void> {
     await this.em.fork().transactional(async (em) => {
-      await em.nativeUpdate(
+      const changed = await em.nativeUpdate(
         AttemptSchema,
         { id: attemptId, status: 'sending' },
-        { status: 'unknown', errorCode: error.code, errorMessage: error.message, submittedAt: now },
+        {
+          status: 'unknown',
+          errorCode: error.code,
+          errorMessage: error.message,
+          submittedAt: now,
+          ...(accepted ? { parts: accepted.parts, providerMessageId: normaliseProviderMessageId(accepted.partMessageIds[0] ?? '') || null } : {}),
+        },
       );
+      if (changed > 0 && accepted) {
+        // Some parts were taken: their receipts must still find this attempt.
+        const attempt = await em.findOneOrFail(AttemptSchema, { id: attemptId });
+        await this.#insertParts(em, attemptId, attempt.provider, accepted.partMessageIds.map((id, index) => ({ part: index + 1, id })));
+      }
       // Treated as submitted: a receipt may still arrive; what must not happen is a second send.
       await em.nativeUpdate(MessageSchema, { id: messageId, status: 'sending' }, { status: 'submitted', leaseOwner: null, leaseUntil: null, lastError: error.message, updatedAt: now });
       await this.#setDeliveryStatus(em, messageId, 'submitted', ['queued']);
+    });
+  }
+
+  async recordLateAcceptance(providerName: string, acceptance: LateAcceptance, now: Date): Promise<'recorded' | 'unmatched'> {
+    return this.em.fork().transactional(async (em) => {
+      const provider = await em.findOne(ProviderSchema, { name: providerName });
+      if (!provider) return 'unmatched';
+      // Only an attempt of this provider whose outcome is still open may learn its ids this late.
+      const attempt = await em.findOne(AttemptSchema, { id: acceptance.attemptId, provider: provider.id, status: { $in: ['sending', 'unknown'] }, completedAt: null });
+      if (!attempt) return 'unmatched';
+      await em.execute('select id from message where id = ? for update', [attempt.message]);
+      await this.#insertParts(em, attempt.id, provider.id, [{ part: acceptance.part, id: acceptance.providerMessageId }]);
+      await em.nativeUpdate(
+        AttemptSchema,
+        { id: attempt.id },
+        {
+          parts: acceptance.parts,
+          ...(attempt.providerMessageId ? {} : { providerMessageId: normaliseProviderMessageId(acceptance.providerMessageId) }),
+          errorMessage: `${attempt.errorMessage ?? ''}${attempt.errorMessage ? '; ' : ''}part ${acceptance.part} accepted late at ${now.toISOString()}`,
+        },
+      );
+      return 'recorded';
     });
   }
 
@@ -193,26 +252,40 @@ export class OrmDispatchStore implements DispatchStore {
     return this.em.fork().transactional(async (em) => {
       const provider = await em.findOne(ProviderSchema, { name: providerName });
       if (!provider) return { kind: 'unmatched' };
-      // Carriers reuse message ids over time: the newest attempt with the id is the one meant.
-      const attempt = await em.findOne(
-        AttemptSchema,
-        { provider: provider.id, providerMessageId: receipt.providerMessageId },
-        { orderBy: { createdAt: 'desc' } },
-      );
-      if (!attempt) return { kind: 'unmatched' };
+      const part = await this.#findPart(em, provider.id, receipt.providerMessageId);
+      if (!part) return { kind: 'unmatched' };
       if (!FINAL_STATES.has(receipt.state)) return { kind: 'ignored' };
+      const attempt = await em.findOneOrFail(AttemptSchema, { id: part.attempt });
       // Lock the message first: duplicate reports and the expiry sweep race for the same rows.
       await em.execute('select id from message where id = ? for update', [attempt.message]);
-      // Only an open attempt takes a report; duplicates and late reports change nothing.
+      // Each part takes one final report; duplicates and late reports change nothing.
+      const partChanged = await em.nativeUpdate(
+        AttemptPartSchema,
+        { id: part.id, completedAt: null },
+        { status: receipt.state, errorCode: receipt.errorCode ?? null, completedAt: now },
+      );
+      if (partChanged === 0) return { kind: 'ignored' };
+      let verdict: { state: string; errorCode: string | null };
+      if (receipt.state === 'delivered') {
+        const parts = await em.find(AttemptPartSchema, { attempt: attempt.id });
+        const delivered = parts.filter((row) => row.status === 'delivered').length;
+        // The message is delivered when every part is; until then the attempt waits.
+        if (delivered < Math.max(1, attempt.parts ?? 1)) return { kind: 'ignored' };
+        verdict = { state: 'delivered', errorCode: null };
+      } else {
+        // One lost part loses the text: the attempt failed.
+        verdict = { state: receipt.state, errorCode: receipt.errorCode ?? null };
+      }
+      // Only an open attempt takes a verdict.
       // completedAt is our receive time: receipt dates are in the SMSC's local time, minute precision.
       const changed = await em.nativeUpdate(
         AttemptSchema,
         { id: attempt.id, status: { $in: ['submitted', 'unknown'] }, completedAt: null },
-        { status: receipt.state, errorCode: receipt.errorCode ?? null, completedAt: now },
+        { status: verdict.state, errorCode: verdict.errorCode, completedAt: now },
       );
       if (changed === 0) return { kind: 'ignored' };
       const message = await em.findOneOrFail(MessageSchema, { id: attempt.message });
-      if (receipt.state === 'delivered') {
+      if (verdict.state === 'delivered') {
         await this.#finishMessage(em, message.id, { status: 'delivered', error: null, failVerification: false, from: ['submitted'] }, now);
         return { kind: 'final', messageId: message.id, delivered: true, provider: providerName };
       }
@@ -229,6 +302,24 @@ export class OrmDispatchStore implements DispatchStore {
       await this.#finishMessage(em, message.id, { status: 'failed', error: `receipt ${receipt.state}`, failVerification: true, from: ['submitted'] }, now);
       return { kind: 'final', messageId: message.id, delivered: false, provider: providerName };
     });
+  }
+
+  /**
+   * The part a receipt names. Carriers reuse ids over time, so the newest part with the id wins;
+   * an id in the exact form wins over one converted between hex and decimal, so a converted form
+   * is only tried when no part at all carries the id as reported.
+   */
+  async #findPart(em: Em, providerId: string, reportedId: string) {
+    for (const form of providerMessageIdForms(reportedId)) {
+      const rows = await em.execute<{ id: string; attempt_id: string }[]>(
+        `select p.id, p.attempt_id from attempt_part p join attempt a on a.id = p.attempt_id
+          where p.provider_id = ? and p.provider_message_id = ? order by a.created_at desc limit 1`,
+        [providerId, form],
+      );
+      const row = rows[0];
+      if (row) return { id: row.id, attempt: row.attempt_id };
+    }
+    return null;
   }
 
   async recoverStaleSends(now: Date): Promise<number> {

@@ -226,6 +226,56 @@ export const AttemptSchema = defineEntity({
 });
 export type AttemptRow = InferEntity<typeof AttemptSchema>;
 
+/**
+ * One SMS part of an attempt as the provider took it. A long text sent as concatenated parts
+ * gets one provider message id per part, and each part its own delivery report; the attempt is
+ * delivered when every part is, and failed as soon as one part fails.
+ */
+export const AttemptPartSchema = defineEntity({
+  name: 'AttemptPart',
+  tableName: 'attempt_part',
+  properties: {
+    id: p.uuid().primary(),
+    attempt: () => p.manyToOne(AttemptSchema).mapToPk().deleteRule('cascade').index(),
+    provider: () => p.manyToOne(ProviderSchema).mapToPk(),
+    /** 1-based position of the part in the text. */
+    part: p.smallint(),
+    /** Normalised id the provider gave for this part. */
+    providerMessageId: p.string().length(128),
+    /** submitted | delivered | failed | expired */
+    status: p.string().length(16),
+    errorCode: p.string().length(64).nullable(),
+    completedAt: p.datetime().nullable(),
+  },
+  // Not unique: carriers reuse message ids over time; receipts match the newest part.
+  indexes: [{ properties: ['provider', 'providerMessageId'] }],
+});
+export type AttemptPartRow = InferEntity<typeof AttemptPartSchema>;
+
+/**
+ * A mobile-originated message (a reply, STOP, a keyword) a provider delivered to us. Kept for
+ * admins to read; the text is encrypted like outbound texts because replies carry personal data.
+ */
+export const InboundMessageSchema = defineEntity({
+  name: 'InboundMessage',
+  tableName: 'inbound_message',
+  properties: {
+    id: p.uuid().primary(),
+    /** Null once the provider was deleted; `providerName` keeps who delivered it. */
+    provider: () => p.manyToOne(ProviderSchema).mapToPk().deleteRule('set null').nullable(),
+    providerName: p.string().length(64),
+    /** Sender as the network gave it (E.164 digits, or an alphanumeric id). */
+    source: p.string().length(32),
+    /** Our number or short code it was sent to. */
+    destination: p.string().length(32),
+    bodyCiphertext: p.text(),
+    /** SMS parts it arrived in (reassembled into one row). */
+    parts: p.smallint(),
+    receivedAt: p.datetime().index(),
+  },
+});
+export type InboundMessageRow = InferEntity<typeof InboundMessageSchema>;
+
 export const PriceEntrySchema = defineEntity({
   name: 'PriceEntry',
   tableName: 'price_entry',
@@ -269,6 +319,8 @@ export const allEntities = [
   ProviderSchema,
   RouteRuleSchema,
   AttemptSchema,
+  AttemptPartSchema,
+  InboundMessageSchema,
   PriceEntrySchema,
   AuditRecordSchema,
 ];

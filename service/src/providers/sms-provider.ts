@@ -23,8 +23,35 @@ export interface OutboundSms {
 
 /** The provider took the message; its receipt will arrive later under `providerMessageId`. */
 export interface SubmitAccepted {
+  /** The id receipts will carry (for a text sent as separate parts: the first part's). */
   readonly providerMessageId: string;
-  /** How many SMS parts the text was sent as. */
+  /**
+   * One id per part, in order, when the text went out as separately submitted parts that each
+   * get their own receipt (SMPP UDH or SAR concatenation). Absent: one id covers the message.
+   */
+  readonly partMessageIds?: readonly string[] | undefined;
+  /** How many SMS parts the text was sent as (what the network bills). */
+  readonly parts: number;
+}
+
+/** A submit answered after we gave up waiting (late submit_sm_resp): the part was accepted after all. */
+export interface LateAcceptance {
+  readonly attemptId: string;
+  /** 1-based part of the text the late answer is for. */
+  readonly part: number;
+  /** Parts the text was split into. */
+  readonly parts: number;
+  readonly providerMessageId: string;
+}
+
+/** A mobile-originated message (a reply) a provider delivered to us. */
+export interface InboundSms {
+  /** Sender as the network gave it. */
+  readonly from: string;
+  /** Our number, short code or sender id it was sent to. */
+  readonly to: string;
+  /** The text, reassembled when it arrived in parts. */
+  readonly text: string;
   readonly parts: number;
 }
 
@@ -44,6 +71,12 @@ export interface DeliveryReceipt {
 
 /** Receives every receipt a provider parses. Must not throw for unknown ids. */
 export type ReceiptSink = (providerName: string, receipt: DeliveryReceipt) => Promise<void>;
+
+/** Receives late acceptances, so receipts for a submit first recorded as outcome unknown match. */
+export type LateAcceptanceSink = (providerName: string, acceptance: LateAcceptance) => Promise<void>;
+
+/** Receives inbound messages; rejects when it could not store one (the provider asks for a resend). */
+export type InboundSink = (providerName: string, message: InboundSms) => Promise<void>;
 
 export interface SmsProvider {
   /** Unique provider name as configured (the `Provider` row's name). */
@@ -66,4 +99,22 @@ export interface SmsProvider {
 export function normaliseProviderMessageId(id: string): string {
   const trimmed = id.trim().toLowerCase().replace(/^0+(?=.)/, '');
   return trimmed;
+}
+
+/** Longest id whose other-base form is computed; beyond it ids are opaque tokens, not numbers. */
+const MAX_NUMERIC_ID_DIGITS = 40;
+
+/**
+ * The forms a carrier may report a submitted id in, besides the one it gave: an SMSC that
+ * answered submit_sm with hex `1a2b` may report `6699` in the receipt, and vice versa. The exact
+ * form comes first; callers must prefer an exact match over a converted one, because `10` in one
+ * base is another message's id in the other.
+ */
+export function providerMessageIdForms(id: string): string[] {
+  const exact = normaliseProviderMessageId(id);
+  const forms = [exact];
+  if (exact.length > MAX_NUMERIC_ID_DIGITS) return forms;
+  if (/^[0-9]+$/.test(exact)) forms.push(BigInt(exact).toString(16));
+  if (/^[0-9a-f]+$/.test(exact)) forms.push(BigInt(`0x${exact}`).toString(10));
+  return [...new Set(forms)];
 }

@@ -78,15 +78,28 @@ export class ProviderError extends SwitchboardError {
    * It says nothing about how the provider treats messages, so circuit breakers ignore it.
    */
   readonly notConnected: boolean;
+  /**
+   * For a text sent in parts: the parts the provider had already taken (ids in order from part 1)
+   * when a later one failed. Such a failure is always `outcomeUnknown`: resending would repeat them.
+   */
+  readonly acceptedParts: { readonly partMessageIds: readonly string[]; readonly parts: number } | undefined;
 
   constructor(
     message: string,
-    options: { retryable: boolean; outcomeUnknown?: boolean; providerCode?: string; notConnected?: boolean; cause?: unknown },
+    options: {
+      retryable: boolean;
+      outcomeUnknown?: boolean;
+      providerCode?: string | undefined;
+      notConnected?: boolean;
+      acceptedParts?: { readonly partMessageIds: readonly string[]; readonly parts: number } | undefined;
+      cause?: unknown;
+    },
   ) {
     super(message, { cause: options.cause });
     this.retryable = options.retryable;
     this.outcomeUnknown = options.outcomeUnknown ?? false;
     this.providerCode = options.providerCode;
     this.notConnected = options.notConnected ?? false;
+    this.acceptedParts = options.acceptedParts;
   }
 }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppRepository } from '../../src/persistence/app.repository.js';
+import { AttemptSchema, MessageSchema, ProviderSchema } from '../../src/persistence/entities.js';
 import { OrmDispatchStore } from '../../src/persistence/dispatch.repository.js';
 import { openDatabase, type Database } from '../../src/persistence/orm.js';
 import { OrmVerificationRepository } from '../../src/persistence/verification.repository.js';
@@ -65,5 +66,110 @@ describe.each(databaseTargets())('dispatch store claims on $name', ({ url }) => 
     const id = await queueMessage();
     expect(await store.claim(id, 'crashed', new Date(), new Date(Date.now() - 1))).not.toBeNull();
     expect(await store.claim(id, 'survivor', new Date(), lease())).not.toBeNull();
+  });
+});
+
+/** Receipts per SMS part: a long text is delivered when every part is, and ids match in either base. */
+describe.each(databaseTargets())('dispatch store receipts on $name', ({ url }) => {
+  let database: Database;
+  let drop: (() => Promise<void>) | undefined;
+  let store: OrmDispatchStore;
+  let submittedMessage: (steps?: number) => Promise<{ messageId: string; attemptId: string }>;
+  const provider = 'parts-smsc';
+
+  beforeAll(async () => {
+    const scratch = url ? await createScratchDatabase(url) : undefined;
+    drop = scratch?.drop;
+    database = await openDatabase(scratch ? { kind: 'postgres', url: scratch.url } : { kind: 'pglite', dataDir: 'memory://' });
+    await database.migrate();
+    const box = new SecretBox(randomBytes(32));
+    store = new OrmDispatchStore(database.em, box);
+    const app = await new AppRepository(database.em).create({ name: 'parts-test', senderId: 'Test' });
+    await database.em.fork().insert(ProviderSchema, {
+      id: randomUUID(), name: provider, kind: 'smpp', enabled: true, channels: ['sms'], settings: {}, credentialsCiphertext: null,
+      throughputPerSecond: 0, burst: 0, maxInFlight: 0, priceCurrency: 'EUR', createdAt: new Date(), updatedAt: new Date(),
+    });
+    const messages = new OrmVerificationRepository(database.em, box);
+    submittedMessage = async (steps = 2) => {
+      const messageId = randomUUID();
+      await messages.transaction((uow) =>
+        uow.insertMessage({ id: messageId, appId: app.id, verificationId: null, kind: 'transactional', channel: 'sms', to: '+4915123456789', country: 'DE', from: 'Test', text: 'hello' }, new Date(Date.now() - 1000)),
+      );
+      const token = `t:${randomUUID()}`;
+      expect(await store.claim(messageId, token, new Date(), new Date(Date.now() + 30_000))).not.toBeNull();
+      const plan = { rule: 'r', steps: Array.from({ length: steps }, () => ({ provider, channel: 'sms' as const, expectedCostMicros: 10_000, currency: 'EUR', receiptTimeoutSeconds: 60 })) };
+      const attemptId = await store.startAttempt(messageId, token, plan, 0, new Date(Date.now() + 30_000));
+      if (attemptId === null) throw new Error('lease lost');
+      return { messageId, attemptId };
+    };
+  });
+
+  afterAll(async () => {
+    await database.close();
+    await drop?.();
+  });
+
+  const status = async (messageId: string) => {
+    const row = await database.em.fork().findOneOrFail(MessageSchema, { id: messageId });
+    return row.status;
+  };
+  const attemptStatus = async (attemptId: string) => (await database.em.fork().findOneOrFail(AttemptSchema, { id: attemptId })).status;
+
+  it('delivers a three-part text only when every part is delivered, and ignores a duplicate part report', async () => {
+    const { messageId, attemptId } = await submittedMessage();
+    await store.markSubmitted(attemptId, messageId, { providerMessageId: '101', partMessageIds: ['101', '102', '103'], parts: 3 }, new Date());
+    expect(await store.applyReceipt(provider, { providerMessageId: '101', state: 'delivered' }, new Date())).toEqual({ kind: 'ignored' });
+    expect(await store.applyReceipt(provider, { providerMessageId: '101', state: 'delivered' }, new Date())).toEqual({ kind: 'ignored' });
+    expect(await store.applyReceipt(provider, { providerMessageId: '102', state: 'delivered' }, new Date())).toEqual({ kind: 'ignored' });
+    expect(await status(messageId)).toBe('submitted');
+    expect(await store.applyReceipt(provider, { providerMessageId: '103', state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', delivered: true });
+    expect(await status(messageId)).toBe('delivered');
+    const attempt = await database.em.fork().findOneOrFail(AttemptSchema, { id: attemptId });
+    expect(attempt).toMatchObject({ status: 'delivered', parts: 3, providerMessageId: '101', actualCostMicros: 30_000 });
+  });
+
+  it('fails the attempt on the first failed part and moves to the next step', async () => {
+    const { messageId, attemptId } = await submittedMessage();
+    await store.markSubmitted(attemptId, messageId, { providerMessageId: '201', partMessageIds: ['201', '202'], parts: 2 }, new Date());
+    expect(await store.applyReceipt(provider, { providerMessageId: '201', state: 'delivered' }, new Date())).toEqual({ kind: 'ignored' });
+    expect(await store.applyReceipt(provider, { providerMessageId: '202', state: 'failed', errorCode: '0x0b' }, new Date())).toMatchObject({ kind: 'requeued', messageId });
+    expect(await attemptStatus(attemptId)).toBe('failed');
+    expect(await status(messageId)).toBe('queued');
+  });
+
+  it('matches a receipt that reports the id in the other base, but prefers the exact form', async () => {
+    const hex = await submittedMessage(1);
+    await store.markSubmitted(hex.attemptId, hex.messageId, { providerMessageId: '1A2B', parts: 1 }, new Date());
+    // 0x1a2b = 6699: the carrier answered submit_sm in hex and reports in decimal.
+    expect(await store.applyReceipt(provider, { providerMessageId: '6699', state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', messageId: hex.messageId });
+
+    const exact = await submittedMessage(1);
+    const other = await submittedMessage(1);
+    await store.markSubmitted(exact.attemptId, exact.messageId, { providerMessageId: '16', parts: 1 }, new Date());
+    await store.markSubmitted(other.attemptId, other.messageId, { providerMessageId: '10', parts: 1 }, new Date());
+    // '10' exists exactly: it must not be read as hex 0x10 = 16.
+    expect(await store.applyReceipt(provider, { providerMessageId: '10', state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', messageId: other.messageId });
+    expect(await status(exact.messageId)).toBe('submitted');
+  });
+
+  it('records a late submit answer on an unknown attempt so its receipt still matches', async () => {
+    const { messageId, attemptId } = await submittedMessage(1);
+    await store.markOutcomeUnknown(attemptId, messageId, { code: 'TIMEOUT', message: 'no submit_sm_resp' }, new Date());
+    expect(await store.applyReceipt(provider, { providerMessageId: '9001', state: 'delivered' }, new Date())).toEqual({ kind: 'unmatched' });
+    expect(await store.recordLateAcceptance(provider, { attemptId, part: 1, parts: 1, providerMessageId: '9001' }, new Date())).toBe('recorded');
+    expect(await store.applyReceipt(provider, { providerMessageId: '9001', state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', delivered: true });
+    expect(await status(messageId)).toBe('delivered');
+    // Once the attempt is settled, a late answer changes nothing.
+    expect(await store.recordLateAcceptance(provider, { attemptId, part: 1, parts: 1, providerMessageId: '9002' }, new Date())).toBe('unmatched');
+    expect(await store.recordLateAcceptance('no-such-provider', { attemptId, part: 1, parts: 1, providerMessageId: '9003' }, new Date())).toBe('unmatched');
+  });
+
+  it('keeps the parts taken before a later part failed, so their receipts are followed', async () => {
+    const { messageId, attemptId } = await submittedMessage(2);
+    await store.markOutcomeUnknown(attemptId, messageId, { code: 'ESME_RSYSERR', message: 'part 2 refused' }, new Date(), { partMessageIds: ['301'], parts: 2 });
+    // Part 1 delivered, part 2 never went: not delivered, and not resent either.
+    expect(await store.applyReceipt(provider, { providerMessageId: '301', state: 'delivered' }, new Date())).toEqual({ kind: 'ignored' });
+    expect(await attemptStatus(attemptId)).toBe('unknown');
+    expect(await status(messageId)).toBe('submitted');
   });
 });
