@@ -1,0 +1,61 @@
+/**
+ * A throwaway self-signed key and certificate for TLS tests on loopback (CN=localhost, SAN
+ * DNS:localhost and IP:127.0.0.1, valid until 2126). Generated with
+ * `openssl req -x509 -newkey rsa:2048 -nodes -days 36500 -subj /CN=localhost
+ *  -addext "subjectAltName=DNS:localhost,IP:127.0.0.1"`. Trust it only in tests: the private key is public.
+ */
+
+/** PEM private key of `TEST_TLS_CERT`. */
+export const TEST_TLS_KEY = `
+-----BEGIN PRIVATE KEY-----
+MIIEvAIBADANBgkqhkiG9w0BAQEFAASCBKYwggSiAgEAAoIBAQDBm9umVeQhM1j5
+y1TYPOyxvK8sosSMC5WCm2XsaDs6+Dd7zbxFxYaq5r8MVKoZxElsevEkIAlrBEjQ
+O/Q++wxZFgvEhk0vskybk5UqLFF4RGAe0L6SlejqCn1QJCvhxXOwY1R7h7dr0qiL
+6T2yPPICju1G+yf99H3lyyPwsXoTkuccmlcpRNU0/Aj4lZTdqQnyafp2IKdnqbj6
+Xm1l/SWbs3qvVIAG9HAhDrnTFqwyZHIdyE1WV6Mbui66oaAjE8jzsn35kYoaCucD
+woC4G4YLHo59CzNjK6FUAu8ynt5sjMOIzCeuM+Q0YIBpkmuH0vbSOKjjj/kDtB6Q
+GFzGp2dnAgMBAAECggEABIS4LBoeEF5L6cyChudpGL7QEckcsC4HB7zLtKg8FaS8
+WsHS7oftHCj1dXq2W5KWqhb2cMLkpWA8uMtlaGDgiWW30ZbWz1GocwsPNKRDJHzo
+B2AUyoQAIxIqmYe2lHbQu+Gdk6J3t+b7MwS3AWVluoSOahUrekRN+eJzTMc/k5xU
+KnFhcUE6oQ9f4G/mvReEVe7SSDt0CJI9gEj6hKSNE3ONnUY50CiG8WAuiVlkm+NQ
+0tBXbEcQ/LiQx6s7rtzbTWas7GKAI36CiyBaBoAQnKLAYSZ2siaao89u/8HjzW+m
+ZmGZWOW7MPHRSjo/R9hnC/lyMy5ALvUXCNgHaU4PBQKBgQDsYsnmUMEyjHIsEQeg
+B1Ufwvm9zZVcOT/YOj9YOh4rfuXufZssxkMS8HBp8VzJKRg7NShAYGWsw1sUbVEL
+nqn6LsZxYNXRUSYtuFBoRz0wT+1TvPPxsirfFwDIBu9+sCXwEdxwuJ6TIVg8Vy0w
+iBBeKhitltfUdOLSE7KHChgc4wKBgQDRrGqcwk7ug7cl/sXp9YAdKM0Cp2qx3Jro
+HFkx2xnbOz5Y7DTVUouFNXOP+y3NECw14fx8VC3WlF3Y5yFSTe0V8bLWGyGQyHM8
+vrNuE/XVEepX+UaQ1zKr6HjFJAEgaeTNmer9bL25EYZCjtUeh6NQtMNPd9Odc5LJ
+G4+NX+w2rQKBgCF8jSV3YycKBlJ/xxjAcSqisEZXDUWXRpgXCEozUXrP6zqxyH27
+SF0yenpHmuFUVP5uNVmJTl3+/rQSGF0RCPtMDQiasy+H02S+q4VaMizZ5cDrD5O5
+raEU3SN4+Ax2X6l2nkfJn40wOBO0Nc6eN9NfG0fcCo8qT8d6ytuebnQJAoGAZdgC
+vPvgzRfraSg0R+z4erFryyM4vwXxtFa4uG+9QnCnWxf4nbmHjX+mD0SpPZbicpW/
+R0C4Nyc/4nB6DflN9L++5yKsjh/fYZ0bmJdXbFRUaMDrFsWAlmHH77IKXg0xlvBx
+ZQFhsjgh58hrGnY1zKjQyZPhlPQjU03wz3HNUc0CgYBcADkh3tf7vj7Jn87aoNpB
+RDF5tCnIoNipLM9LVafeigG5KL8QvRL+cfZKNGZ5h/BkOWR4acy7JcuGZZBY9wuY
+5OZ6TGsNIZ+09EGiXS/w64fwnjAY22SclCNuRV88HTjzxIvWKRDN/BWPjQV/eODQ
+xqVIP62tdtIbCX35YptVeg==
+-----END PRIVATE KEY-----
+`;
+
+/** PEM self-signed certificate for localhost / 127.0.0.1; pass it as `ca` to trust it. */
+export const TEST_TLS_CERT = `
+-----BEGIN CERTIFICATE-----
+MIIDJzCCAg+gAwIBAgIULdZjSP9cbL30U2y1HsWwDVoxx8UwDQYJKoZIhvcNAQEL
+BQAwFDESMBAGA1UEAwwJbG9jYWxob3N0MCAXDTI2MTEyMjA3MjYxN1oYDzIxMjYx
+MDI5MDcyNjE3WjAUMRIwEAYDVQQDDAlsb2NhbGhvc3QwggEiMA0GCSqGSIb3DQEB
+AQUAA4IBDwAwggEKAoIBAQDBm9umVeQhM1j5y1TYPOyxvK8sosSMC5WCm2XsaDs6
++Dd7zbxFxYaq5r8MVKoZxElsevEkIAlrBEjQO/Q++wxZFgvEhk0vskybk5UqLFF4
+RGAe0L6SlejqCn1QJCvhxXOwY1R7h7dr0qiL6T2yPPICju1G+yf99H3lyyPwsXoT
+kuccmlcpRNU0/Aj4lZTdqQnyafp2IKdnqbj6Xm1l/SWbs3qvVIAG9HAhDrnTFqwy
+ZHIdyE1WV6Mbui66oaAjE8jzsn35kYoaCucDwoC4G4YLHo59CzNjK6FUAu8ynt5s
+jMOIzCeuM+Q0YIBpkmuH0vbSOKjjj/kDtB6QGFzGp2dnAgMBAAGjbzBtMB0GA1Ud
+DgQWBBR1WO+SefickWoV0Lm5bLyZY7rANTAfBgNVHSMEGDAWgBR1WO+SefickWoV
+0Lm5bLyZY7rANTAPBgNVHRMBAf8EBTADAQH/MBoGA1UdEQQTMBGCCWxvY2FsaG9z
+dIcEfwAAATANBgkqhkiG9w0BAQsFAAOCAQEAb3bWcEGm5K6jhF7VxRpaXr1w4A8e
+SY+SUKx19p7Cg0bOXFUGV/IIc2wEEBM3LMkZu+e0N9Hv5T3bhXdQ/mQ1pr4/8Csq
+Aul/P/B5GKrnqOgBpbQR3kcuKdE613wupyHT/2kN7Q2/vAG8DzZIa+FvrDwMWtB5
+LbZsR5pNCZM1ToThqEPonNXcubNXz/NtihMmhsNu5HNasrRGAwEf2sB87EU/kHC7
+D165Emu0kdTUXrGffuAaO0Si5LQQQHsHUk2sTFjuHUjUiRnzl5IsjjGczKFcqkEP
+riIgvZEz0CCueSoL9//eiSvsqY1wuExKLmurnfzzkZLCxAVwEJTjpy4bxw==
+-----END CERTIFICATE-----
+`;
