@@ -69,6 +69,7 @@ const switchboard = await startSwitchboard(config, logger, { beforeStart: async 
 console.log(`
 Switchboard is running (embedded database in ${dataDir}).
   gRPC            127.0.0.1:${switchboard.grpcPort}   (reflection on: grpcurl -plaintext 127.0.0.1:${switchboard.grpcPort} list)
+  HTTP            http://127.0.0.1:${switchboard.httpPort}/metrics (Prometheus), /healthz
   demo API key    ${apiKey}
   admin token     ${env.ADMIN_TOKEN ?? ''}   (AdminService: authorization: Bearer <token>)
   SMSC simulator  smpp 127.0.0.1:${ports.smppPort}, inbox http://127.0.0.1:${ports.httpPort}/inbox

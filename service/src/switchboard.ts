@@ -10,10 +10,13 @@ import { AdminService } from './admin/admin.service.js';
 import type { ProviderHealthSnapshot } from './admin/admin-model.js';
 import { adminServiceHandlers } from './grpc/admin.handlers.js';
 import { startGrpcServer } from './grpc/server.js';
+import { HttpServer } from './http/http-server.js';
+import { PrometheusMetrics } from './http/metrics.js';
 import { verifyServiceHandlers } from './grpc/verify.handlers.js';
 import { MessagingService } from './messaging/messaging.service.js';
 import { AppRepository } from './persistence/app.repository.js';
 import { listenForConfigChanges } from './persistence/config-changes.js';
+import { InboundMessageRepository } from './persistence/inbound.repository.js';
 import { OrmDispatchStore } from './persistence/dispatch.repository.js';
 import { OrmMessagingRepository } from './persistence/messaging.repository.js';
 import { openDatabase, type Database } from './persistence/orm.js';
@@ -33,6 +36,8 @@ import { VerificationService } from './verification/verification.service.js';
 /** A running Switchboard: what main.ts, the demo and the end-to-end tests start and stop. */
 export interface RunningSwitchboard {
   readonly grpcPort: number;
+  /** Port of the HTTP server (`/metrics`, `/healthz`, webhooks). */
+  readonly httpPort: number;
   readonly database: Database;
   readonly dispatcher: Dispatcher;
   readonly apps: AppRepository;
@@ -64,14 +69,17 @@ function healthSnapshot(health: ProviderHealthRegistry, providers: ReadonlyMap<s
     const entry = byName.get(provider);
     const breaker = entry?.breaker;
     const running = providers.get(provider);
+    const status = running?.status?.();
     return {
       provider,
       circuit: breaker?.state ?? 'closed',
       consecutiveFailures: breaker?.consecutiveSubmitFailures ?? 0,
       receiptFailureRate: breaker && breaker.receiptsInWindow > 0 ? breaker.failedReceiptsInWindow / breaker.receiptsInWindow : 0,
       inFlight: entry?.throughput?.inFlight ?? 0,
-      connection: running === undefined ? 'not running' : 'state' in running && typeof running.state === 'function' ? String((running.state as () => unknown).call(running)) : 'running',
+      connection: running === undefined ? 'not running' : (status?.connection ?? 'running'),
       retryAt: breaker?.halfOpensAt ? new Date(breaker.halfOpensAt) : null,
+      binds: status?.binds ?? [],
+      lastError: status?.lastError ?? '',
     };
   });
 }
@@ -83,6 +91,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
   );
   let stopPool: (() => Promise<void>) | undefined;
   let stopListening: (() => Promise<void>) | undefined;
+  let stopHttp: (() => Promise<void>) | undefined;
   try {
     const applied = await database.migrate();
     logger.info({ database: database.target.kind, migrations: applied }, 'database ready');
@@ -107,14 +116,33 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
     );
 
     let onReceipt: Dispatcher['onReceipt'] = () => Promise.resolve();
+    let onLateAcceptance: Dispatcher['onLateAcceptance'] = () => Promise.resolve();
+    const inbound = new InboundMessageRepository(database.em, box);
+    // Read at scrape time; `providers` is assigned below, before the HTTP server starts.
+    let runningProviders: ReadonlyMap<string, SmsProvider> = new Map();
+    const metrics = new PrometheusMetrics({
+      providerStatus: () => new Map([...runningProviders].map(([name, provider]) => [name, provider.status?.()])),
+      breakers: () => health.snapshot().map((entry) => ({ provider: entry.provider, state: entry.breaker.state })),
+    });
     const pool = new ProviderPool({
       fixed: options.extraProviders ?? new Map(),
       load: () => providerRepository.listEnabled(),
-      create: (definition) => createProvider(definition, (name, receipt) => onReceipt(name, receipt), logger.child({ provider: definition.name })),
+      create: (definition) =>
+        createProvider(definition, {
+          receipts: (name, receipt) => onReceipt(name, receipt),
+          lateAcceptances: (name, acceptance) => onLateAcceptance(name, acceptance),
+          inbound: async (name, message) => {
+            await inbound.store(name, message);
+            metrics.inbound(name);
+          },
+          metrics,
+          logger: logger.child({ provider: definition.name }),
+        }),
       onRemoved: (name) => { health.remove(name); },
       logger,
     });
     const providers = pool.running;
+    runningProviders = providers;
     const dispatcher = new Dispatcher({
       store: new OrmDispatchStore(database.em, box),
       providers,
@@ -125,8 +153,10 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       sweepIntervalMs: config.dispatch.sweepIntervalMs,
       messageValiditySeconds: config.dispatch.messageValiditySeconds,
       logger: logger.child({ component: 'dispatch' }),
+      metrics,
     });
     onReceipt = dispatcher.onReceipt;
+    onLateAcceptance = dispatcher.onLateAcceptance;
     stopPool = () => pool.stop();
     await pool.sync();
     // Every replica follows any committed edit within a moment (LISTEN/NOTIFY): routing reloads
@@ -165,9 +195,16 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
     });
     dispatcher.start();
     logger.info({ port: grpc.port, host: config.grpc.host }, 'gRPC server listening');
+    const http = new HttpServer(logger.child({ component: 'http' }));
+    http.route('GET', '/metrics', async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }));
+    http.route('GET', '/healthz', () => Promise.resolve({ status: 200, body: 'ok\n' }));
+    stopHttp = () => http.close();
+    const httpPort = await http.listen(config.http.host, config.http.port);
+    logger.info({ port: httpPort, host: config.http.host }, 'HTTP server listening (/metrics, /healthz, webhooks)');
 
     return {
       grpcPort: grpc.port,
+      httpPort,
       database,
       dispatcher,
       apps,
@@ -176,6 +213,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       health,
       async stop() {
         await grpc.stop(5000);
+        await http.close();
         await dispatcher.stop();
         await stopListening?.();
         await stopPool?.();
@@ -183,6 +221,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       },
     };
   } catch (error) {
+    await stopHttp?.();
     await stopListening?.();
     await stopPool?.();
     await database.close();

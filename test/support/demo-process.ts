@@ -18,7 +18,7 @@ export interface DemoProcess {
  */
 export async function startDemo(dataDir: string, env: Record<string, string> = {}): Promise<DemoProcess> {
   const child: ChildProcess = spawn(process.execPath, [DEMO_ENTRY], {
-    env: { ...process.env, DATA_DIR: dataDir, GRPC_PORT: '0', SMSC_SIM_PORT: '0', SMSC_SIM_HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATA_DIR: dataDir, GRPC_PORT: '0', HTTP_PORT: '0', SMSC_SIM_PORT: '0', SMSC_SIM_HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -187,4 +187,38 @@ export interface ProviderHealthSnapshot {
   readonly connection: string;
   /** When an open breaker may let a probe through; `null` otherwise. */
   readonly retryAt: Date | null;
+  /** The provider's connections (SMPP binds) on this replica. */
+  readonly binds: readonly BindStatusView[];
+  /** Why it last failed to connect; '' when it did not. */
+  readonly lastError: string;
+}
+
+/** One connection of a provider (an SMPP bind) as admins see it. */
+export interface BindStatusView {
+  readonly id: string;
+  readonly bindType: string;
+  readonly state: string;
+  readonly outstanding: number;
+  readonly since: Date;
+  readonly lastError: string;
+}
+
+/** A mobile-originated message as admins read it. */
+export interface InboundMessageView {
+  readonly id: string;
+  readonly provider: string;
+  readonly from: string;
+  readonly to: string;
+  /** The text; '' when it cannot be decrypted (ENCRYPTION_KEY changed). */
+  readonly text: string;
+  readonly parts: number;
+  readonly receivedAt: Date;
+}
+
+/** Filters and page of ListInboundMessages; '' means no filter. */
+export interface InboundQuery {
+  readonly pageSize: number;
+  readonly pageToken: string;
+  readonly provider: string;
+  readonly from: string;
 }

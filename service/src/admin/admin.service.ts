@@ -9,6 +9,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { generateApiKey, hashApiKey } from '../persistence/app.repository.js';
 import { AdminRepository, inTransaction, type KeysetRow } from '../persistence/admin.repository.js';
 import { notifyConfigChanged } from '../persistence/config-changes.js';
+import { inboundBodyContext } from '../persistence/inbound.repository.js';
 import type { ApiKey, App, ProviderRow, RouteRuleRow } from '../persistence/entities.js';
 import { MICROS, toRouteRule } from '../persistence/routing-config.repository.js';
 import { formatPriceCsv, formatPriceCsvProblem, parsePriceCsv } from '../routing/price-csv.js';
@@ -30,6 +31,8 @@ import type { SecretBox } from '../shared/secret-box.js';
 import { parsePhoneNumber } from '../verification/phone-number.js';
 import { assertId, assertValid, invalidArgument, toProtoProblems } from './admin-problems.js';
 import type {
+  InboundMessageView,
+  InboundQuery,
   ApiKeyView,
   AppDraft,
   AppView,
@@ -504,6 +507,35 @@ export class AdminService {
     const position = decodePageToken(request.pageToken);
     const { rows, keys } = await this.#read().auditPage(position, size + 1);
     return { items: rows.slice(0, size), nextPageToken: nextToken(keys, keys.slice(0, size)) };
+  }
+
+  /** Inbound (mobile-originated) messages newest first, one page at a time. */
+  async listInboundMessages(query: InboundQuery): Promise<Page<InboundMessageView>> {
+    if (query.provider.length > 64) throw new InvalidArgumentError('provider', 'is longer than 64 characters');
+    if (query.from.length > 32) throw new InvalidArgumentError('from', 'is longer than 32 characters');
+    const size = pageSize(query.pageSize);
+    const position = decodePageToken(query.pageToken);
+    const { rows, keys } = await this.#read().inboundPage({ provider: query.provider, from: query.from.replace(/^\+/, '') }, position, size + 1);
+    return {
+      items: rows.slice(0, size).map((row) => ({
+        id: row.id,
+        provider: row.providerName,
+        from: row.source,
+        to: row.destination,
+        text: this.#openInbound(row.id, row.bodyCiphertext),
+        parts: row.parts,
+        receivedAt: row.receivedAt,
+      })),
+      nextPageToken: nextToken(keys, keys.slice(0, size)),
+    };
+  }
+
+  #openInbound(id: string, sealed: string): string {
+    try {
+      return this.#box.open(sealed, inboundBodyContext(id));
+    } catch {
+      return '';
+    }
   }
 
   // Plumbing

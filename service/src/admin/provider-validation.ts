@@ -4,15 +4,14 @@
  * their issues.
  */
 import { CHANNELS, type Channel, type ValidationProblem } from '../routing/routing-model.js';
+import { parseSmppSettings } from '../providers/smpp/smpp-settings.js';
 import { PROVIDER_KINDS, type ProviderDraft, type ProviderKind } from './admin-model.js';
 
 /** Provider and app names: safe in logs, metrics labels, URLs and CSV file names. */
 export const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Settings each kind cannot work without, and which credential names it needs. */
-const REQUIRED: Partial<Record<ProviderKind, { readonly settings: readonly string[]; readonly credentials: readonly string[] }>> = {
-  smpp: { settings: ['host', 'port', 'systemId'], credentials: ['password'] },
-};
+const REQUIRED: Partial<Record<ProviderKind, { readonly settings: readonly string[]; readonly credentials: readonly string[] }>> = {};
 
 /**
  * Lists every problem of `draft`, fields relative to the provider (`name`, `channels[1]`,
@@ -54,15 +53,11 @@ export function validateProvider(draft: ProviderDraft, credentials: Readonly<Rec
   for (const key of required?.credentials ?? []) {
     if ((credentials[key] ?? '') === '') add(`credentials.${key}`, `is required for ${draft.kind} providers`);
   }
-  // SMPP 3.4 limits system_id to 15 and password to 8 octets, but many SMSCs accept longer ones
-  // (SMPP 5.0 does), so lengths are left to the bind to judge.
-  const port = draft.settings.port;
-  if (kind === 'smpp' && port !== undefined && port.trim() !== '' && !isPort(port.trim())) {
-    add('settings.port', `"${port}" must be a port number, 1-65535`);
+  // The provider's own reader judges its settings, so what is saved is exactly what will bind.
+  if (kind === 'smpp') {
+    const parsed = parseSmppSettings(draft.settings, credentials);
+    const reported = new Set(problems.map((problem) => problem.field));
+    if (!parsed.ok) problems.push(...parsed.problems.filter((problem) => !reported.has(problem.field)));
   }
   return problems;
-}
-
-function isPort(text: string): boolean {
-  return /^\d{1,5}$/.test(text) && Number(text) >= 1 && Number(text) <= 65535;
 }

@@ -43,7 +43,16 @@ describe('loadConfig', () => {
       expect(config.verification).toEqual({ codeTtlSeconds: 600, maxChecks: 5, maxSendsPerNumber: 5, sendWindowSeconds: 600, maxFailedChecksPerNumber: 10, checkWindowSeconds: 3600 });
       expect(config.dispatch).toEqual({ leaseSeconds: 60, sweepIntervalMs: 2000, messageValiditySeconds: 600, receiptTimeoutSeconds: 120 });
       expect(config.logLevel).toBe('info');
+      expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, publicBaseUrl: undefined });
     });
+  });
+
+  it.each([
+    ['ftp://example.com', 'must be an http:// or https:// URL'],
+    ['not a url', 'must be an http:// or https:// URL'],
+    ['https://example.com/hooks?x=1', 'must not have a query or fragment'],
+  ])('refuses PUBLIC_BASE_URL %j', (value, problem) => {
+    expect(() => loadConfig({ ...minimalEnv, PUBLIC_BASE_URL: value })).toThrow(`PUBLIC_BASE_URL: ${problem}`);
   });
 
   it('reads every setting from the environment, coercing numbers', () => {
@@ -51,6 +60,9 @@ describe('loadConfig', () => {
       ...minimalEnv,
       GRPC_HOST: '0.0.0.0',
       GRPC_PORT: '6000',
+      HTTP_HOST: '0.0.0.0',
+      HTTP_PORT: '9100',
+      PUBLIC_BASE_URL: 'https://sms.example.com/switchboard/',
       DATABASE_URL: 'postgresql://sb:pw@db:5432/switchboard',
       DATA_DIR: 'memory://',
       CODE_TTL_SECONDS: '300',
@@ -65,6 +77,7 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({
       grpc: { host: '0.0.0.0', port: 6000 },
+      http: { host: '0.0.0.0', port: 9100, publicBaseUrl: 'https://sms.example.com/switchboard' },
       databaseUrl: 'postgresql://sb:pw@db:5432/switchboard',
       dataDir: 'memory://',
       verification: { codeTtlSeconds: 300, maxChecks: 3, maxSendsPerNumber: 10, sendWindowSeconds: 3600 },

@@ -9,6 +9,11 @@ import { z } from 'zod';
 export interface ServiceConfig {
   /** Address the gRPC server listens on. */
   readonly grpc: { readonly host: string; readonly port: number };
+  /**
+   * The HTTP server: `/metrics` for Prometheus, `/healthz`, and the provider webhooks.
+   * `publicBaseUrl` is how providers reach it (delivery-report and call webhooks).
+   */
+  readonly http: { readonly host: string; readonly port: number; readonly publicBaseUrl: string | undefined };
   /** PostgreSQL URL; absent means embedded PGlite in `dataDir`. */
   readonly databaseUrl: string | undefined;
   /** Folder of the embedded database (`memory://` keeps it in memory, for tests). */
@@ -92,6 +97,13 @@ function secretKey(minBytes: number, exact: boolean) {
 const schema = z.object({
   GRPC_HOST: z.string().min(1).default('127.0.0.1'),
   GRPC_PORT: port.default(50051),
+  HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+  HTTP_PORT: port.default(8080),
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' })
+    .refine((url) => !/[?#]/.test(url), 'must not have a query or fragment')
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
@@ -161,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
   const c = result.data;
   return {
     grpc: { host: c.GRPC_HOST, port: c.GRPC_PORT },
+    http: { host: c.HTTP_HOST, port: c.HTTP_PORT, publicBaseUrl: c.PUBLIC_BASE_URL },
     databaseUrl: c.DATABASE_URL,
     dataDir: c.DATA_DIR,
     codeHmacKey: c.CODE_HMAC_KEY,

@@ -57,7 +57,7 @@ export interface AttemptError {
 export interface PartialAcceptance {
   /** Ids of the parts taken, in order from part 1. */
   readonly partMessageIds: readonly string[];
-  /** Parts the text was split into. */
+  /** Parts the text was submitted as, each answered (and reported on) separately. */
   readonly parts: number;
 }
 
@@ -122,4 +122,10 @@ export interface DispatchStore {
   expireOverdueAttempts(now: Date): Promise<{ requeued: string[]; expired: { provider: string; wasUnknown: boolean }[] }>;
   /** Forgets idempotency keys created before `before`. */
   deleteIdempotencyKeysBefore(before: Date): Promise<number>;
+}
+
+/** What the dispatcher counts (Prometheus in production, nothing in unit tests). */
+export interface DispatchMetrics {
+  submit(provider: string, outcome: 'accepted' | 'failed' | 'unknown'): void;
+  receipt(provider: string, state: string): void;
 }

@@ -5,7 +5,7 @@ import { NoRouteError, type RoutingTable } from '../routing/router.js';
 import type { ProviderHealth, ProviderProfile } from '../routing/routing-model.js';
 import { ProviderError } from '../shared/errors.js';
 import type { DispatchQueue } from '../verification/verification.ports.js';
-import type { ClaimedMessage, DispatchStore, NextStep, ReceiptOutcome, StoredStep } from './dispatch.ports.js';
+import type { ClaimedMessage, DispatchMetrics, DispatchStore, NextStep, ReceiptOutcome, StoredStep } from './dispatch.ports.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../shared/request-rules.js';
 
 /** Minimal logger shape (pino's). */
@@ -36,6 +36,7 @@ export interface DispatcherOptions {
    */
   readonly messageValiditySeconds: number;
   readonly logger: DispatchLogger;
+  readonly metrics?: DispatchMetrics;
   readonly now?: () => Date;
 }
 
@@ -230,6 +231,7 @@ export class Dispatcher implements DispatchQueue {
       throw error;
     }
     this.#health.breaker(step.provider).recordSubmitSuccess();
+    this.#options.metrics?.submit(step.provider, 'accepted');
     // From here the provider HAS the message: no failure below may lead to a resend.
     await this.#recordSubmitted(message.id, attemptId, step.provider, accepted);
   }
@@ -271,6 +273,7 @@ export class Dispatcher implements DispatchQueue {
     const now = this.#now();
     const failure = error instanceof ProviderError ? error : new ProviderError('submit threw', { retryable: false, outcomeUnknown: true, cause: error });
     const detail = { code: failure.providerCode ?? failure.code, message: failure.message };
+    this.#options.metrics?.submit(providerName, failure.outcomeUnknown ? 'unknown' : 'failed');
     if (failure.outcomeUnknown) {
       await store.markOutcomeUnknown(attemptId, message.id, detail, now, failure.acceptedParts);
       logger.warn({ messageId: message.id, provider: providerName, error: detail }, 'submit outcome unknown; not resending');
@@ -329,6 +332,11 @@ export class Dispatcher implements DispatchQueue {
 
   /** Entry point for every provider's receipts (the providers' ReceiptSink). */
   readonly onReceipt = async (providerName: string, receipt: DeliveryReceipt): Promise<void> => {
+    this.#options.metrics?.receipt(providerName, receipt.state);
+    await this.#receive(providerName, receipt);
+  };
+
+  async #receive(providerName: string, receipt: DeliveryReceipt): Promise<void> {
     const { store } = this.#options;
     const outcome = await store.applyReceipt(providerName, receipt, this.#now());
     if (outcome.kind !== 'unmatched') {
@@ -345,7 +353,7 @@ export class Dispatcher implements DispatchQueue {
       this.#earlyReceipts.delete(key);
       this.#afterReceipt(providerName, receipt, again);
     }
-  };
+  }
 
   /**
    * Entry point for late submit answers: a part we recorded as outcome unknown was accepted after
@@ -380,7 +388,7 @@ export class Dispatcher implements DispatchQueue {
     if (key === undefined || !early) return;
     this.#earlyReceipts.delete(key);
     try {
-      await this.onReceipt(early.provider, early.receipt);
+      await this.#receive(early.provider, early.receipt);
     } catch (error) {
       this.#options.logger.error({ err: error, provider: providerName }, 'held receipt could not be applied');
     }

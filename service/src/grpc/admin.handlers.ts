@@ -7,6 +7,7 @@ import {
   appFromProto,
   appToProto,
   auditRecordToProto,
+  inboundMessageToProto,
   messageQueryFromProto,
   messageToProto,
   priceTableFromProto,
@@ -121,6 +122,10 @@ export function adminServiceHandlers(deps: { admin: AdminService; adminToken: st
     listAuditRecords: unary(async (_actor, request) => {
       const page = await admin.listAuditRecords({ pageSize: request.pageSize, pageToken: request.pageToken });
       return { records: page.items.map(auditRecordToProto), nextPageToken: page.nextPageToken };
+    }),
+    listInboundMessages: unary(async (_actor, request) => {
+      const page = await admin.listInboundMessages({ pageSize: request.pageSize, pageToken: request.pageToken, provider: request.provider, from: request.from });
+      return { messages: page.items.map(inboundMessageToProto), nextPageToken: page.nextPageToken };
     }),
   };
 }

@@ -152,7 +152,7 @@ describe('messageToProto', () => {
 
 describe('providerHealthToProto and auditRecordToProto', () => {
   it('maps the circuit state and leaves retry_at unset while closed', () => {
-    expect(providerHealthToProto({ provider: 'a', circuit: 'half_open', consecutiveFailures: 1, receiptFailureRate: 0.1, inFlight: 2, connection: 'bound', retryAt: null })).toMatchObject({ circuit: CircuitState.CIRCUIT_STATE_HALF_OPEN, retryAt: undefined });
+    expect(providerHealthToProto({ provider: 'a', circuit: 'half_open', consecutiveFailures: 1, receiptFailureRate: 0.1, inFlight: 2, connection: 'bound', retryAt: null, binds: [], lastError: '' })).toMatchObject({ circuit: CircuitState.CIRCUIT_STATE_HALF_OPEN, retryAt: undefined, binds: [], lastError: '' });
   });
 
   it('writes an empty before_json for a creation', () => {

@@ -10,6 +10,7 @@ import {
   type ApiKey as ApiKeyMessage,
   type App as AppMessage,
   type AuditRecord as AuditRecordMessage,
+  type InboundMessage as InboundMessageMessage,
   type ListMessagesRequest,
   type PriceTable as PriceTableMessage,
   type Provider as ProviderMessage,
@@ -21,6 +22,7 @@ import {
 import { Channel as ChannelEnum, MessageKind as MessageKindEnum, type Money } from '@switchboard/proto/switchboard/v1/channel';
 import { MessageStatus as MessageStatusEnum } from '@switchboard/proto/switchboard/v1/messaging';
 import type {
+  InboundMessageView,
   ApiKeyView,
   AppDraft,
   AppView,
@@ -323,7 +325,13 @@ export function providerHealthToProto(health: ProviderHealthSnapshot): ProviderH
     inFlight: health.inFlight,
     connection: health.connection,
     retryAt: health.retryAt ?? undefined,
+    binds: health.binds.map((bind) => ({ ...bind })),
+    lastError: health.lastError,
   };
+}
+
+export function inboundMessageToProto(message: InboundMessageView): InboundMessageMessage {
+  return { ...message };
 }
 
 export function auditRecordToProto(record: AuditRecordView): AuditRecordMessage {

@@ -13,11 +13,13 @@ import {
   AppSchema,
   AttemptSchema,
   AuditRecordSchema,
+  InboundMessageSchema,
   MessageSchema,
   PriceEntrySchema,
   ProviderSchema,
   RouteRuleSchema,
   type ApiKey,
+  type InboundMessageRow,
   type App,
   type ProviderRow,
   type RouteRuleRow,
@@ -198,6 +200,29 @@ export class AdminRepository {
           : [{ id: row.id, actor: row.actor, action: row.action, subject: row.subject, before: row.before ?? null, after: row.after ?? null, createdAt: row.createdAt }];
       }),
     };
+  }
+
+  /** Inbound messages newest first after `position`, optionally of one provider or sender. */
+  async inboundPage(filter: { provider: string; from: string }, position: PagePosition | null, limit: number): Promise<{ rows: InboundMessageRow[]; keys: KeysetRow[] }> {
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.provider !== '') {
+      conditions.push('provider_name = ?');
+      params.push(filter.provider);
+    }
+    if (filter.from !== '') {
+      conditions.push('source = ?');
+      params.push(filter.from);
+    }
+    if (position !== null) {
+      conditions.push('(received_at, id) < (?::timestamptz, ?::uuid)');
+      params.push(position.createdAt, position.id);
+    }
+    const where = conditions.length === 0 ? '' : `where ${conditions.join(' and ')}`;
+    const keys = await this.#keys(`select id, received_at::text as created_key from inbound_message ${where} order by received_at desc, id desc limit ?`, [...params, limit]);
+    const rows = keys.length === 0 ? [] : await this.em.find(InboundMessageSchema, { id: { $in: keys.map((key) => key.id) } });
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return { keys, rows: keys.flatMap((key) => byId.get(key.id) ?? []) };
   }
 
   // Delivery log

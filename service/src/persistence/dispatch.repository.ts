@@ -140,13 +140,13 @@ export class OrmDispatchStore implements DispatchStore {
           ? null
           : Math.round((attempt.expectedCostMicros / Math.max(1, message.parts)) * accepted.parts);
       const providerMessageId = normaliseProviderMessageId(accepted.providerMessageId);
+      const ids = accepted.partMessageIds ?? [accepted.providerMessageId];
       const changed = await em.nativeUpdate(
         AttemptSchema,
         { id: attemptId, status: 'sending' },
-        { status: 'submitted', providerMessageId, parts: accepted.parts, actualCostMicros, submittedAt: now },
+        { status: 'submitted', providerMessageId, parts: accepted.parts, receiptParts: ids.length, actualCostMicros, submittedAt: now },
       );
       if (changed === 0) return;
-      const ids = accepted.partMessageIds ?? [accepted.providerMessageId];
       await this.#insertParts(em, attemptId, attempt.provider, ids.map((id, index) => ({ part: index + 1, id })));
       await em.nativeUpdate(MessageSchema, { id: messageId, status: 'sending' }, { status: 'submitted', leaseOwner: null, leaseUntil: null, updatedAt: now });
       await this.#setDeliveryStatus(em, messageId, 'submitted', ['queued']);
@@ -200,7 +200,7 @@ export class OrmDispatchStore implements DispatchStore {
           errorCode: error.code,
           errorMessage: error.message,
           submittedAt: now,
-          ...(accepted ? { parts: accepted.parts, providerMessageId: normaliseProviderMessageId(accepted.partMessageIds[0] ?? '') || null } : {}),
+          ...(accepted ? { receiptParts: accepted.parts, providerMessageId: normaliseProviderMessageId(accepted.partMessageIds[0] ?? '') || null } : {}),
         },
       );
       if (changed > 0 && accepted) {
@@ -227,7 +227,7 @@ export class OrmDispatchStore implements DispatchStore {
         AttemptSchema,
         { id: attempt.id },
         {
-          parts: acceptance.parts,
+          receiptParts: acceptance.parts,
           ...(attempt.providerMessageId ? {} : { providerMessageId: normaliseProviderMessageId(acceptance.providerMessageId) }),
           errorMessage: `${attempt.errorMessage ?? ''}${attempt.errorMessage ? '; ' : ''}part ${acceptance.part} accepted late at ${now.toISOString()}`,
         },
@@ -270,7 +270,7 @@ export class OrmDispatchStore implements DispatchStore {
         const parts = await em.find(AttemptPartSchema, { attempt: attempt.id });
         const delivered = parts.filter((row) => row.status === 'delivered').length;
         // The message is delivered when every part is; until then the attempt waits.
-        if (delivered < Math.max(1, attempt.parts ?? 1)) return { kind: 'ignored' };
+        if (delivered < Math.max(1, attempt.receiptParts ?? 1)) return { kind: 'ignored' };
         verdict = { state: 'delivered', errorCode: null };
       } else {
         // One lost part loses the text: the attempt failed.

@@ -215,6 +215,12 @@ export const AttemptSchema = defineEntity({
     /** Normalised id the provider gave at submit; receipts are matched on (provider, this). */
     providerMessageId: p.string().length(128).nullable(),
     parts: p.integer().nullable(),
+    /**
+     * How many separately submitted parts make up the message, each with its own receipt (UDH or
+     * SAR parts; 1 for message_payload); the attempt is delivered once that many parts are.
+     * Null until the provider said (e.g. the submit answer never came).
+     */
+    receiptParts: p.smallint().nullable(),
     errorCode: p.string().length(64).nullable(),
     errorMessage: p.text().nullable(),
     createdAt: p.datetime(),

@@ -39,7 +39,7 @@ export interface LateAcceptance {
   readonly attemptId: string;
   /** 1-based part of the text the late answer is for. */
   readonly part: number;
-  /** Parts the text was split into. */
+  /** Parts the text was submitted as, each answered (and reported on) separately. */
   readonly parts: number;
   readonly providerMessageId: string;
 }
@@ -78,6 +78,29 @@ export type LateAcceptanceSink = (providerName: string, acceptance: LateAcceptan
 /** Receives inbound messages; rejects when it could not store one (the provider asks for a resend). */
 export type InboundSink = (providerName: string, message: InboundSms) => Promise<void>;
 
+/** One connection of a provider (an SMPP bind), for health views and metrics. */
+export interface BindStatus {
+  /** Stable within the provider, e.g. `trx-1`, `tx-1`, `rx-1`. */
+  readonly id: string;
+  readonly bindType: 'transceiver' | 'transmitter' | 'receiver';
+  readonly state: 'connecting' | 'bound' | 'disconnected' | 'stopped';
+  /** Requests sent and not yet answered. */
+  readonly outstanding: number;
+  /** Since when it is in `state`. */
+  readonly since: Date;
+  /** The last error seen on it; '' when none. */
+  readonly lastError: string;
+}
+
+/** How a provider's connections stand right now. */
+export interface ProviderStatus {
+  /** One word for the whole provider, e.g. SMPP `bound` when at least one bind can send. */
+  readonly connection: string;
+  readonly binds: readonly BindStatus[];
+  /** Why it last failed to connect; '' when it did not. */
+  readonly lastError: string;
+}
+
 export interface SmsProvider {
   /** Unique provider name as configured (the `Provider` row's name). */
   readonly name: string;
@@ -90,6 +113,8 @@ export interface SmsProvider {
   submit(message: OutboundSms): Promise<SubmitAccepted>;
   /** Closes connections cleanly (SMPP unbind); pending submits reject. */
   stop(): Promise<void>;
+  /** Connection state for health views; providers without connections leave it out. */
+  status?(): ProviderStatus;
 }
 
 /**

@@ -566,7 +566,7 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
           match: { countries: ['DE'], prefixes: [], apps: ['sim-app'], channels: [], kinds: [], timeWindow: undefined },
         }),
       });
-      health = [{ provider: 'sim-sick', circuit: 'open', consecutiveFailures: 5, receiptFailureRate: 0.5, inFlight: 0, connection: 'bound', retryAt: new Date(Date.now() + 30_000) }];
+      health = [{ provider: 'sim-sick', circuit: 'open', consecutiveFailures: 5, receiptFailureRate: 0.5, inFlight: 0, connection: 'bound', retryAt: new Date(Date.now() + 30_000), binds: [], lastError: '' }];
       await reloadRouting();
     });
 
@@ -747,13 +747,13 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
     it('reports provider health as this replica sees it', async () => {
       const retryAt = new Date('2026-03-01T12:00:30.000Z');
       health = [
-        { provider: 'smsc-a', circuit: 'half_open', consecutiveFailures: 3, receiptFailureRate: 0.25, inFlight: 4, connection: 'bound', retryAt: null },
-        { provider: 'priced', circuit: 'open', consecutiveFailures: 7, receiptFailureRate: 1, inFlight: 0, connection: 'disconnected', retryAt },
+        { provider: 'smsc-a', circuit: 'half_open', consecutiveFailures: 3, receiptFailureRate: 0.25, inFlight: 4, connection: 'bound', retryAt: null, binds: [], lastError: '' },
+        { provider: 'priced', circuit: 'open', consecutiveFailures: 7, receiptFailureRate: 1, inFlight: 0, connection: 'disconnected', retryAt, binds: [{ id: 'trx-1', bindType: 'transceiver', state: 'disconnected', outstanding: 0, since: retryAt, lastError: 'ESME_RINVPASWD' }], lastError: 'ESME_RINVPASWD' },
       ];
       const { providers } = await api.getProviderHealth({});
       expect(providers).toEqual([
-        { provider: 'smsc-a', circuit: CircuitState.CIRCUIT_STATE_HALF_OPEN, consecutiveFailures: 3, receiptFailureRate: 0.25, inFlight: 4, connection: 'bound', retryAt: undefined },
-        { provider: 'priced', circuit: CircuitState.CIRCUIT_STATE_OPEN, consecutiveFailures: 7, receiptFailureRate: 1, inFlight: 0, connection: 'disconnected', retryAt },
+        { provider: 'smsc-a', circuit: CircuitState.CIRCUIT_STATE_HALF_OPEN, consecutiveFailures: 3, receiptFailureRate: 0.25, inFlight: 4, connection: 'bound', retryAt: undefined, binds: [], lastError: '' },
+        { provider: 'priced', circuit: CircuitState.CIRCUIT_STATE_OPEN, consecutiveFailures: 7, receiptFailureRate: 1, inFlight: 0, connection: 'disconnected', retryAt, binds: [{ id: 'trx-1', bindType: 'transceiver', state: 'disconnected', outstanding: 0, since: retryAt, lastError: 'ESME_RINVPASWD' }], lastError: 'ESME_RINVPASWD' },
       ]);
     });
 

@@ -128,6 +128,14 @@ describe.each(databaseTargets())('dispatch store receipts on $name', ({ url }) =
     expect(attempt).toMatchObject({ status: 'delivered', parts: 3, providerMessageId: '101', actualCostMicros: 30_000 });
   });
 
+  it('delivers a long text sent whole (message_payload) on its one receipt, billed for every part', async () => {
+    const { messageId, attemptId } = await submittedMessage();
+    await store.markSubmitted(attemptId, messageId, { providerMessageId: '150', parts: 3 }, new Date());
+    expect(await store.applyReceipt(provider, { providerMessageId: '150', state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', delivered: true });
+    const attempt = await database.em.fork().findOneOrFail(AttemptSchema, { id: attemptId });
+    expect(attempt).toMatchObject({ status: 'delivered', parts: 3, receiptParts: 1, actualCostMicros: 30_000 });
+  });
+
   it('fails the attempt on the first failed part and moves to the next step', async () => {
     const { messageId, attemptId } = await submittedMessage();
     await store.markSubmitted(attemptId, messageId, { providerMessageId: '201', partMessageIds: ['201', '202'], parts: 2 }, new Date());

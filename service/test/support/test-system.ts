@@ -87,6 +87,7 @@ export async function startTestSystem(options: {
   const config = loadConfig({
     GRPC_HOST: '127.0.0.1',
     GRPC_PORT: '0',
+    HTTP_PORT: '0',
     DATA_DIR: 'memory://',
     ...(scratch ? { DATABASE_URL: scratch.url } : {}),
     CODE_HMAC_KEY: randomBytes(32).toString('hex'),

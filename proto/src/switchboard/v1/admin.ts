@@ -719,7 +719,31 @@ export interface ProviderHealth {
   /** Connection state (SMPP: connecting, bound, disconnected, stopped). */
   connection: string;
   /** When the breaker may let a probe through (while open). */
-  retryAt?: Date | undefined;
+  retryAt?:
+    | Date
+    | undefined;
+  /** The provider's connections (SMPP binds) on this replica; empty for connectionless providers. */
+  binds: BindStatus[];
+  /** Why the provider last failed to connect (e.g. the SMSC refused the credentials); empty when it did not. */
+  lastError: string;
+}
+
+/** One connection of a provider, e.g. an SMPP bind. */
+export interface BindStatus {
+  /** Stable within the provider, e.g. `tx-1`, `rx-1`, `trx-2`. */
+  id: string;
+  /** transceiver, transmitter or receiver. */
+  bindType: string;
+  /** connecting, bound, disconnected or stopped. */
+  state: string;
+  /** Requests sent and not yet answered (the SMPP window in use). */
+  outstanding: number;
+  /** Since when it is in `state`. */
+  since?:
+    | Date
+    | undefined;
+  /** The last error seen on it (bind refused, connection lost, malformed PDU); empty when none. */
+  lastError: string;
 }
 
 /** Provider health. */
@@ -758,6 +782,44 @@ export interface ListAuditRecordsRequest {
 export interface ListAuditRecordsResponse {
   /** The records. */
   records: AuditRecord[];
+  /** Pass as `page_token` for the next page; empty on the last page. */
+  nextPageToken: string;
+}
+
+/** Which inbound messages to list. */
+export interface ListInboundMessagesRequest {
+  /** At most this many (1-500; 0 means 50). */
+  pageSize: number;
+  /** `next_page_token` of the previous page. */
+  pageToken: string;
+  /** Only those delivered by this provider (name); empty for all. */
+  provider: string;
+  /** Only those from this sender, as the network gave it (e.g. `4915112345678`); empty for all. */
+  from: string;
+}
+
+/** A mobile-originated message (a reply, STOP, a keyword). */
+export interface InboundMessage {
+  /** Opaque id. */
+  id: string;
+  /** Name of the provider that delivered it. */
+  provider: string;
+  /** Sender as the network gave it. */
+  from: string;
+  /** Our number, short code or sender id it was sent to. */
+  to: string;
+  /** The text, reassembled when it came in several parts. */
+  text: string;
+  /** SMS parts it arrived in. */
+  parts: number;
+  /** When Switchboard received it. */
+  receivedAt?: Date | undefined;
+}
+
+/** Inbound messages, newest first. */
+export interface ListInboundMessagesResponse {
+  /** The messages. */
+  messages: InboundMessage[];
   /** Pass as `page_token` for the next page; empty on the last page. */
   nextPageToken: string;
 }
@@ -6474,6 +6536,8 @@ function createBaseProviderHealth(): ProviderHealth {
     inFlight: 0,
     connection: "",
     retryAt: undefined,
+    binds: [],
+    lastError: "",
   };
 }
 
@@ -6499,6 +6563,12 @@ export const ProviderHealth: MessageFns<ProviderHealth> = {
     }
     if (message.retryAt !== undefined) {
       Timestamp.encode(toTimestamp(message.retryAt), writer.uint32(58).fork()).join();
+    }
+    for (const v of message.binds) {
+      BindStatus.encode(v!, writer.uint32(66).fork()).join();
+    }
+    if (message.lastError !== "") {
+      writer.uint32(74).string(message.lastError);
     }
     return writer;
   },
@@ -6572,6 +6642,22 @@ export const ProviderHealth: MessageFns<ProviderHealth> = {
             message.retryAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.binds.push(BindStatus.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -6609,6 +6695,14 @@ export const ProviderHealth: MessageFns<ProviderHealth> = {
         : isSet(object.retry_at)
         ? fromJsonTimestamp(object.retry_at)
         : undefined,
+      binds: globalThis.Array.isArray(object?.binds)
+        ? object.binds.map((e: any) => BindStatus.fromJSON(e))
+        : [],
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
     };
   },
 
@@ -6635,6 +6729,12 @@ export const ProviderHealth: MessageFns<ProviderHealth> = {
     if (message.retryAt !== undefined) {
       obj.retryAt = message.retryAt.toISOString();
     }
+    if (message.binds?.length) {
+      obj.binds = message.binds.map((e) => BindStatus.toJSON(e));
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
     return obj;
   },
 
@@ -6650,6 +6750,165 @@ export const ProviderHealth: MessageFns<ProviderHealth> = {
     message.inFlight = object.inFlight ?? 0;
     message.connection = object.connection ?? "";
     message.retryAt = object.retryAt ?? undefined;
+    message.binds = object.binds?.map((e) => BindStatus.fromPartial(e)) || [];
+    message.lastError = object.lastError ?? "";
+    return message;
+  },
+};
+
+function createBaseBindStatus(): BindStatus {
+  return { id: "", bindType: "", state: "", outstanding: 0, since: undefined, lastError: "" };
+}
+
+export const BindStatus: MessageFns<BindStatus> = {
+  encode(message: BindStatus, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.bindType !== "") {
+      writer.uint32(18).string(message.bindType);
+    }
+    if (message.state !== "") {
+      writer.uint32(26).string(message.state);
+    }
+    if (message.outstanding !== 0) {
+      writer.uint32(32).int32(message.outstanding);
+    }
+    if (message.since !== undefined) {
+      Timestamp.encode(toTimestamp(message.since), writer.uint32(42).fork()).join();
+    }
+    if (message.lastError !== "") {
+      writer.uint32(50).string(message.lastError);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): BindStatus {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseBindStatus();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.bindType = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.state = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.outstanding = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.since = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.lastError = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): BindStatus {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      bindType: isSet(object.bindType)
+        ? globalThis.String(object.bindType)
+        : isSet(object.bind_type)
+        ? globalThis.String(object.bind_type)
+        : "",
+      state: isSet(object.state) ? globalThis.String(object.state) : "",
+      outstanding: isSet(object.outstanding) ? globalThis.Number(object.outstanding) : 0,
+      since: isSet(object.since) ? fromJsonTimestamp(object.since) : undefined,
+      lastError: isSet(object.lastError)
+        ? globalThis.String(object.lastError)
+        : isSet(object.last_error)
+        ? globalThis.String(object.last_error)
+        : "",
+    };
+  },
+
+  toJSON(message: BindStatus): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.bindType !== "") {
+      obj.bindType = message.bindType;
+    }
+    if (message.state !== "") {
+      obj.state = message.state;
+    }
+    if (message.outstanding !== 0) {
+      obj.outstanding = Math.round(message.outstanding);
+    }
+    if (message.since !== undefined) {
+      obj.since = message.since.toISOString();
+    }
+    if (message.lastError !== "") {
+      obj.lastError = message.lastError;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<BindStatus>, I>>(base?: I): BindStatus {
+    return BindStatus.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<BindStatus>, I>>(object: I): BindStatus {
+    const message = createBaseBindStatus();
+    message.id = object.id ?? "";
+    message.bindType = object.bindType ?? "";
+    message.state = object.state ?? "";
+    message.outstanding = object.outstanding ?? 0;
+    message.since = object.since ?? undefined;
+    message.lastError = object.lastError ?? "";
     return message;
   },
 };
@@ -7084,6 +7343,391 @@ export const ListAuditRecordsResponse: MessageFns<ListAuditRecordsResponse> = {
   },
 };
 
+function createBaseListInboundMessagesRequest(): ListInboundMessagesRequest {
+  return { pageSize: 0, pageToken: "", provider: "", from: "" };
+}
+
+export const ListInboundMessagesRequest: MessageFns<ListInboundMessagesRequest> = {
+  encode(message: ListInboundMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pageSize !== 0) {
+      writer.uint32(8).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(18).string(message.pageToken);
+    }
+    if (message.provider !== "") {
+      writer.uint32(26).string(message.provider);
+    }
+    if (message.from !== "") {
+      writer.uint32(34).string(message.from);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInboundMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInboundMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListInboundMessagesRequest {
+    return {
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+    };
+  },
+
+  toJSON(message: ListInboundMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListInboundMessagesRequest>, I>>(base?: I): ListInboundMessagesRequest {
+    return ListInboundMessagesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListInboundMessagesRequest>, I>>(object: I): ListInboundMessagesRequest {
+    const message = createBaseListInboundMessagesRequest();
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.provider = object.provider ?? "";
+    message.from = object.from ?? "";
+    return message;
+  },
+};
+
+function createBaseInboundMessage(): InboundMessage {
+  return { id: "", provider: "", from: "", to: "", text: "", parts: 0, receivedAt: undefined };
+}
+
+export const InboundMessage: MessageFns<InboundMessage> = {
+  encode(message: InboundMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.provider !== "") {
+      writer.uint32(18).string(message.provider);
+    }
+    if (message.from !== "") {
+      writer.uint32(26).string(message.from);
+    }
+    if (message.to !== "") {
+      writer.uint32(34).string(message.to);
+    }
+    if (message.text !== "") {
+      writer.uint32(42).string(message.text);
+    }
+    if (message.parts !== 0) {
+      writer.uint32(48).int32(message.parts);
+    }
+    if (message.receivedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.receivedAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InboundMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInboundMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.provider = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.from = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.to = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.parts = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.receivedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InboundMessage {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      provider: isSet(object.provider) ? globalThis.String(object.provider) : "",
+      from: isSet(object.from) ? globalThis.String(object.from) : "",
+      to: isSet(object.to) ? globalThis.String(object.to) : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      parts: isSet(object.parts) ? globalThis.Number(object.parts) : 0,
+      receivedAt: isSet(object.receivedAt)
+        ? fromJsonTimestamp(object.receivedAt)
+        : isSet(object.received_at)
+        ? fromJsonTimestamp(object.received_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: InboundMessage): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.provider !== "") {
+      obj.provider = message.provider;
+    }
+    if (message.from !== "") {
+      obj.from = message.from;
+    }
+    if (message.to !== "") {
+      obj.to = message.to;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.parts !== 0) {
+      obj.parts = Math.round(message.parts);
+    }
+    if (message.receivedAt !== undefined) {
+      obj.receivedAt = message.receivedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InboundMessage>, I>>(base?: I): InboundMessage {
+    return InboundMessage.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InboundMessage>, I>>(object: I): InboundMessage {
+    const message = createBaseInboundMessage();
+    message.id = object.id ?? "";
+    message.provider = object.provider ?? "";
+    message.from = object.from ?? "";
+    message.to = object.to ?? "";
+    message.text = object.text ?? "";
+    message.parts = object.parts ?? 0;
+    message.receivedAt = object.receivedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListInboundMessagesResponse(): ListInboundMessagesResponse {
+  return { messages: [], nextPageToken: "" };
+}
+
+export const ListInboundMessagesResponse: MessageFns<ListInboundMessagesResponse> = {
+  encode(message: ListInboundMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      InboundMessage.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListInboundMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListInboundMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(InboundMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListInboundMessagesResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages)
+        ? object.messages.map((e: any) => InboundMessage.fromJSON(e))
+        : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListInboundMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => InboundMessage.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListInboundMessagesResponse>, I>>(base?: I): ListInboundMessagesResponse {
+    return ListInboundMessagesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListInboundMessagesResponse>, I>>(object: I): ListInboundMessagesResponse {
+    const message = createBaseListInboundMessagesResponse();
+    message.messages = object.messages?.map((e) => InboundMessage.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /**
  * AdminService edits providers, prices, route rules, apps and API keys, and reads delivery logs
  * and provider health. Every call needs the admin token in the metadata
@@ -7367,6 +8011,18 @@ export const AdminServiceService = {
       Buffer.from(ListAuditRecordsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAuditRecordsResponse => ListAuditRecordsResponse.decode(value),
   },
+  /** Lists inbound (mobile-originated) messages providers delivered, newest first; keyset-paginated. */
+  listInboundMessages: {
+    path: "/switchboard.v1.AdminService/ListInboundMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListInboundMessagesRequest): Buffer =>
+      Buffer.from(ListInboundMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListInboundMessagesRequest => ListInboundMessagesRequest.decode(value),
+    responseSerialize: (value: ListInboundMessagesResponse): Buffer =>
+      Buffer.from(ListInboundMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListInboundMessagesResponse => ListInboundMessagesResponse.decode(value),
+  },
 } as const;
 
 export interface AdminServiceServer extends UntypedServiceImplementation {
@@ -7418,6 +8074,8 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
   getProviderHealth: handleUnaryCall<GetProviderHealthRequest, GetProviderHealthResponse>;
   /** Lists audit records, newest first; keyset-paginated. */
   listAuditRecords: handleUnaryCall<ListAuditRecordsRequest, ListAuditRecordsResponse>;
+  /** Lists inbound (mobile-originated) messages providers delivered, newest first; keyset-paginated. */
+  listInboundMessages: handleUnaryCall<ListInboundMessagesRequest, ListInboundMessagesResponse>;
 }
 
 export interface AdminServiceClient extends Client {
@@ -7804,6 +8462,22 @@ export interface AdminServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAuditRecordsResponse) => void,
+  ): ClientUnaryCall;
+  /** Lists inbound (mobile-originated) messages providers delivered, newest first; keyset-paginated. */
+  listInboundMessages(
+    request: ListInboundMessagesRequest,
+    callback: (error: ServiceError | null, response: ListInboundMessagesResponse) => void,
+  ): ClientUnaryCall;
+  listInboundMessages(
+    request: ListInboundMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListInboundMessagesResponse) => void,
+  ): ClientUnaryCall;
+  listInboundMessages(
+    request: ListInboundMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListInboundMessagesResponse) => void,
   ): ClientUnaryCall;
 }
 

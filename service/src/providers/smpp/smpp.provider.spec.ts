@@ -419,8 +419,8 @@ describe('SmppProvider against the SMSC simulator', () => {
       expect(simulator.latest(TO)).toMatchObject({ dataCoding: 8, text, viaMessagePayload: false });
     });
 
-    it('sends a text longer than one part in message_payload and counts its parts', async () => {
-      const smpp = await started();
+    it('sends a text longer than one part in message_payload when asked to, and counts its parts', async () => {
+      const smpp = await started({ longMessage: 'payload' });
       const text = 'a'.repeat(200);
 
       const accepted = await smpp.submit(sms({ text }));
@@ -429,8 +429,8 @@ describe('SmppProvider against the SMSC simulator', () => {
       expect(accepted.parts).toBe(2);
     });
 
-    it('sends a long UCS-2 text in message_payload', async () => {
-      const smpp = await started();
+    it('sends a long UCS-2 text in message_payload when asked to', async () => {
+      const smpp = await started({ longMessage: 'payload' });
       const text = 'Привет! '.repeat(10); // 80 UTF-16 units
 
       const accepted = await smpp.submit(sms({ text }));
@@ -478,8 +478,8 @@ describe('SmppProvider against the SMSC simulator', () => {
       expect(simulator.inbox()).toEqual([]);
     });
 
-    it.each(['ESME_RTHROTTLED', 'ESME_RMSGQFUL'])('maps %s to a retryable error', async (status) => {
-      const smpp = await started();
+    it.each(['ESME_RTHROTTLED', 'ESME_RMSGQFUL'])('maps %s to a retryable error once its retries are used up', async (status) => {
+      const smpp = await started({ throttleRetries: 0 });
       simulator.failNextSubmits(1, status);
 
       const error = await rejection(smpp.submit(sms()));
@@ -487,6 +487,18 @@ describe('SmppProvider against the SMSC simulator', () => {
       expect(error).toMatchObject({ retryable: true, outcomeUnknown: false });
       expect(error.providerCode).toContain(status);
       await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+    });
+
+    it.each(['ESME_RTHROTTLED', 'ESME_RMSGQFUL'])('backs off after %s and sends the same submit again, once', async (status) => {
+      const throttled: string[] = [];
+      const smpp = await started({ throttleRetries: 3, throttleBackoffMs: 20, metrics: { throttled: (name) => throttled.push(name), protocolError: () => undefined } });
+      simulator.failNextSubmits(2, status);
+
+      await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
+
+      expect(simulator.stats().submitsReceived).toBe(3);
+      expect(simulator.inbox()).toHaveLength(1);
+      expect(throttled).toEqual(['sim', 'sim']);
     });
 
     it('rejects with outcome unknown when submit_sm_resp never comes', async () => {

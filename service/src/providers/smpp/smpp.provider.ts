@@ -1,50 +1,84 @@
 /**
- * SMS over SMPP 3.4: one bind_transceiver per provider, kept alive with enquire_link and rebound
- * with backoff when it drops. Submits are mapped to `ProviderError`s that say whether the message
- * may be retried and whether it may already have been accepted.
+ * SMS over SMPP 3.4 as carriers expect an ESME to behave: several binds (transceivers, or
+ * transmitter + receiver pairs), a window of outstanding submits per bind, back-off on
+ * ESME_RTHROTTLED / ESME_RMSGQFUL, long texts as UDH or SAR parts or message_payload, receipts
+ * matched per part, late submit_sm_resp reconciled, and mobile-originated messages handed on.
+ * Submit failures are mapped to `ProviderError`s that say whether the message may be retried and
+ * whether it may already have been accepted; nothing the SMSC may have taken is ever resent.
  */
+import type { ConnectionOptions } from 'node:tls';
 import { ProviderError } from '../../shared/errors.js';
-import type { OutboundSms, ReceiptSink, SmsProvider, SubmitAccepted } from '../sms-provider.js';
+import type { InboundSink, LateAcceptanceSink, OutboundSms, ProviderStatus, ReceiptSink, SmsProvider, SubmitAccepted } from '../sms-provider.js';
 import { normaliseProviderMessageId, type DeliveryReceipt } from '../sms-provider.js';
-import { encodeMessage } from './message-encoding.js';
+import type { TextCoding } from './message-encoding.js';
 import { parseReceipt } from './receipt-parser.js';
-import { destinationAddress, InvalidAddressError, sourceAddress } from './smpp-address.js';
+import { destinationAddress, InvalidAddressError, sourceAddress, type SourceAddressOverrides } from './smpp-address.js';
+import { SmppBind, type SmppBindTimings } from './smpp-bind.js';
+import { InboundAssembler, inboundPartFromPdu } from './smpp-inbound.js';
 import { maskNumber, silentLogger, type SmppLogger } from './smpp-log.js';
-import { BindRefusedError, SessionRequestError, SmppSession } from './smpp-session.js';
+import { MessageSegmentationError, segmentMessage, type LongMessageMode, type SubmitPart } from './smpp-segmentation.js';
+import { SessionRequestError, type SmppSession } from './smpp-session.js';
 import { InvalidValidityError, relativeValidityPeriod } from './smpp-time.js';
-import {
-  bufferField,
-  CommandStatus,
-  createPdu,
-  formatCommandStatus,
-  intField,
-  messageField,
-  stringField,
-  type Pdu,
-} from './smpp-wire.js';
+import { bufferField, CommandStatus, createPdu, formatCommandStatus, intField, messageField, stringField, type Pdu } from './smpp-wire.js';
 
-/** Where and how to bind, and the timings of the bind's life. */
+/** How the provider binds: N transceivers, or N transmitter + receiver pairs. */
+export type BindMode = 'transceiver' | 'pair';
+
+/** Which delivery receipts to ask for (SMPP 3.4 §5.2.17 registered_delivery). */
+export type ReceiptRequest = 'final' | 'final-and-intermediate';
+
+/** What counts SMPP trouble (Prometheus in production). */
+export interface SmppMetrics {
+  throttled(provider: string): void;
+  protocolError(provider: string, kind: string): void;
+}
+
+/** Where and how to bind, and the timings of the binds' life. */
 export interface SmppProviderOptions {
   /** Unique provider name (the `Provider` row's name); receipts are reported under it. */
   readonly name: string;
   readonly host: string;
   readonly port: number;
+  /** Connect over TLS with these options (`{}` for the system CAs). */
+  readonly tls?: ConnectionOptions | undefined;
   readonly systemId: string;
   readonly password: string;
   readonly systemType?: string | undefined;
+  /** SMPP 3.4 §5.2.7 address_range of the binds (which MSISDNs the SMSC routes to us). */
+  readonly addressRange?: string | undefined;
+  /** Transceivers (default) or transmitter + receiver pairs. */
+  readonly bindMode?: BindMode | undefined;
+  /** How many transceivers or pairs. Default 1. */
+  readonly binds?: number | undefined;
+  /** Most submits awaiting submit_sm_resp per bind. Default 10. */
+  readonly windowSize?: number | undefined;
   /** Sender used when a message names none: alphanumeric id, short code or E.164 number. */
   readonly sourceAddr: string;
+  /** TON/NPI per sender kind for carriers that want other ones. */
+  readonly sourceAddressOverrides?: SourceAddressOverrides | undefined;
+  /** GSM-7 (default), or Latin-1 / 8-bit for carriers that want them; UCS-2 when the text needs it. */
+  readonly textCoding?: TextCoding | undefined;
+  /** How texts longer than one SMS go: UDH parts (default), SAR parts, or one message_payload. */
+  readonly longMessage?: LongMessageMode | undefined;
+  /** Final receipts only (default), or intermediate notifications too. */
+  readonly receipts?: ReceiptRequest | undefined;
+  /** Submits re-sent after ESME_RTHROTTLED / ESME_RMSGQFUL before giving up. Default 5. */
+  readonly throttleRetries?: number | undefined;
+  /** First back-off after a throttling answer; doubles each time. Default 250. */
+  readonly throttleBackoffMs?: number | undefined;
   /** How often to probe an idle bind (SMPP 3.4 §4.11). Default 30 000. */
   readonly enquireLinkIntervalMs?: number | undefined;
   /** How long an enquire_link may go unanswered before the bind is declared dead. Default 10 000. */
   readonly enquireLinkTimeoutMs?: number | undefined;
-  /** How long to wait for submit_sm_resp. Default 10 000. */
+  /** How long to wait for submit_sm_resp once the submit is written. Default 10 000. */
   readonly submitTimeoutMs?: number | undefined;
-  /** How long connecting plus bind_transceiver_resp may take. Default 10 000. */
+  /** How long a submit waits for a bind to come (back) up before giving up. Default 5 000. */
+  readonly bindWaitMs?: number | undefined;
+  /** How long connecting plus bind_*_resp may take. Default 10 000. */
   readonly bindTimeoutMs?: number | undefined;
   /** How long `stop()` waits for unbind_resp. Default 1 000. */
   readonly unbindTimeoutMs?: number | undefined;
-  /** First reconnect delay after the bind dropped. Default 500. */
+  /** First reconnect delay after a bind dropped. Default 500. */
   readonly reconnectMinMs?: number | undefined;
   /** Cap of the doubling reconnect delay. Default 30 000. */
   readonly reconnectMaxMs?: number | undefined;
@@ -52,12 +86,17 @@ export interface SmppProviderOptions {
   readonly stableBindMs?: number | undefined;
   /** Gets every parsed delivery receipt. */
   readonly receiptSink: ReceiptSink;
+  /** Gets submit answers that came after the submit was given up as outcome unknown. */
+  readonly lateAcceptanceSink?: LateAcceptanceSink | undefined;
+  /** Gets mobile-originated messages; without it they are answered and dropped. */
+  readonly inboundSink?: InboundSink | undefined;
+  readonly metrics?: SmppMetrics | undefined;
   readonly logger?: SmppLogger | undefined;
 }
 
 /**
- * Whether the provider can take messages, for health checks. After a permanent bind refusal it
- * stays 'disconnected' and `lastBindError()` says why.
+ * Whether the provider can take messages, for health checks. 'bound' while at least one bind can
+ * submit. After a permanent bind refusal it stays 'disconnected' and `lastBindError()` says why.
  */
 export type SmppProviderState = 'connecting' | 'bound' | 'disconnected' | 'stopped';
 
@@ -72,28 +111,20 @@ export class SmppOptionsError extends Error {
   }
 }
 
-const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL]);
-
-// Bind refusals that only a configuration change can cure; rebinding with the same credentials
-// gets accounts locked at some carriers. Every other refusal (ESME_RBINDFAIL, ESME_RALYBND,
-// ESME_RSYSERR, ESME_RTHROTTLED, vendor codes) may clear up by itself and is retried.
-const PERMANENT_BIND_STATUSES: ReadonlySet<number> = new Set([
-  CommandStatus.ESME_RINVPASWD,
-  CommandStatus.ESME_RINVSYSID,
-  CommandStatus.ESME_RINVSYSTYP,
-]);
+const THROTTLE_STATUSES: ReadonlySet<number> = new Set([CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL]);
 
 // SMPP 3.4 §4.1.1: maximum octets of each bind field, excluding the terminating NUL.
 const BIND_FIELD_LIMITS = [
   ['systemId', 15],
   ['password', 8],
   ['systemType', 12],
+  ['addressRange', 40],
 ] as const;
 
 // C-Octet Strings are ASCII (§3.1); the library writes them byte per UTF-16 unit, mangling the rest.
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
-function validateBindFields(options: SmppProviderOptions): void {
+function validateOptions(options: SmppProviderOptions): void {
   for (const [field, limit] of BIND_FIELD_LIMITS) {
     const value = options[field];
     if (value === undefined) continue;
@@ -103,6 +134,14 @@ function validateBindFields(options: SmppProviderOptions): void {
       throw new SmppOptionsError(field, `is ${value.length} octets; SMPP 3.4 §4.1 allows at most ${limit}`);
     }
   }
+  const counts = [
+    ['binds', options.binds, 1, 16],
+    ['windowSize', options.windowSize, 1, 1000],
+    ['throttleRetries', options.throttleRetries, 0, 100],
+  ] as const;
+  for (const [field, value, min, max] of counts) {
+    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) throw new SmppOptionsError(field, `must be an integer from ${min} to ${max}`);
+  }
 }
 
 // SMPP 3.4 §5.2.12: esm_class bits 5-2 give the message type of a deliver_sm/data_sm.
@@ -110,290 +149,400 @@ const ESM_TYPE_MASK = 0x3c;
 const ESM_TYPE_DELIVERY_RECEIPT = 0x04;
 const ESM_TYPE_INTERMEDIATE_NOTIFICATION = 0x20;
 
-/** An `SmsProvider` speaking SMPP 3.4 as a transceiver ESME. */
+// §5.2.17: bits 1-0 = 01 final receipt on success or failure; bit 4 = intermediate notification.
+const REGISTERED_DELIVERY: Readonly<Record<ReceiptRequest, number>> = { final: 0x01, 'final-and-intermediate': 0x11 };
+
+/** Submits given up on as outcome unknown, remembered this long for a late answer or receipt. */
+const UNANSWERED_MEMORY_MS = 60 * 60_000;
+const UNANSWERED_MAX = 10_000;
+
+/** A submitted part whose answer we stopped waiting for. */
+interface Unanswered {
+  readonly attemptId: string;
+  readonly part: number;
+  readonly parts: number;
+  readonly at: number;
+}
+
+/** Why a part did not get accepted; `written` says whether the SMSC may have it anyway. */
+type PartFailure =
+  | { readonly kind: 'refused'; readonly status: number; readonly throttled: boolean }
+  | { readonly kind: 'unknown'; readonly error: Error }
+  | { readonly kind: 'no-bind' };
+
+/** An `SmsProvider` speaking SMPP 3.4 as an ESME over one or more binds. */
 export class SmppProvider implements SmsProvider {
   readonly name: string;
   readonly #options: SmppProviderOptions;
   readonly #log: SmppLogger;
-  readonly #timing: {
-    enquireLinkIntervalMs: number;
-    enquireLinkTimeoutMs: number;
-    submitTimeoutMs: number;
-    bindTimeoutMs: number;
-    unbindTimeoutMs: number;
-    reconnectMinMs: number;
-    reconnectMaxMs: number;
-    stableBindMs: number;
-  };
-  #state: SmppProviderState = 'disconnected';
-  #session: SmppSession | undefined;
-  #connecting: SmppSession | undefined;
-  #enquireTimer: NodeJS.Timeout | undefined;
-  #enquireInFlight = false;
-  #reconnectTimer: NodeJS.Timeout | undefined;
-  #reconnectAttempt = 0;
-  #boundAt = 0;
-  #lastBindError: ProviderError | undefined;
+  readonly #binds: SmppBind[];
+  readonly #submitTimeoutMs: number;
+  readonly #bindWaitMs: number;
+  readonly #throttleRetries: number;
+  readonly #throttleBackoffMs: number;
+  readonly #assembler = new InboundAssembler();
+  /** Submits given up on as outcome unknown, by bind session and sequence_number (late resp). */
+  readonly #unansweredBySequence = new WeakMap<SmppSession, Map<number, Unanswered>>();
+  /** The same submits by destination + user_message_reference (receipts that echo it). */
+  readonly #unansweredByReference = new Map<string, Unanswered>();
+  readonly #bindWaiters = new Set<() => void>();
+  #reference = Math.floor(Math.random() * 0x10000);
+  #userReference = Math.floor(Math.random() * 0x10000);
+  /** No submit goes before this (after a throttling answer): the SMSC asked us to slow down. */
+  #pausedUntil = 0;
+  #consecutiveThrottles = 0;
+  #stopped = false;
   #started = false;
+  #lastBindError: ProviderError | undefined;
+  #housekeeping: NodeJS.Timeout | undefined;
 
-  /** Throws `SmppOptionsError` for bind fields longer than SMPP 3.4 allows. */
+  /** Throws `SmppOptionsError` for settings SMPP 3.4 cannot carry. */
   constructor(options: SmppProviderOptions) {
-    validateBindFields(options);
+    validateOptions(options);
     this.name = options.name;
     this.#options = options;
     this.#log = options.logger ?? silentLogger;
-    this.#timing = {
+    this.#submitTimeoutMs = options.submitTimeoutMs ?? 10_000;
+    this.#bindWaitMs = options.bindWaitMs ?? 5_000;
+    this.#throttleRetries = options.throttleRetries ?? 5;
+    this.#throttleBackoffMs = options.throttleBackoffMs ?? 250;
+    const timings: SmppBindTimings = {
       enquireLinkIntervalMs: options.enquireLinkIntervalMs ?? 30_000,
       enquireLinkTimeoutMs: options.enquireLinkTimeoutMs ?? 10_000,
-      submitTimeoutMs: options.submitTimeoutMs ?? 10_000,
       bindTimeoutMs: options.bindTimeoutMs ?? 10_000,
       unbindTimeoutMs: options.unbindTimeoutMs ?? 1_000,
       reconnectMinMs: options.reconnectMinMs ?? 500,
       reconnectMaxMs: options.reconnectMaxMs ?? 30_000,
       stableBindMs: options.stableBindMs ?? 30_000,
     };
-  }
-
-  /** Where the bind stands right now. */
-  state(): SmppProviderState {
-    return this.#state;
-  }
-
-  /** Why the last bind failed (cleared by a successful bind), for health checks. */
-  lastBindError(): ProviderError | undefined {
-    return this.#lastBindError;
-  }
-
-  /**
-   * Connects and binds once. Resolves when bound; from then on a dropped bind is re-established
-   * in the background until `stop()` or a permanent refusal. Rejects with a permanent
-   * `ProviderError` when the SMSC refuses the credentials, a retryable one otherwise (refusals
-   * such as ESME_RBINDFAIL, timeouts, no listener); no retry follows, the caller decides. The
-   * connection is gone when it rejects, so start() may be called again.
-   */
-  async start(): Promise<void> {
-    if (this.#state === 'stopped') throw new ProviderError(`${this.name}: provider was stopped`, { retryable: false });
-    if (this.#started) throw new ProviderError(`${this.name}: provider already started`, { retryable: false });
-    this.#started = true;
-    try {
-      await this.#connect();
-    } catch (error) {
-      this.#started = false;
-      if (!this.#isStopped()) this.#state = 'disconnected';
-      throw this.#bindFailed(error);
-    }
-  }
-
-  /** Sends one message as submit_sm with a delivery receipt requested. */
-  async submit(message: OutboundSms): Promise<SubmitAccepted> {
-    const session = this.#session;
-    if (this.#state !== 'bound' || session === undefined || !session.open) {
-      throw new ProviderError(`${this.name}: not bound (${this.#state})`, { retryable: true, notConnected: true });
-    }
-
-    let pdu: Pdu;
-    let parts: number;
-    try {
-      const source = sourceAddress(message.from.trim() === '' ? this.#options.sourceAddr : message.from);
-      const destination = destinationAddress(message.to);
-      const encoded = encodeMessage(message.text);
-      // §5.2.16: after this the SMSC stops retrying; a late code is useless. Empty = SMSC default.
-      const validity = message.validUntil === undefined ? '' : relativeValidityPeriod(message.validUntil);
-      parts = encoded.parts;
-      pdu = createPdu('submit_sm', {
-        source_addr_ton: source.ton,
-        source_addr_npi: source.npi,
-        source_addr: source.addr,
-        dest_addr_ton: destination.ton,
-        dest_addr_npi: destination.npi,
-        destination_addr: destination.addr,
-        // SMPP 3.4 §5.2.17: 1 = receipt on final outcome, success or failure.
-        registered_delivery: 1,
-        validity_period: validity,
-        data_coding: encoded.dataCoding,
-        // §5.2.21 allows 254 octets in short_message, but one SMS holds 160 septets/140 octets;
-        // longer texts go in message_payload (§5.3.2.32) with sm_length 0, for the SMSC to split.
-        ...(encoded.fitsOnePart ? { short_message: encoded.bytes } : { message_payload: encoded.bytes }),
-      });
-    } catch (error) {
-      const reason =
-        error instanceof InvalidAddressError || error instanceof InvalidValidityError ? error.message : 'message cannot be encoded';
-      throw new ProviderError(`${this.name}: ${reason}`, { retryable: false, cause: error });
-    }
-
-    const logFields = { provider: this.name, messageId: message.messageId, attemptId: message.attemptId, to: maskNumber(message.to) };
-    let response: Pdu;
-    try {
-      response = await session.request(pdu, this.#timing.submitTimeoutMs);
-    } catch (error) {
-      this.#log.warn({ ...logFields, err: error }, 'submit_sm got no response');
-      throw this.#requestError(error, 'submit_sm');
-    }
-
-    const status = response.command_status;
-    if (status !== CommandStatus.ESME_ROK) {
-      const providerCode = formatCommandStatus(status);
-      this.#log.info({ ...logFields, providerCode }, 'submit_sm refused');
-      throw new ProviderError(`${this.name}: submit_sm refused with ${providerCode}`, {
-        retryable: RETRYABLE_STATUSES.has(status),
-        providerCode,
-      });
-    }
-    const messageId = stringField(response, 'message_id')?.trim();
-    if (!messageId) {
-      // Accepted, so it will probably be delivered, but no receipt can ever be matched to it.
-      throw new ProviderError(`${this.name}: submit_sm_resp carried no message_id`, {
-        retryable: false,
-        outcomeUnknown: true,
-      });
-    }
-    const providerMessageId = normaliseProviderMessageId(messageId);
-    this.#log.debug({ ...logFields, providerMessageId, parts }, 'submit_sm accepted');
-    return { providerMessageId, parts };
-  }
-
-  /** Unbinds (SMPP 3.4 §4.2), waits briefly for unbind_resp, closes; no reconnect follows. */
-  async stop(): Promise<void> {
-    if (this.#state === 'stopped') return;
-    this.#state = 'stopped';
-    clearTimeout(this.#reconnectTimer);
-    this.#reconnectTimer = undefined;
-    this.#stopEnquireLink();
-    this.#connecting?.destroy();
-    this.#connecting = undefined;
-    const session = this.#session;
-    this.#session = undefined;
-    if (session?.open) {
-      try {
-        await session.request(createPdu('unbind'), this.#timing.unbindTimeoutMs);
-      } catch (error) {
-        this.#log.debug({ provider: this.name, err: error }, 'no unbind_resp; closing anyway');
+    const target = {
+      host: options.host,
+      port: options.port,
+      tls: options.tls,
+      systemId: options.systemId,
+      password: options.password,
+      systemType: options.systemType,
+      addressRange: options.addressRange,
+      windowSize: options.windowSize ?? 10,
+    };
+    const count = options.binds ?? 1;
+    const types = options.bindMode === 'pair' ? (['transmitter', 'receiver'] as const) : (['transceiver'] as const);
+    this.#binds = [];
+    for (let n = 1; n <= count; n++) {
+      for (const bindType of types) {
+        const id = `${bindType === 'transceiver' ? 'trx' : bindType === 'transmitter' ? 'tx' : 'rx'}-${n}`;
+        this.#binds.push(
+          new SmppBind({
+            provider: this.name,
+            id,
+            bindType,
+            target,
+            timings,
+            onRequest: (session, pdu) => {
+              this.#handleRequest(session, pdu);
+            },
+            onStrayResponse: (session, pdu) => {
+              this.#handleStrayResponse(session, pdu);
+            },
+            onProtocolError: (kind, error) => {
+              this.#options.metrics?.protocolError(this.name, kind);
+              this.#log.warn({ provider: this.name, bind: id, kind, err: error }, 'SMSC protocol error');
+            },
+            onBound: () => {
+              this.#wakeBindWaiters();
+            },
+            logger: this.#log,
+          }),
+        );
       }
-      await session.close(this.#timing.unbindTimeoutMs);
     }
-    this.#log.info({ provider: this.name }, 'SMPP provider stopped');
   }
 
   // A method, not a field read, so TypeScript does not narrow it away across awaits.
   #isStopped(): boolean {
-    return this.#state === 'stopped';
+    return this.#stopped;
   }
 
-  async #connect(): Promise<void> {
-    this.#state = 'connecting';
-    const session = new SmppSession({
-      host: this.#options.host,
-      port: this.#options.port,
-      systemId: this.#options.systemId,
-      password: this.#options.password,
-      systemType: this.#options.systemType,
-      bindTimeoutMs: this.#timing.bindTimeoutMs,
-      onRequest: (from, pdu) => {
-        this.#handleRequest(from, pdu);
-      },
-      onClose: (closed, error) => {
-        this.#handleClose(closed, error);
-      },
-      onStrayResponse: (pdu) => {
-        this.#log.warn(
-          { provider: this.name, command: pdu.command, sequence: pdu.sequence_number, messageId: stringField(pdu, 'message_id') },
-          'response to a request nobody waits for (late after a timeout?)',
-        );
-      },
-    });
-    this.#connecting = session;
+  /** Where the binds stand right now, as one word. */
+  state(): SmppProviderState {
+    if (this.#stopped) return 'stopped';
+    if (this.#binds.some((bind) => bind.canSubmit)) return 'bound';
+    if (this.#binds.some((bind) => bind.state === 'connecting')) return 'connecting';
+    return 'disconnected';
+  }
+
+  /** Why the last bind failed (cleared once a bind that can submit is up), for health checks. */
+  lastBindError(): ProviderError | undefined {
+    if (this.state() === 'bound') return undefined;
+    return this.#binds.map((bind) => bind.lastBindError).find((error) => error !== undefined) ?? this.#lastBindError;
+  }
+
+  status(): ProviderStatus {
+    return { connection: this.state(), binds: this.#binds.map((bind) => bind.status()), lastError: this.lastBindError()?.message ?? '' };
+  }
+
+  /**
+   * Binds every bind. Resolves once at least one bind that can submit is up; binds that failed
+   * meanwhile keep trying in the background. Rejects when none came up: with a permanent
+   * `ProviderError` when the SMSC refused the credentials, a retryable one otherwise. Then every
+   * connection is gone and start() may be called again.
+   */
+  async start(): Promise<void> {
+    if (this.#stopped) throw new ProviderError(`${this.name}: provider was stopped`, { retryable: false });
+    if (this.#started) throw new ProviderError(`${this.name}: provider already started`, { retryable: false });
+    this.#started = true;
+    const results = await Promise.allSettled(this.#binds.map((bind) => bind.start()));
+    if (this.#isStopped()) throw new ProviderError(`${this.name}: stopped while binding`, { retryable: true });
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as ProviderError] : []));
+    if (this.#binds.some((bind) => bind.canSubmit)) {
+      for (const [index, result] of results.entries()) {
+        if (result.status === 'rejected' && (result.reason as ProviderError).retryable) this.#binds[index]?.keepTrying();
+      }
+      this.#housekeeping = setInterval(() => { this.#housekeep(); }, 30_000);
+      this.#housekeeping.unref();
+      return;
+    }
+    this.#started = false;
+    await Promise.all(this.#binds.map((bind) => bind.reset()));
+    const failure = failures.find((error) => !error.retryable) ?? failures[0] ?? new ProviderError(`${this.name}: no bind can submit`, { retryable: true });
+    this.#lastBindError = failure;
+    throw failure;
+  }
+
+  /**
+   * Sends one message: one submit_sm per part (or one with message_payload), each on the least
+   * busy bind, in order. Resolves when the SMSC accepted every part.
+   */
+  async submit(message: OutboundSms): Promise<SubmitAccepted> {
+    if (this.#stopped) throw new ProviderError(`${this.name}: provider was stopped`, { retryable: true, notConnected: true });
+    if (!this.#binds.some((bind) => bind.canSubmit)) {
+      throw new ProviderError(`${this.name}: not bound (${this.state()})`, { retryable: true, notConnected: true });
+    }
+    const prepared = this.#prepare(message);
+    const logFields = { provider: this.name, messageId: message.messageId, attemptId: message.attemptId, to: maskNumber(message.to) };
+    const ids: string[] = [];
+    for (const [index, part] of prepared.pdus.entries()) {
+      const outcome = await this.#sendPart(part, { attemptId: message.attemptId, part: index + 1, parts: prepared.pdus.length, destination: prepared.destination });
+      if (outcome.kind === 'accepted') {
+        ids.push(outcome.id);
+        continue;
+      }
+      throw this.#partFailed(outcome.failure, ids, prepared.pdus.length, index + 1, logFields);
+    }
+    const [first = ''] = ids;
+    this.#log.debug({ ...logFields, providerMessageId: first, parts: prepared.billedParts, submits: ids.length }, 'submit_sm accepted');
+    return { providerMessageId: first, ...(ids.length > 1 ? { partMessageIds: ids } : {}), parts: prepared.billedParts };
+  }
+
+  /** Unbinds every bind (SMPP 3.4 §4.2), waits briefly for the answers, closes; no reconnect follows. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#housekeeping);
+    this.#wakeBindWaiters();
+    await Promise.all(this.#binds.map((bind) => bind.stop()));
+    this.#log.info({ provider: this.name }, 'SMPP provider stopped');
+  }
+
+  /** The submit_sm PDUs of a message; throws a permanent ProviderError for what cannot be sent. */
+  #prepare(message: OutboundSms): { pdus: Pdu[]; billedParts: number; destination: string } {
     try {
-      await session.bind();
-    } finally {
-      if (this.#connecting === session) this.#connecting = undefined;
+      const source = sourceAddress(message.from.trim() === '' ? this.#options.sourceAddr : message.from, this.#options.sourceAddressOverrides);
+      const destination = destinationAddress(message.to);
+      const mode = this.#options.longMessage ?? 'udh';
+      this.#reference = (this.#reference + 1) % (mode === 'udh' ? 0x100 : 0x10000);
+      const segmented = segmentMessage(message.text, { coding: this.#options.textCoding ?? 'gsm7', mode, reference: this.#reference });
+      // §5.2.16: after this the SMSC stops retrying; a late code is useless. Empty = SMSC default.
+      const validity = message.validUntil === undefined ? '' : relativeValidityPeriod(message.validUntil);
+      const pdus = segmented.parts.map((part) =>
+        createPdu('submit_sm', {
+          source_addr_ton: source.ton,
+          source_addr_npi: source.npi,
+          source_addr: source.addr,
+          dest_addr_ton: destination.ton,
+          dest_addr_npi: destination.npi,
+          destination_addr: destination.addr,
+          registered_delivery: REGISTERED_DELIVERY[this.#options.receipts ?? 'final'],
+          validity_period: validity,
+          data_coding: segmented.dataCoding,
+          ...partFields(part),
+        }),
+      );
+      return { pdus, billedParts: segmented.billedParts, destination: destination.addr };
+    } catch (error) {
+      const reason =
+        error instanceof InvalidAddressError || error instanceof InvalidValidityError || error instanceof MessageSegmentationError ? error.message : 'message cannot be encoded';
+      throw new ProviderError(`${this.name}: ${reason}`, { retryable: false, cause: error });
     }
-    if (this.#isStopped()) {
-      session.destroy();
-      throw new ProviderError(`${this.name}: stopped while binding`, { retryable: true });
-    }
-    if (!session.open) throw new ProviderError(`${this.name}: connection closed right after bind`, { retryable: true });
-    this.#session = session;
-    this.#state = 'bound';
-    this.#boundAt = Date.now();
-    this.#lastBindError = undefined;
-    this.#startEnquireLink(session);
-    this.#log.info({ provider: this.name, host: this.#options.host, port: this.#options.port }, 'SMPP bound as transceiver');
   }
 
-  #handleClose(session: SmppSession, error: Error | undefined): void {
-    if (this.#session !== session) return; // a failed bind attempt; #connect's caller handles it
-    this.#session = undefined;
-    this.#stopEnquireLink();
-    if (this.#state === 'stopped') return;
-    this.#state = 'disconnected';
-    // Only a bind that stayed up earns a fast retry: an SMSC that accepts the bind and drops it
-    // at once would otherwise be rebound every reconnectMinMs forever.
-    const upMs = Date.now() - this.#boundAt;
-    if (upMs >= this.#timing.stableBindMs) this.#reconnectAttempt = 0;
-    this.#log.warn({ provider: this.name, err: error, upMs }, 'SMPP bind lost; reconnecting');
-    this.#scheduleReconnect();
-  }
-
-  #scheduleReconnect(): void {
-    if (this.#state === 'stopped' || this.#reconnectTimer !== undefined) return;
-    // Exponential backoff with "equal jitter": half fixed, half random, so that many providers
-    // bound to one SMSC do not all rebind in the same instant after it restarts.
-    const ceiling = Math.min(this.#timing.reconnectMaxMs, this.#timing.reconnectMinMs * 2 ** this.#reconnectAttempt);
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
-    this.#reconnectAttempt += 1;
-    this.#log.debug({ provider: this.name, attempt: this.#reconnectAttempt, retryInMs: Math.round(delay) }, 'SMPP rebind scheduled');
-    this.#reconnectTimer = setTimeout(() => {
-      this.#reconnectTimer = undefined;
-      this.#connect().catch((error: unknown) => {
-        if (this.#isStopped()) return;
-        this.#state = 'disconnected';
-        const failure = this.#bindFailed(error);
-        if (!failure.retryable) {
-          // Terminal until someone fixes the settings and calls start() again.
-          this.#started = false;
-          this.#log.error({ provider: this.name, err: failure, attempt: this.#reconnectAttempt }, 'SMSC refused the credentials; no more rebinds');
-          return;
+  /**
+   * Sends one part until the SMSC accepts or refuses it, or its fate is unknown. A submit that
+   * certainly never reached the SMSC (no bind, queued in a window when the link dropped) is sent
+   * again on another bind; throttling answers back off and retry; anything written and not
+   * answered is remembered for a late answer and reported unknown.
+   */
+  async #sendPart(pdu: Pdu, context: { attemptId: string; part: number; parts: number; destination: string }): Promise<{ kind: 'accepted'; id: string } | { kind: 'failed'; failure: PartFailure }> {
+    let throttles = 0;
+    const reference = this.#nextUserReference();
+    pdu.user_message_reference = reference;
+    for (;;) {
+      await this.#waitOutThrottle();
+      const bind = await this.#pickBind();
+      const session = bind?.session;
+      if (!session) return { kind: 'failed', failure: { kind: 'no-bind' } };
+      let response: Pdu;
+      try {
+        response = await session.request(pdu, this.#submitTimeoutMs);
+      } catch (error) {
+        if (error instanceof SessionRequestError && !error.written) continue; // never left us: safe on another bind
+        this.#rememberUnanswered(session, pdu.sequence_number, `${context.destination}:${reference}`, context);
+        return { kind: 'failed', failure: { kind: 'unknown', error: error instanceof Error ? error : new Error(String(error)) } };
+      }
+      const status = response.command_status;
+      if (status === CommandStatus.ESME_ROK && response.command !== 'generic_nack') {
+        this.#consecutiveThrottles = 0;
+        const id = stringField(response, 'message_id')?.trim();
+        if (!id) {
+          // Accepted, so it will probably be delivered, but no receipt can ever be matched to it.
+          return { kind: 'failed', failure: { kind: 'unknown', error: new Error('submit_sm_resp carried no message_id') } };
         }
-        this.#log.warn({ provider: this.name, err: failure, attempt: this.#reconnectAttempt }, 'SMPP rebind failed');
-        this.#scheduleReconnect();
+        return { kind: 'accepted', id: normaliseProviderMessageId(id) };
+      }
+      if (THROTTLE_STATUSES.has(status)) {
+        this.#options.metrics?.throttled(this.name);
+        this.#throttled();
+        if (throttles++ < this.#throttleRetries) continue;
+      }
+      return { kind: 'failed', failure: { kind: 'refused', status, throttled: THROTTLE_STATUSES.has(status) } };
+    }
+  }
+
+  /**
+   * The error for a part that was not accepted. Before any part went, it is the part's own
+   * outcome; once parts were taken, resending would repeat them, so it is outcome unknown with
+   * the taken parts named (their receipts are still followed).
+   */
+  #partFailed(failure: PartFailure, acceptedIds: readonly string[], parts: number, part: number, logFields: object): ProviderError {
+    const acceptedParts = acceptedIds.length > 0 ? { partMessageIds: acceptedIds, parts } : undefined;
+    const where = parts > 1 ? ` (part ${part} of ${parts})` : '';
+    if (failure.kind === 'no-bind') {
+      this.#log.warn({ ...logFields, part }, 'no bind available for submit_sm');
+      return acceptedParts
+        ? new ProviderError(`${this.name}: binds lost mid-message${where}; outcome unknown`, { retryable: false, outcomeUnknown: true, acceptedParts })
+        : new ProviderError(`${this.name}: not bound (${this.state()})`, { retryable: true, notConnected: true });
+    }
+    if (failure.kind === 'unknown') {
+      this.#log.warn({ ...logFields, part, err: failure.error }, 'submit_sm got no usable answer');
+      return new ProviderError(`${this.name}: no submit_sm_resp${where} (${failure.error.message}); outcome unknown`, {
+        retryable: false,
+        outcomeUnknown: true,
+        acceptedParts,
+        cause: failure.error,
       });
-    }, delay);
+    }
+    const providerCode = formatCommandStatus(failure.status);
+    this.#log.info({ ...logFields, part, providerCode }, 'submit_sm refused');
+    if (acceptedParts) {
+      return new ProviderError(`${this.name}: submit_sm${where} refused with ${providerCode} after earlier parts were accepted; outcome unknown`, {
+        retryable: false,
+        outcomeUnknown: true,
+        providerCode,
+        acceptedParts,
+      });
+    }
+    return new ProviderError(`${this.name}: submit_sm refused with ${providerCode}`, { retryable: failure.throttled, providerCode });
   }
 
-  #startEnquireLink(session: SmppSession): void {
-    this.#stopEnquireLink();
-    this.#enquireTimer = setInterval(() => {
-      if (this.#enquireInFlight) return;
-      this.#enquireInFlight = true;
-      session
-        .request(createPdu('enquire_link'), this.#timing.enquireLinkTimeoutMs)
-        .catch((error: unknown) => {
-          // SMPP 3.4 §4.11: an unanswered enquire_link means the link is gone even if TCP is not.
-          this.#log.warn({ provider: this.name, err: error }, 'enquire_link unanswered; dropping the bind');
-          session.destroy();
-        })
-        .finally(() => {
-          this.#enquireInFlight = false;
-        });
-    }, this.#timing.enquireLinkIntervalMs);
+  /** The bind with the most room: bound, able to submit, fewest requests outstanding or queued. */
+  async #pickBind(): Promise<SmppBind | undefined> {
+    const deadline = Date.now() + this.#bindWaitMs;
+    for (;;) {
+      const candidates = this.#binds.filter((bind) => bind.canSubmit);
+      if (candidates.length > 0) {
+        return candidates.reduce((best, bind) => (load(bind) < load(best) ? bind : best));
+      }
+      const remaining = deadline - Date.now();
+      if (this.#stopped || remaining <= 0) return undefined;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.#bindWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, remaining);
+        this.#bindWaiters.add(wake);
+      });
+    }
   }
 
-  #stopEnquireLink(): void {
-    clearInterval(this.#enquireTimer);
-    this.#enquireTimer = undefined;
-    this.#enquireInFlight = false;
+  #wakeBindWaiters(): void {
+    for (const wake of [...this.#bindWaiters]) wake();
+  }
+
+  /** After a throttling answer every submit of this provider waits: the SMSC speaks for all binds. */
+  #throttled(): void {
+    // Capped low: the dispatcher retries a message that stays refused with its own back-off, and
+    // re-checks before each try that the code is still worth sending.
+    const delay = Math.min(2_000, this.#throttleBackoffMs * 2 ** Math.min(this.#consecutiveThrottles, 10));
+    this.#consecutiveThrottles += 1;
+    this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + delay * (0.8 + Math.random() * 0.4));
+  }
+
+  async #waitOutThrottle(): Promise<void> {
+    const wait = this.#pausedUntil - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
+  #nextUserReference(): number {
+    this.#userReference = (this.#userReference + 1) % 0x10000;
+    return this.#userReference;
+  }
+
+  #rememberUnanswered(session: SmppSession, sequence: number, referenceKey: string, context: { attemptId: string; part: number; parts: number }): void {
+    const entry: Unanswered = { attemptId: context.attemptId, part: context.part, parts: context.parts, at: Date.now() };
+    let bySequence = this.#unansweredBySequence.get(session);
+    if (!bySequence) {
+      bySequence = new Map();
+      this.#unansweredBySequence.set(session, bySequence);
+    }
+    bySequence.set(sequence, entry);
+    this.#unansweredByReference.set(referenceKey, entry);
+    if (this.#unansweredByReference.size > UNANSWERED_MAX) {
+      const oldest = this.#unansweredByReference.keys().next().value;
+      if (oldest !== undefined) this.#unansweredByReference.delete(oldest);
+    }
+  }
+
+  /** A submit_sm_resp after we gave up waiting: the part was accepted after all (or refused). */
+  #handleStrayResponse(session: SmppSession, pdu: Pdu): void {
+    const entry = this.#unansweredBySequence.get(session)?.get(pdu.sequence_number);
+    const messageId = stringField(pdu, 'message_id')?.trim();
+    if (!entry || pdu.command !== 'submit_sm_resp') {
+      this.#log.warn({ provider: this.name, command: pdu.command, sequence: pdu.sequence_number }, 'response to a request nobody waits for');
+      return;
+    }
+    this.#unansweredBySequence.get(session)?.delete(pdu.sequence_number);
+    if (pdu.command_status !== CommandStatus.ESME_ROK || !messageId) {
+      // Refused after all: the attempt stays unknown and ends at its receipt deadline, not resent.
+      this.#log.warn({ provider: this.name, attemptId: entry.attemptId, status: formatCommandStatus(pdu.command_status) }, 'late submit_sm_resp refused the part');
+      return;
+    }
+    void this.#reportLateAcceptance(entry, normaliseProviderMessageId(messageId));
+  }
+
+  async #reportLateAcceptance(entry: Unanswered, providerMessageId: string): Promise<void> {
+    const sink = this.#options.lateAcceptanceSink;
+    if (!sink) return;
+    try {
+      await sink(this.name, { attemptId: entry.attemptId, part: entry.part, parts: entry.parts, providerMessageId });
+    } catch (error) {
+      this.#log.error({ provider: this.name, attemptId: entry.attemptId, err: error }, 'late acceptance could not be recorded');
+    }
   }
 
   #handleRequest(session: SmppSession, pdu: Pdu): void {
     switch (pdu.command) {
-      case 'enquire_link':
-        session.respond(pdu.response());
-        return;
-      case 'unbind':
-        // SMPP 3.4 §4.2: answer, then the SMSC closes; our close handler rebinds.
-        session.respond(pdu.response());
-        session.destroy();
-        return;
       case 'deliver_sm':
       case 'data_sm':
         void this.#handleDelivery(session, pdu);
@@ -401,7 +550,7 @@ export class SmppProvider implements SmsProvider {
       case 'alert_notification':
         return; // §4.12: no response is sent
       default:
-        // §3.3: generic_nack for commands we do not take (the library sets ESME_RINVCMDID).
+        // §3.3: generic_nack for commands an ESME does not take.
         session.respond(createPdu('generic_nack', { sequence_number: pdu.sequence_number, command_status: CommandStatus.ESME_RINVCMDID }));
     }
   }
@@ -411,28 +560,43 @@ export class SmppProvider implements SmsProvider {
     try {
       const esmClass = intField(pdu, 'esm_class') ?? 0;
       const type = esmClass & ESM_TYPE_MASK;
-      if (type !== ESM_TYPE_DELIVERY_RECEIPT && type !== ESM_TYPE_INTERMEDIATE_NOTIFICATION) {
-        this.#log.debug({ provider: this.name, command: pdu.command, esmClass }, 'mobile-originated message ignored');
-        return;
-      }
-      const text = messageField(pdu, 'message_payload') ?? messageField(pdu, 'short_message');
-      const parsed = parseReceipt({
-        receiptedMessageId: stringField(pdu, 'receipted_message_id'),
-        messageState: intField(pdu, 'message_state'),
-        networkErrorCode: bufferField(pdu, 'network_error_code'),
-        text: typeof text === 'string' ? text : text?.toString('latin1'),
-      });
-      if (!parsed.ok) {
-        this.#log.warn({ provider: this.name, reason: parsed.reason }, 'unreadable delivery receipt dropped');
-        return;
-      }
-      status = await this.#deliverReceipt(parsed.receipt);
+      if (type === ESM_TYPE_DELIVERY_RECEIPT || type === ESM_TYPE_INTERMEDIATE_NOTIFICATION) status = await this.#handleReceipt(pdu);
+      else status = await this.#handleInbound(pdu);
     } catch (error) {
-      this.#log.error({ provider: this.name, err: error }, 'delivery receipt handling failed');
+      this.#log.error({ provider: this.name, err: error }, 'deliver_sm handling failed');
     } finally {
       // Every deliver_sm/data_sm is answered, or the SMSC keeps resending it and may throttle us.
       session.respond(pdu.response({ command_status: status }));
     }
+  }
+
+  async #handleReceipt(pdu: Pdu): Promise<number> {
+    const text = messageField(pdu, 'message_payload') ?? messageField(pdu, 'short_message');
+    const parsed = parseReceipt({
+      receiptedMessageId: stringField(pdu, 'receipted_message_id'),
+      messageState: intField(pdu, 'message_state'),
+      networkErrorCode: bufferField(pdu, 'network_error_code'),
+      text: typeof text === 'string' ? text : text?.toString('latin1'),
+    });
+    if (!parsed.ok) {
+      this.#log.warn({ provider: this.name, reason: parsed.reason }, 'unreadable delivery receipt dropped');
+      this.#options.metrics?.protocolError(this.name, 'unreadable-receipt');
+      return CommandStatus.ESME_ROK;
+    }
+    // A receipt for a submit whose answer never came: SMSCs that echo user_message_reference
+    // (§5.3.2.17) let us learn the id from the receipt itself. The original destination is the
+    // receipt's source_addr.
+    const reference = intField(pdu, 'user_message_reference');
+    const source = stringField(pdu, 'source_addr');
+    if (reference !== undefined && source !== undefined) {
+      const key = `${source}:${reference}`;
+      const entry = this.#unansweredByReference.get(key);
+      if (entry) {
+        this.#unansweredByReference.delete(key);
+        await this.#reportLateAcceptance(entry, parsed.receipt.providerMessageId);
+      }
+    }
+    return this.#deliverReceipt(parsed.receipt);
   }
 
   /** Hands a receipt to the sink; a failing sink gets the receipt redelivered by the SMSC later. */
@@ -450,42 +614,50 @@ export class SmppProvider implements SmsProvider {
     }
   }
 
-  #requestError(error: unknown, command: string): ProviderError {
-    if (error instanceof SessionRequestError) {
-      if (!error.written && error.reason !== 'timeout') {
-        return new ProviderError(`${this.name}: connection lost before ${command} was sent`, { retryable: true, cause: error });
-      }
-      // Written (or still queued in the socket after a timeout): the SMSC may have taken it.
-      return new ProviderError(`${this.name}: no ${command}_resp (${error.reason}); outcome unknown`, {
-        retryable: false,
-        outcomeUnknown: true,
-        cause: error,
-      });
+  /** A mobile-originated message (or one part of it): stored once whole, answered either way. */
+  async #handleInbound(pdu: Pdu): Promise<number> {
+    const sink = this.#options.inboundSink;
+    if (!sink) {
+      this.#log.debug({ provider: this.name }, 'mobile-originated message dropped (no inbound sink)');
+      return CommandStatus.ESME_ROK;
     }
-    return new ProviderError(`${this.name}: ${command} failed`, { retryable: false, outcomeUnknown: true, cause: error });
+    const whole = this.#assembler.accept(inboundPartFromPdu(pdu));
+    if (whole === null) return CommandStatus.ESME_ROK; // more parts to come
+    try {
+      await sink(this.name, whole);
+      return CommandStatus.ESME_ROK;
+    } catch (error) {
+      this.#log.error({ provider: this.name, err: error }, 'inbound message could not be stored; asking the SMSC to redeliver');
+      return CommandStatus.ESME_RX_T_APPN;
+    }
   }
 
-  /** Classifies a failed bind (start or rebind) and remembers it for `lastBindError()`. */
-  #bindFailed(error: unknown): ProviderError {
-    const failure = this.#bindError(error);
-    this.#lastBindError = failure;
-    return failure;
-  }
-
-  #bindError(error: unknown): ProviderError {
-    if (error instanceof ProviderError) return error;
-    if (error instanceof BindRefusedError) {
-      const providerCode = formatCommandStatus(error.commandStatus);
-      return new ProviderError(`${this.name}: SMSC refused bind_transceiver with ${providerCode}`, {
-        retryable: !PERMANENT_BIND_STATUSES.has(error.commandStatus),
-        providerCode,
-        cause: error,
+  #housekeep(): void {
+    const cutoff = Date.now() - UNANSWERED_MEMORY_MS;
+    for (const [key, entry] of this.#unansweredByReference) {
+      if (entry.at < cutoff) this.#unansweredByReference.delete(key);
+    }
+    for (const whole of this.#assembler.takeExpired()) {
+      this.#log.warn({ provider: this.name, parts: whole.parts }, 'inbound message incomplete after waiting; stored with gaps');
+      void this.#options.inboundSink?.(this.name, whole).catch((error: unknown) => {
+        this.#log.error({ provider: this.name, err: error }, 'incomplete inbound message could not be stored');
       });
     }
-    const detail = error instanceof Error ? error.message : String(error);
-    return new ProviderError(`${this.name}: cannot bind to ${this.#options.host}:${this.#options.port}: ${detail}`, {
-      retryable: true,
-      cause: error,
-    });
   }
+}
+
+function load(bind: SmppBind): number {
+  const session = bind.session;
+  return session ? session.outstanding + session.queued : Number.POSITIVE_INFINITY;
+}
+
+/** The submit_sm fields of one part: short_message or message_payload, esm_class, SAR TLVs. */
+function partFields(part: SubmitPart): Record<string, unknown> {
+  return {
+    esm_class: part.esmClass,
+    ...(part.shortMessage ? { short_message: part.shortMessage } : {}),
+    // §5.3.2.32: message_payload with sm_length 0, for the SMSC to split.
+    ...(part.messagePayload ? { message_payload: part.messagePayload } : {}),
+    ...(part.sar ? { sar_msg_ref_num: part.sar.reference, sar_total_segments: part.sar.total, sar_segment_seqnum: part.sar.sequence } : {}),
+  };
 }

@@ -1,0 +1,127 @@
+/**
+ * An SMPP provider as admins describe it: the `settings` and `credentials` of its provider row.
+ * One reader serves AdminService (validate before saving, naming every bad field) and the
+ * provider factory (build from what was saved), so the two can never disagree.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import { TEXT_CODINGS, type TextCoding } from './message-encoding.js';
+import type { SenderKind, TonNpiOverride } from './smpp-address.js';
+import { LONG_MESSAGE_MODES, type LongMessageMode } from './smpp-segmentation.js';
+import type { BindMode, ReceiptRequest, SmppProviderOptions } from './smpp.provider.js';
+
+/** A bad setting: `field` is `settings.<key>` or `credentials.<key>`. */
+export interface SettingProblem {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** Everything of `SmppProviderOptions` that comes from the row (the sinks come from the process). */
+export type SmppSettings = Omit<SmppProviderOptions, 'name' | 'receiptSink' | 'lateAcceptanceSink' | 'inboundSink' | 'metrics' | 'logger'>;
+
+/** Every setting an SMPP provider reads, for documentation and for refusing typos. */
+export const SMPP_SETTING_KEYS = [
+  'host', 'port', 'systemId', 'systemType', 'addressRange',
+  'tls', 'tlsServername', 'tlsCa', 'tlsRejectUnauthorized',
+  'bindMode', 'binds', 'windowSize',
+  'sourceAddr', 'textCoding', 'longMessage', 'receipts',
+  'alphanumericTon', 'alphanumericNpi', 'shortCodeTon', 'shortCodeNpi', 'internationalTon', 'internationalNpi',
+  'throttleRetries', 'submitTimeoutMs', 'enquireLinkIntervalMs', 'enquireLinkTimeoutMs', 'bindTimeoutMs',
+] as const;
+
+const BIND_MODES: readonly BindMode[] = ['transceiver', 'pair'];
+const RECEIPT_REQUESTS: readonly ReceiptRequest[] = ['final', 'final-and-intermediate'];
+
+/** Reads and checks an SMPP provider's settings; lists every problem when any. */
+export function parseSmppSettings(
+  settings: Readonly<Record<string, unknown>>,
+  credentials: Readonly<Record<string, string>>,
+): { ok: true; settings: SmppSettings } | { ok: false; problems: SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  const add = (key: string, reason: string) => problems.push({ field: `settings.${key}`, reason });
+
+  for (const key of Object.keys(settings)) {
+    if (!(SMPP_SETTING_KEYS as readonly string[]).includes(key)) add(key, `is not an SMPP setting (known: ${SMPP_SETTING_KEYS.join(', ')})`);
+  }
+  const text = (key: string): string | undefined => {
+    const value = settings[key];
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value === 'string') return value.trim();
+    if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+    add(key, 'must be text');
+    return undefined;
+  };
+  const integer = (key: string, min: number, max: number): number | undefined => {
+    const raw = text(key);
+    if (raw === undefined) return undefined;
+    if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+      add(key, `"${raw.slice(0, 40)}" must be a whole number from ${min} to ${max}`);
+      return undefined;
+    }
+    return Number(raw);
+  };
+  const choice = <T extends string>(key: string, allowed: readonly T[]): T | undefined => {
+    const raw = text(key);
+    if (raw === undefined) return undefined;
+    const found = allowed.find((value) => value === raw);
+    if (found === undefined) add(key, `"${raw.slice(0, 40)}" is not one of ${allowed.join(', ')}`);
+    return found;
+  };
+  const flag = (key: string): boolean | undefined => {
+    const raw = text(key);
+    if (raw === undefined) return undefined;
+    if (raw === 'true') return true;
+    if (raw === 'false') return false;
+    add(key, `"${raw.slice(0, 40)}" must be true or false`);
+    return undefined;
+  };
+
+  const host = text('host');
+  if (host === undefined) add('host', 'is required for smpp providers');
+  const port = integer('port', 1, 65_535);
+  if (port === undefined && text('port') === undefined) add('port', 'is required for smpp providers');
+  const systemId = text('systemId');
+  if (systemId === undefined) add('systemId', 'is required for smpp providers');
+  const password = credentials.password ?? '';
+  if (password === '') problems.push({ field: 'credentials.password', reason: 'is required for smpp providers' });
+
+  const useTls = flag('tls');
+  const tlsCa = text('tlsCa');
+  if (tlsCa !== undefined && !tlsCa.includes('-----BEGIN CERTIFICATE-----')) add('tlsCa', 'must be PEM (-----BEGIN CERTIFICATE-----)');
+  const tlsServername = text('tlsServername');
+  const rejectUnauthorized = flag('tlsRejectUnauthorized');
+  if (!useTls && (tlsCa !== undefined || tlsServername !== undefined || rejectUnauthorized !== undefined)) add('tls', 'must be true when other tls* settings are given');
+  const tls: ConnectionOptions | undefined = useTls
+    ? { ...(tlsCa ? { ca: tlsCa } : {}), ...(tlsServername ? { servername: tlsServername } : {}), ...(rejectUnauthorized === false ? { rejectUnauthorized: false } : {}) }
+    : undefined;
+
+  const overrides: Partial<Record<SenderKind, TonNpiOverride>> = {};
+  for (const [kind, prefix] of [['alphanumeric', 'alphanumeric'], ['short-code', 'shortCode'], ['international', 'international']] as const) {
+    const ton = integer(`${prefix}Ton`, 0, 6);
+    const npi = integer(`${prefix}Npi`, 0, 18);
+    if (ton !== undefined || npi !== undefined) overrides[kind] = { ton, npi };
+  }
+
+  const parsed: SmppSettings = {
+    host: host ?? '',
+    port: port ?? 0,
+    systemId: systemId ?? '',
+    password,
+    systemType: text('systemType'),
+    addressRange: text('addressRange'),
+    tls,
+    bindMode: choice('bindMode', BIND_MODES),
+    binds: integer('binds', 1, 16),
+    windowSize: integer('windowSize', 1, 1000),
+    sourceAddr: text('sourceAddr') ?? 'Switchboard',
+    sourceAddressOverrides: overrides,
+    textCoding: choice<TextCoding>('textCoding', TEXT_CODINGS),
+    longMessage: choice<LongMessageMode>('longMessage', LONG_MESSAGE_MODES),
+    receipts: choice('receipts', RECEIPT_REQUESTS),
+    throttleRetries: integer('throttleRetries', 0, 100),
+    submitTimeoutMs: integer('submitTimeoutMs', 100, 120_000),
+    enquireLinkIntervalMs: integer('enquireLinkIntervalMs', 1000, 3_600_000),
+    enquireLinkTimeoutMs: integer('enquireLinkTimeoutMs', 100, 120_000),
+    bindTimeoutMs: integer('bindTimeoutMs', 100, 120_000),
+  };
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, settings: parsed };
+}
