@@ -75,12 +75,14 @@ export function parseSmppSettings(
     return undefined;
   };
 
+  const absent = (key: string) => {
+    const value = settings[key];
+    return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
+  };
+  for (const key of ['host', 'port', 'systemId']) if (absent(key)) add(key, 'is required for smpp providers');
   const host = text('host');
-  if (host === undefined) add('host', 'is required for smpp providers');
   const port = integer('port', 1, 65_535);
-  if (port === undefined && text('port') === undefined) add('port', 'is required for smpp providers');
   const systemId = text('systemId');
-  if (systemId === undefined) add('systemId', 'is required for smpp providers');
   const password = credentials.password ?? '';
   if (password === '') problems.push({ field: 'credentials.password', reason: 'is required for smpp providers' });
 
