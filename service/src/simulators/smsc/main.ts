@@ -1,8 +1,10 @@
 /**
  * Runs the SMSC simulator on its own: `node dist/simulators/smsc/main.js`.
- * Configured by SMSC_SIM_PORT, SMSC_SIM_HTTP_PORT, SMSC_SIM_SYSTEM_ID, SMSC_SIM_PASSWORD,
- * SMSC_SIM_RECEIPT_DELAY_MS (and SMSC_SIM_HOST / SMSC_SIM_HTTP_HOST, both 127.0.0.1 by default).
+ * Configured by SMSC_SIM_* variables (see `parseSmscEnv` in smsc-config.ts for the list):
+ * ports, hosts and credentials; receipts, throttling, errors and disconnects; TLS key and
+ * certificate files.
  */
+import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { parseSmscEnv } from './smsc-config.js';
 import { SmscSimulator } from './smsc.simulator.js';
@@ -14,7 +16,17 @@ if (!config.ok) {
   process.exit(2);
 }
 
-const simulator = new SmscSimulator({ ...config.options, logger });
+let tls: { key: Buffer; cert: Buffer } | undefined;
+if (config.tlsFiles) {
+  try {
+    tls = { key: readFileSync(config.tlsFiles.key), cert: readFileSync(config.tlsFiles.cert) };
+  } catch (error) {
+    logger.error({ err: error }, 'cannot read the TLS key or certificate');
+    process.exit(2);
+  }
+}
+
+const simulator = new SmscSimulator({ ...config.options, tls, logger });
 await simulator.start();
 
 let stopping = false;

@@ -1,12 +1,16 @@
 /**
- * What the simulated SMSC does with submits and receipts, and the validation of changes to it
- * arriving over HTTP. Tests flip these to drive a provider through its failure paths.
+ * What the simulated SMSC does with binds, submits and receipts, and the validation of changes to
+ * it arriving over HTTP. Tests flip these to drive a provider through its failure paths.
  */
 import { z } from 'zod';
-import { commandStatusName, parseCommandStatus } from '../../providers/smpp/smpp-wire.js';
+import type { MessageIdFormat, ReceiptIdFormat, ReceiptStyle } from './smsc-receipt.js';
+import { SmscStatus, parseStatus, statusToJson } from './smsc-status.js';
 
-/** Which receipt follows an accepted submit that asked for one. */
-export type ReceiptMode = 'delivered' | 'failed' | 'drop';
+/**
+ * Which final receipt follows an accepted part that asked for one: `delivered` DELIVRD,
+ * `failed` UNDELIV, `expired` EXPIRED, `rejected` REJECTD; `drop` sends none.
+ */
+export type ReceiptMode = 'delivered' | 'failed' | 'expired' | 'rejected' | 'drop';
 
 /** Refuse requests with `commandStatus`: the next `count` of them, or every one when `count` is null. */
 export interface CommandFailure {
@@ -17,6 +21,18 @@ export interface CommandFailure {
 /** Refuse submits (see `CommandFailure`). */
 export type SubmitFailure = CommandFailure;
 
+/** Accept and store submits but send no submit_sm_resp: the next `count` (null: no limit), each with probability `rate`. */
+export interface LostResponses {
+  readonly count: number | null;
+  readonly rate: number;
+}
+
+/** Drop every bind after the `count`-th accepted submit; again after every `count` more when `repeat`. */
+export interface ScheduledDisconnect {
+  readonly count: number;
+  readonly repeat: boolean;
+}
+
 /** The simulator's current behaviour. */
 export interface SmscBehaviour {
   /** Refuse submits instead of accepting them; null accepts everything. */
@@ -26,9 +42,24 @@ export interface SmscBehaviour {
    * overloaded or at its session limit does; null binds normally.
    */
   readonly failBinds: CommandFailure | null;
-  /** `delivered` sends DELIVRD (state 2), `failed` UNDELIV (state 5), `drop` sends nothing. */
+  /** The final receipt for destinations without an entry in `receiptsByDestination`. */
   readonly receipts: ReceiptMode;
+  /** Per destination (digits only, `+49…` and `49…` alike) receipt modes, overriding `receipts`. */
+  readonly receiptsByDestination: Readonly<Record<string, ReceiptMode>>;
+  /** Modes for the next final receipts asked for, one used up per part, before any other rule. */
+  readonly nextReceipts: readonly ReceiptMode[];
+  /** Delay before the final receipt; an intermediate one (when asked for) comes after half of it. */
   readonly receiptDelayMs: number;
+  /** Appendix B text only, §5.3.2 TLVs only (empty short_message), or both. */
+  readonly receiptStyle: ReceiptStyle;
+  /** How receipts write message ids: as issued, upper-case hex, or decimal. */
+  readonly receiptIdFormat: ReceiptIdFormat;
+  /** How submit_sm_resp issues message ids: 8 lower-case hex digits, or a decimal number. */
+  readonly messageIdFormat: MessageIdFormat;
+  /** Receipt dates as YYMMDDhhmmss rather than YYMMDDhhmm. */
+  readonly receiptDateSeconds: boolean;
+  /** The `stat:` of intermediate notifications (esm_class 0x20), sent when registered_delivery bit 4 asks. */
+  readonly intermediateReceiptState: 'ENROUTE' | 'ACCEPTD';
   /** False makes the SMSC ignore enquire_link, as a half-dead link does. */
   readonly answerEnquireLink: boolean;
   /**
@@ -36,7 +67,56 @@ export interface SmscBehaviour {
    * submit_sm_resp that leaves the sender not knowing whether the message went out.
    */
   readonly answerSubmits: boolean;
+  /** Submits per second per system_id; more are refused with ESME_RTHROTTLED. Null: no limit. */
+  readonly maxTps: number | null;
+  /** Submits one bind may have in processing (see `submitLatencyMs`); more get ESME_RMSGQFUL. Null: no limit. */
+  readonly window: number | null;
+  /** How long a submit is processed before it is decided and answered; 0 answers at once (the window never fills). */
+  readonly submitLatencyMs: number;
+  /** Probability (0..1) that an otherwise acceptable submit is refused with `submitErrorStatus`. */
+  readonly submitErrorRate: number;
+  readonly submitErrorStatus: number;
+  /** Lost submit_sm_resp for some accepted submits; null answers them all. */
+  readonly dropSubmitResponses: LostResponses | null;
+  /** Answer accepted submits this much later (the message is stored at once); 0 answers at once. */
+  readonly lateSubmitResponseMs: number;
+  /** Kill every bind after so many accepted submits; null never. */
+  readonly disconnectAfterSubmits: ScheduledDisconnect | null;
+  /** Kill every bind this often; null never. */
+  readonly disconnectEveryMs: number | null;
+  /** Binds one system_id may hold at once; more are refused with ESME_RBINDFAIL. Null: no limit. */
+  readonly maxBindsPerSystemId: number | null;
+  /** Seed for every random choice (errors, lost responses, garbage); null uses Math.random. Setting it restarts the sequence. */
+  readonly seed: number | null;
 }
+
+/** Defaults: an SMSC that accepts everything promptly and confirms delivery. */
+export const DEFAULT_BEHAVIOUR: SmscBehaviour = {
+  failSubmits: null,
+  failBinds: null,
+  receipts: 'delivered',
+  receiptsByDestination: {},
+  nextReceipts: [],
+  receiptDelayMs: 500,
+  receiptStyle: 'both',
+  receiptIdFormat: 'same',
+  messageIdFormat: 'hex',
+  receiptDateSeconds: false,
+  intermediateReceiptState: 'ENROUTE',
+  answerEnquireLink: true,
+  answerSubmits: true,
+  maxTps: null,
+  window: null,
+  submitLatencyMs: 0,
+  submitErrorRate: 0,
+  submitErrorStatus: SmscStatus.ESME_RSYSERR,
+  dropSubmitResponses: null,
+  lateSubmitResponseMs: 0,
+  disconnectAfterSubmits: null,
+  disconnectEveryMs: null,
+  maxBindsPerSystemId: null,
+  seed: null,
+};
 
 /** A partial update: only the fields present change. */
 export type SmscBehaviourPatch = Partial<SmscBehaviour>;
@@ -48,53 +128,78 @@ export interface CommandFailureJson {
 }
 
 /** Behaviour as JSON: command_status by name when it has one, so the answer of GET can be PUT back. */
-export interface SmscBehaviourJson {
+export type SmscBehaviourJson = Omit<SmscBehaviour, 'failSubmits' | 'failBinds' | 'submitErrorStatus'> & {
   readonly failSubmits: CommandFailureJson | null;
   readonly failBinds: CommandFailureJson | null;
-  readonly receipts: ReceiptMode;
-  readonly receiptDelayMs: number;
-  readonly answerEnquireLink: boolean;
-  readonly answerSubmits: boolean;
-}
+  readonly submitErrorStatus: string | number;
+};
 
 /** The result of validating a PUT body: the patch, or the first bad field and why. */
 export type BehaviourPatchResult =
   | { readonly ok: true; readonly patch: SmscBehaviourPatch }
   | { readonly ok: false; readonly field: string; readonly reason: string };
 
+const RECEIPT_MODES = ['delivered', 'failed', 'expired', 'rejected', 'drop'] as const;
+const statusSchema = z.union([z.number().int().min(0).max(0xffffffff), z.string().min(1)]);
 const failureSchema = z
   .strictObject({
-    commandStatus: z.union([z.number().int().min(0).max(0xffffffff), z.string().min(1)]),
+    commandStatus: statusSchema,
     count: z.number().int().positive().nullable().optional(),
   })
   .nullable()
   .optional();
+const milliseconds = z.number().int().min(0).max(600_000);
 
 const patchSchema = z.strictObject({
   failSubmits: failureSchema,
   failBinds: failureSchema,
-  receipts: z.enum(['delivered', 'failed', 'drop']).optional(),
-  receiptDelayMs: z.number().int().min(0).max(600_000).optional(),
+  receipts: z.enum(RECEIPT_MODES).optional(),
+  receiptsByDestination: z.record(z.string(), z.enum(RECEIPT_MODES)).optional(),
+  nextReceipts: z.array(z.enum(RECEIPT_MODES)).max(10_000).optional(),
+  receiptDelayMs: milliseconds.optional(),
+  receiptStyle: z.enum(['text', 'tlv', 'both']).optional(),
+  receiptIdFormat: z.enum(['same', 'hex', 'decimal']).optional(),
+  messageIdFormat: z.enum(['hex', 'decimal']).optional(),
+  receiptDateSeconds: z.boolean().optional(),
+  intermediateReceiptState: z.enum(['ENROUTE', 'ACCEPTD']).optional(),
   answerEnquireLink: z.boolean().optional(),
   answerSubmits: z.boolean().optional(),
+  maxTps: z.number().int().positive().max(100_000).nullable().optional(),
+  window: z.number().int().positive().max(100_000).nullable().optional(),
+  submitLatencyMs: milliseconds.optional(),
+  submitErrorRate: z.number().min(0).max(1).optional(),
+  submitErrorStatus: statusSchema.optional(),
+  dropSubmitResponses: z
+    .strictObject({ count: z.number().int().positive().nullable().optional(), rate: z.number().min(0).max(1).optional() })
+    .nullable()
+    .optional(),
+  lateSubmitResponseMs: milliseconds.optional(),
+  disconnectAfterSubmits: z.strictObject({ count: z.number().int().positive(), repeat: z.boolean().optional() }).nullable().optional(),
+  disconnectEveryMs: z.number().int().min(10).max(86_400_000).nullable().optional(),
+  maxBindsPerSystemId: z.number().int().positive().max(1000).nullable().optional(),
+  seed: z.number().int().min(0).max(0xffffffff).nullable().optional(),
 });
+
+/** The first problem zod found, as a dotted field path and a reason. */
+export function firstIssue(error: z.ZodError): { field: string; reason: string } {
+  const issue = error.issues[0];
+  if (issue === undefined) return { field: 'body', reason: 'invalid' };
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys') path.push(issue.keys[0] ?? '');
+  return { field: path.length === 0 ? 'body' : path.join('.'), reason: issue.message };
+}
+
+const STATUS_REASON = 'expected a non-zero SMPP command_status: a name like ESME_RTHROTTLED, a number, or 0x hex';
 
 /** Validates a PUT /behaviour body, naming the offending field (`failSubmits.commandStatus`). */
 export function parseBehaviourPatch(body: unknown): BehaviourPatchResult {
   const parsed = patchSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    if (issue === undefined) return { ok: false, field: 'body', reason: 'invalid' };
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') path.push(issue.keys[0] ?? '');
-    return { ok: false, field: path.length === 0 ? 'body' : path.join('.'), reason: issue.message };
-  }
-  const { failSubmits, failBinds, ...rest } = parsed.data;
+  if (!parsed.success) return { ok: false, ...firstIssue(parsed.error) };
+  const { failSubmits, failBinds, submitErrorStatus, receiptsByDestination, dropSubmitResponses, disconnectAfterSubmits, ...rest } = parsed.data;
   const patch: { -readonly [K in keyof SmscBehaviour]?: SmscBehaviour[K] } = {};
-  if (rest.receipts !== undefined) patch.receipts = rest.receipts;
-  if (rest.receiptDelayMs !== undefined) patch.receiptDelayMs = rest.receiptDelayMs;
-  if (rest.answerEnquireLink !== undefined) patch.answerEnquireLink = rest.answerEnquireLink;
-  if (rest.answerSubmits !== undefined) patch.answerSubmits = rest.answerSubmits;
+  for (const [key, value] of Object.entries(rest) as [string, unknown][]) {
+    if (value !== undefined) Object.assign(patch, { [key]: value });
+  }
   for (const [field, failure] of [
     ['failSubmits', failSubmits],
     ['failBinds', failBinds],
@@ -104,24 +209,43 @@ export function parseBehaviourPatch(body: unknown): BehaviourPatchResult {
       patch[field] = null;
       continue;
     }
-    const commandStatus = parseCommandStatus(failure.commandStatus);
-    if (commandStatus === undefined || commandStatus === 0) {
-      return {
-        ok: false,
-        field: `${field}.commandStatus`,
-        reason: 'expected a non-zero SMPP command_status: a name like ESME_RTHROTTLED, a number, or 0x hex',
-      };
-    }
+    const commandStatus = parseStatus(failure.commandStatus);
+    if (commandStatus === undefined || commandStatus === 0) return { ok: false, field: `${field}.commandStatus`, reason: STATUS_REASON };
     patch[field] = { commandStatus, count: failure.count ?? null };
+  }
+  if (submitErrorStatus !== undefined) {
+    const status = parseStatus(submitErrorStatus);
+    if (status === undefined || status === 0) return { ok: false, field: 'submitErrorStatus', reason: STATUS_REASON };
+    patch.submitErrorStatus = status;
+  }
+  if (receiptsByDestination !== undefined) {
+    const byDigits: Record<string, ReceiptMode> = {};
+    for (const [destination, mode] of Object.entries(receiptsByDestination)) {
+      const digits = destination.replace(/\D/g, '');
+      if (digits === '') return { ok: false, field: `receiptsByDestination.${destination}`, reason: 'expected a phone number as key' };
+      byDigits[digits] = mode;
+    }
+    patch.receiptsByDestination = byDigits;
+  }
+  if (dropSubmitResponses !== undefined) {
+    patch.dropSubmitResponses = dropSubmitResponses === null ? null : { count: dropSubmitResponses.count ?? null, rate: dropSubmitResponses.rate ?? 1 };
+  }
+  if (disconnectAfterSubmits !== undefined) {
+    patch.disconnectAfterSubmits = disconnectAfterSubmits === null ? null : { count: disconnectAfterSubmits.count, repeat: disconnectAfterSubmits.repeat ?? false };
   }
   return { ok: true, patch };
 }
 
 function failureToJson(failure: CommandFailure | null): CommandFailureJson | null {
-  return failure === null ? null : { commandStatus: commandStatusName(failure.commandStatus) ?? failure.commandStatus, count: failure.count };
+  return failure === null ? null : { commandStatus: statusToJson(failure.commandStatus), count: failure.count };
 }
 
 /** Renders behaviour for GET /behaviour. */
 export function behaviourToJson(behaviour: SmscBehaviour): SmscBehaviourJson {
-  return { ...behaviour, failSubmits: failureToJson(behaviour.failSubmits), failBinds: failureToJson(behaviour.failBinds) };
+  return {
+    ...behaviour,
+    failSubmits: failureToJson(behaviour.failSubmits),
+    failBinds: failureToJson(behaviour.failBinds),
+    submitErrorStatus: statusToJson(behaviour.submitErrorStatus),
+  };
 }

@@ -49,4 +49,70 @@ describe('parseSmscEnv', () => {
       'SMSC_SIM_RECEIPT_DELAY_MS',
     ]);
   });
+
+  it('reads the behaviour variables', () => {
+    const result = parseSmscEnv({
+      SMSC_SIM_RECEIPTS: 'expired',
+      SMSC_SIM_RECEIPT_STYLE: 'tlv',
+      SMSC_SIM_RECEIPT_ID_FORMAT: 'decimal',
+      SMSC_SIM_MESSAGE_ID_FORMAT: 'hex',
+      SMSC_SIM_RECEIPT_DATE_SECONDS: 'true',
+      SMSC_SIM_MAX_TPS: '50',
+      SMSC_SIM_WINDOW: '10',
+      SMSC_SIM_SUBMIT_LATENCY_MS: '25',
+      SMSC_SIM_SUBMIT_ERROR_RATE: '0.05',
+      SMSC_SIM_SUBMIT_ERROR_STATUS: 'ESME_RSUBMITFAIL',
+      SMSC_SIM_DROP_SUBMIT_RESPONSE_RATE: '0.01',
+      SMSC_SIM_LATE_SUBMIT_RESPONSE_MS: '2000',
+      SMSC_SIM_DISCONNECT_AFTER_SUBMITS: '100',
+      SMSC_SIM_DISCONNECT_EVERY_MS: '60000',
+      SMSC_SIM_MAX_BINDS: '2',
+      SMSC_SIM_SEED: '7',
+      SMSC_SIM_TLS_KEY_FILE: '/etc/smsc/key.pem',
+      SMSC_SIM_TLS_CERT_FILE: '/etc/smsc/cert.pem',
+    });
+
+    expect(result).toEqual({
+      ok: true,
+      options: expect.objectContaining({
+        receipts: 'expired',
+        receiptStyle: 'tlv',
+        receiptIdFormat: 'decimal',
+        messageIdFormat: 'hex',
+        receiptDateSeconds: true,
+        maxTps: 50,
+        window: 10,
+        submitLatencyMs: 25,
+        submitErrorRate: 0.05,
+        submitErrorStatus: 0x45,
+        dropSubmitResponses: { count: null, rate: 0.01 },
+        lateSubmitResponseMs: 2000,
+        disconnectAfterSubmits: { count: 100, repeat: true },
+        disconnectEveryMs: 60_000,
+        maxBindsPerSystemId: 2,
+        seed: 7,
+      }) as unknown,
+      tlsFiles: { key: '/etc/smsc/key.pem', cert: '/etc/smsc/cert.pem' },
+    });
+  });
+
+  it('lists every bad behaviour variable at once', () => {
+    const result = parseSmscEnv({
+      SMSC_SIM_RECEIPTS: 'sometimes',
+      SMSC_SIM_RECEIPT_DATE_SECONDS: 'perhaps',
+      SMSC_SIM_MAX_TPS: '0',
+      SMSC_SIM_SUBMIT_ERROR_RATE: '5%',
+      SMSC_SIM_SUBMIT_ERROR_STATUS: 'ESME_ROK',
+      SMSC_SIM_TLS_KEY_FILE: '/etc/smsc/key.pem',
+    });
+
+    expect(result.ok ? [] : result.errors.map((error) => error.split(':')[0])).toEqual([
+      'SMSC_SIM_RECEIPTS',
+      'SMSC_SIM_RECEIPT_DATE_SECONDS',
+      'SMSC_SIM_MAX_TPS',
+      'SMSC_SIM_SUBMIT_ERROR_RATE',
+      'SMSC_SIM_SUBMIT_ERROR_STATUS',
+      'SMSC_SIM_TLS_KEY_FILE and SMSC_SIM_TLS_CERT_FILE',
+    ]);
+  });
 });

@@ -1,11 +1,16 @@
 /**
- * The simulator's HTTP control API (JSON). Thin: each route calls one simulator method.
+ * The simulator's HTTP control API (JSON). Thin: each route calls one simulator method. Bad input
+ * is answered 400 with `{ error, field }` naming the offending field.
  *
- * GET /inbox[?to=&since=] · GET /inbox/latest[?to=] · DELETE /inbox · GET|PUT /behaviour ·
- * GET /sessions · DELETE /sessions (drop all connections) · GET /stats · POST /reset
+ * GET /inbox[?to=&since=] · GET /inbox/latest[?to=] · GET /inbox/incomplete · DELETE /inbox ·
+ * GET|PUT /behaviour · GET /sessions · DELETE /sessions (drop all connections) ·
+ * POST /sessions/unbind (unbind every bind) · POST /mo · POST /inject · GET /stats · POST /reset
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { behaviourToJson, parseBehaviourPatch } from './smsc-behaviour.js';
+import { z } from 'zod';
+import { behaviourToJson, firstIssue, parseBehaviourPatch } from './smsc-behaviour.js';
+import { INJECTION_KINDS } from './smsc-injection.js';
+import { NoReceiverError } from './smsc-errors.js';
 import type { SmscSimulator } from './smsc.simulator.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -66,6 +71,36 @@ async function route(simulator: SmscSimulator, request: IncomingMessage, respons
     case 'DELETE /sessions':
       send(response, 200, { disconnected: simulator.disconnectAll() });
       return;
+    case 'POST /sessions/unbind':
+      send(response, 200, { unbound: await simulator.unbindAll() });
+      return;
+    case 'GET /inbox/incomplete':
+      send(response, 200, simulator.incompleteMessages());
+      return;
+    case 'POST /mo': {
+      const body = await readBody(request, response, moSchema);
+      if (body === undefined) return;
+      const { timeoutMs, ...message } = body;
+      try {
+        send(response, 200, { commandStatus: (await simulator.sendMo(message, timeoutMs)) ?? null });
+      } catch (error) {
+        if (error instanceof RangeError) send(response, 400, { error: `text: ${error.message}`, field: 'text' });
+        else if (error instanceof NoReceiverError) send(response, 409, { error: error.message });
+        else throw error;
+      }
+      return;
+    }
+    case 'POST /inject': {
+      const body = await readBody(request, response, injectSchema);
+      if (body === undefined) return;
+      try {
+        send(response, 200, await simulator.injectMalformed(body.kind, body.timeoutMs));
+      } catch (error) {
+        if (error instanceof NoReceiverError) send(response, 409, { error: error.message });
+        else throw error;
+      }
+      return;
+    }
     case 'GET /stats':
       send(response, 200, simulator.stats());
       return;
@@ -76,6 +111,37 @@ async function route(simulator: SmscSimulator, request: IncomingMessage, respons
     default:
       send(response, 404, { error: `no route ${key}` });
   }
+}
+
+const moSchema = z.strictObject({
+  from: z.string().min(1).max(21),
+  to: z.string().min(1).max(21),
+  text: z.string().max(10_000),
+  dataCoding: z.union([z.literal(0), z.literal(3), z.literal(8)]).optional(),
+  systemId: z.string().min(1).max(15).optional(),
+  split: z.enum(['payload', 'udh', 'sar']).optional(),
+  timeoutMs: z.number().int().min(1).max(60_000).optional(),
+});
+
+const injectSchema = z.strictObject({
+  kind: z.enum(INJECTION_KINDS),
+  timeoutMs: z.number().int().min(1).max(60_000).optional(),
+});
+
+/** Reads and validates a JSON body; on failure answers 400 naming the field and returns undefined. */
+async function readBody<T>(request: IncomingMessage, response: ServerResponse, schema: z.ZodType<T>): Promise<T | undefined> {
+  const body = await readJson(request);
+  if (!body.ok) {
+    send(response, 400, { error: body.reason, field: 'body' });
+    return undefined;
+  }
+  const parsed = schema.safeParse(body.value);
+  if (!parsed.success) {
+    const { field, reason } = firstIssue(parsed.error);
+    send(response, 400, { error: `${field}: ${reason}`, field });
+    return undefined;
+  }
+  return parsed.data;
 }
 
 async function readJson(request: IncomingMessage): Promise<{ ok: true; value: unknown } | { ok: false; reason: string }> {
