@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { plivoV3Signature, twilioSignature, verifyPlivoV3Signature, verifyTwilioSignature, verifyVonageSignature, vonageSignature } from './webhook-signatures.js';
+
+describe('Twilio X-Twilio-Signature', () => {
+  // The worked example of twilio.com/docs/usage/security (auth token 12345).
+  const url = 'https://mycompany.com/myapp.php?foo=1&bar=2';
+  const params: [string, string][] = [
+    ['Digits', '1234'],
+    ['To', '+18005551212'],
+    ['From', '+12349013030'],
+    ['Caller', '+12349013030'],
+    ['CallSid', 'CA1234567890ABCDE'],
+  ];
+
+  it("matches Twilio's documented example", () => {
+    expect(twilioSignature('12345', url, params)).toBe('0/KCTR6DLpKmkAf8muzZqo1nDgQ=');
+  });
+
+  it('verifies the right signature and refuses a wrong token, URL, parameter or missing header', () => {
+    expect(verifyTwilioSignature('12345', url, params, '0/KCTR6DLpKmkAf8muzZqo1nDgQ=')).toBe(true);
+    expect(verifyTwilioSignature('54321', url, params, '0/KCTR6DLpKmkAf8muzZqo1nDgQ=')).toBe(false);
+    expect(verifyTwilioSignature('12345', `${url}&x=1`, params, '0/KCTR6DLpKmkAf8muzZqo1nDgQ=')).toBe(false);
+    expect(verifyTwilioSignature('12345', url, [...params, ['Extra', '1']], '0/KCTR6DLpKmkAf8muzZqo1nDgQ=')).toBe(false);
+    expect(verifyTwilioSignature('12345', url, params, undefined)).toBe(false);
+  });
+
+  it('accepts the URL with the default port written out, as Twilio SDKs do', () => {
+    const signed = twilioSignature('12345', 'https://mycompany.com:443/myapp.php?foo=1&bar=2', params);
+    expect(verifyTwilioSignature('12345', url, params, signed)).toBe(true);
+  });
+});
+
+describe('Plivo X-Plivo-Signature-V3', () => {
+  // Vectors computed with a line-by-line port of plivo-python utils/signature_v3.py.
+  it.each([
+    [
+      'POST with query and parameters',
+      'POST',
+      'https://example.com/plivo/status?attempt=att-1',
+      '12345678901234567890',
+      [
+        ['MessageUUID', '3b5e8c1e-0000-4000-8000-000000000001'],
+        ['Status', 'delivered'],
+        ['To', '14155550100'],
+        ['From', 'Switchboard'],
+      ],
+      'kq0SPTlD3ft3Cyo1uWKwqNCeMypMTfIwvhJQJ3Op7Gg=',
+    ],
+    ['POST without query', 'POST', 'https://example.com/plivo/status', 'nonce-1', [['CallUUID', 'u-1'], ['Direction', 'outbound'], ['To', '919250333699']], 'eUH2jz0Vti7J3UtbKKNQA368FVHmZkGY7H6LeNYOMxI='],
+    ['GET with query', 'GET', 'https://example.com/plivo/status?b=2&a=1', 'nonce-2', [], 'dnjRuA5PYy1u2vyQEWFBJkiIoB+bKryLhBkx2ASDC00='],
+    ['POST without parameters', 'POST', 'https://example.com/plivo/status?attempt=x', 'nonce-3', [], 'mpKbq/4acFzf3Rsa/8iUmWAOWZz4iAlLHb/JQUpFGOo='],
+  ] as const)('matches the SDK for %s', (_name, method, url, nonce, params, expected) => {
+    expect(plivoV3Signature('plivo-token', method, url, nonce, params)).toBe(expected);
+  });
+
+  it('verifies any of several comma-separated signatures and refuses a wrong nonce', () => {
+    const signature = plivoV3Signature('plivo-token', 'POST', 'https://example.com/s', 'n1', [['A', '1']]);
+    expect(verifyPlivoV3Signature('plivo-token', 'POST', 'https://example.com/s', 'n1', [['A', '1']], `stale==,${signature}`)).toBe(true);
+    expect(verifyPlivoV3Signature('plivo-token', 'POST', 'https://example.com/s', 'n2', [['A', '1']], signature)).toBe(false);
+    expect(verifyPlivoV3Signature('plivo-token', 'POST', 'https://example.com/s', undefined, [['A', '1']], signature)).toBe(false);
+  });
+});
+
+describe('Vonage sig', () => {
+  // Vectors from vonage-php-sdk-core test/Client/SignatureTest.php.
+  const inbound = {
+    'message-timestamp': '2013-11-21 15:27:30',
+    messageId: '020000001B0FE827',
+    msisdn: '14843472194',
+    text: 'Test again',
+    timestamp: '1385047698',
+    to: '13239877404',
+    type: 'text',
+  };
+
+  it.each([
+    ['md5hash', 'd2e7b1dc968737c5998ad624e02f90b7'],
+    ['md5', 'DDEBD46008C2D4E93CCE578A332A52D5'],
+    ['sha1', '27D0D05C2876C7CB1720DBCDBA4D492E1E55C09A'],
+    ['sha256', 'DDB8397C2B90AAC7F3882D306475C9A5058C92322EEF43C92B298B6E0FC0D330'],
+    ['sha512', 'E0D3C650F8C9D1A5C174D10DDDBFB003E561F59B265616208B0487C5D819481CD3C311D59CF6165ECD1139622D5BA3A256C0D763AC4A9AD9144B5A426B94FE82'],
+  ] as const)('matches the SDK for %s', (method, expected) => {
+    expect(vonageSignature('my_secret_key_for_testing', method, inbound)).toBe(expected);
+    expect(verifyVonageSignature('my_secret_key_for_testing', method, { ...inbound, sig: expected })).toBe(true);
+  });
+
+  it('replaces & and = in values and ignores a sig parameter', () => {
+    const params = {
+      keyword: 'TEST',
+      'message-timestamp': '2017-04-04 22:57:47',
+      messageId: '0B00000042AC53BD',
+      msisdn: '14843472194',
+      nonce: '929d6744-bd28-42c8-b6cf-31d5b4f43732',
+      sig: 'e06d9763e3fd0b9c31beb5fc2fcb011c',
+      text: 'Test with & and =',
+      timestamp: '1491346667',
+      to: '12192259404',
+      type: 'text',
+    };
+    expect(vonageSignature('my_secret_key_for_testing', 'md5hash', params)).toBe('e06d9763e3fd0b9c31beb5fc2fcb011c');
+  });
+
+  it('refuses a tampered parameter or a missing sig', () => {
+    const sig = vonageSignature('s', 'sha256', inbound);
+    expect(verifyVonageSignature('s', 'sha256', { ...inbound, sig: sig.toLowerCase() })).toBe(true);
+    expect(verifyVonageSignature('s', 'sha256', { ...inbound, status: 'delivered', sig })).toBe(false);
+    expect(verifyVonageSignature('s', 'sha256', inbound)).toBe(false);
+  });
+});

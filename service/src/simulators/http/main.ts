@@ -1,0 +1,34 @@
+/**
+ * Runs the HTTP provider simulator on its own: `node dist/simulators/http/main.js`.
+ * Configured by HTTP_SIM_* and per-provider variables (see sim-config.ts). Point a provider's
+ * `baseUrl` at it: Twilio, Plivo and Vonage at the root, Auron at `/HTTP_API1`.
+ */
+import { pino } from 'pino';
+import { HttpProviderSimulator } from './http-provider.simulator.js';
+import { parseHttpSimEnv } from './sim-config.js';
+
+const logger = pino({ name: 'http-provider-simulator' });
+const config = parseHttpSimEnv(process.env);
+if (!config.ok) {
+  logger.error({ errors: config.errors }, 'invalid configuration');
+  process.exit(2);
+}
+
+const simulator = new HttpProviderSimulator({ ...config.options, logger });
+await simulator.start();
+
+let stopping = false;
+const shutdown = (signal: string): void => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'stopping');
+  simulator.stop().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      logger.error({ err: error }, 'stop failed');
+      process.exit(1);
+    },
+  );
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);
