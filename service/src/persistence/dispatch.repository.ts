@@ -211,6 +211,15 @@ export class OrmDispatchStore implements DispatchStore {
       // Treated as submitted: a receipt may still arrive; what must not happen is a second send.
       await em.nativeUpdate(MessageSchema, { id: messageId, status: 'sending' }, { status: 'submitted', leaseOwner: null, leaseUntil: null, lastError: error.message, updatedAt: now });
       await this.#setDeliveryStatus(em, messageId, 'submitted', ['queued']);
+      // A late answer and its receipt can beat this write (they come over the wire while the
+      // submit's timeout is being recorded): if every part was already reported delivered, settle now.
+      const attempt = await em.findOneOrFail(AttemptSchema, { id: attemptId });
+      const parts = await em.find(AttemptPartSchema, { attempt: attemptId });
+      const delivered = parts.filter((part) => part.status === 'delivered').length;
+      if (changed > 0 && parts.length > 0 && delivered >= Math.max(1, attempt.receiptParts ?? 1)) {
+        await em.nativeUpdate(AttemptSchema, { id: attemptId, status: 'unknown' }, { status: 'delivered', completedAt: now });
+        await this.#finishMessage(em, messageId, { status: 'delivered', error: null, failVerification: false, from: ['submitted'] }, now);
+      }
     });
   }
 

@@ -172,6 +172,16 @@ describe.each(databaseTargets())('dispatch store receipts on $name', ({ url }) =
     expect(await store.recordLateAcceptance('no-such-provider', { attemptId, part: 1, parts: 1, providerMessageId: '9003' }, new Date())).toBe('unmatched');
   });
 
+  it('settles an attempt whose late answer and receipt beat the write of its unknown outcome', async () => {
+    const { messageId, attemptId } = await submittedMessage(1);
+    // Still 'sending': the submit's timeout is being recorded while the late answer and receipt arrive.
+    expect(await store.recordLateAcceptance(provider, { attemptId, part: 1, parts: 1, providerMessageId: '7001' }, new Date())).toBe('recorded');
+    expect(await store.applyReceipt(provider, { providerMessageId: '7001', state: 'delivered' }, new Date())).toEqual({ kind: 'ignored' });
+    await store.markOutcomeUnknown(attemptId, messageId, { code: 'TIMEOUT', message: 'no submit_sm_resp' }, new Date());
+    expect(await attemptStatus(attemptId)).toBe('delivered');
+    expect(await status(messageId)).toBe('delivered');
+  });
+
   it('keeps the parts taken before a later part failed, so their receipts are followed', async () => {
     const { messageId, attemptId } = await submittedMessage(2);
     await store.markOutcomeUnknown(attemptId, messageId, { code: 'ESME_RSYSERR', message: 'part 2 refused' }, new Date(), { partMessageIds: ['301'], parts: 2 });

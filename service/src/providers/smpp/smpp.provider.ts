@@ -386,16 +386,24 @@ export class SmppProvider implements SmsProvider {
     let throttles = 0;
     const reference = this.#nextUserReference();
     pdu.user_message_reference = reference;
+    // Sessions that could not take this part (closing, link gone): not tried again for it.
+    const unusable = new Set<SmppSession>();
+    const deadline = Date.now() + this.#bindWaitMs;
     for (;;) {
       await this.#waitOutThrottle();
-      const bind = await this.#pickBind();
-      const session = bind?.session;
+      const session = await this.#pickSession(unusable, deadline);
       if (!session) return { kind: 'failed', failure: { kind: 'no-bind' } };
       let response: Pdu;
       try {
         response = await session.request(pdu, this.#submitTimeoutMs);
       } catch (error) {
-        if (error instanceof SessionRequestError && !error.written) continue; // never left us: safe on another bind
+        if (error instanceof SessionRequestError && !error.written) {
+          // Never left us: safe to send again. A link that is going away is not tried again for
+          // this part; a window that stayed full is, until the deadline.
+          if (error.reason !== 'timeout') unusable.add(session);
+          if (Date.now() >= deadline) return { kind: 'failed', failure: { kind: 'no-bind' } };
+          continue;
+        }
         this.#rememberUnanswered(session, pdu.sequence_number, `${context.destination}:${reference}`, context);
         return { kind: 'failed', failure: { kind: 'unknown', error: error instanceof Error ? error : new Error(String(error)) } };
       }
@@ -454,23 +462,30 @@ export class SmppProvider implements SmsProvider {
     return new ProviderError(`${this.name}: submit_sm refused with ${providerCode}`, { retryable: failure.throttled, providerCode });
   }
 
-  /** The bind with the most room: bound, able to submit, fewest requests outstanding or queued. */
-  async #pickBind(): Promise<SmppBind | undefined> {
-    const deadline = Date.now() + this.#bindWaitMs;
+  /**
+   * The session with the most room: bound, able to submit, fewest requests outstanding or
+   * queued, not in `unusable`. Waits for a bind to come (back) up until `deadline`.
+   */
+  async #pickSession(unusable: ReadonlySet<SmppSession>, deadline: number): Promise<SmppSession | undefined> {
     for (;;) {
-      const candidates = this.#binds.filter((bind) => bind.canSubmit);
+      const candidates = this.#binds.flatMap((bind) => {
+        const session = bind.canSubmit ? bind.session : undefined;
+        return session && !unusable.has(session) ? [session] : [];
+      });
       if (candidates.length > 0) {
-        return candidates.reduce((best, bind) => (load(bind) < load(best) ? bind : best));
+        return candidates.reduce((best, session) => (load(session) < load(best) ? session : best));
       }
       const remaining = deadline - Date.now();
       if (this.#stopped || remaining <= 0) return undefined;
+      // Woken by a bind coming up; polled too, since a closing session only leaves the list on
+      // its 'close' event.
       await new Promise<void>((resolve) => {
         const wake = () => {
           clearTimeout(timer);
           this.#bindWaiters.delete(wake);
           resolve();
         };
-        const timer = setTimeout(wake, remaining);
+        const timer = setTimeout(wake, Math.min(remaining, 100));
         this.#bindWaiters.add(wake);
       });
     }
@@ -646,9 +661,8 @@ export class SmppProvider implements SmsProvider {
   }
 }
 
-function load(bind: SmppBind): number {
-  const session = bind.session;
-  return session ? session.outstanding + session.queued : Number.POSITIVE_INFINITY;
+function load(session: SmppSession): number {
+  return session.outstanding + session.queued;
 }
 
 /** The submit_sm fields of one part: short_message or message_payload, esm_class, SAR TLVs. */
