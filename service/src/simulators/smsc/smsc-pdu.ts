@@ -44,6 +44,7 @@ export const TlvTag = {
   sar_total_segments: 0x020e,
   sar_segment_seqnum: 0x020f,
   sc_interface_version: 0x0210,
+  user_message_reference: 0x0204,
   network_error_code: 0x0423,
   message_payload: 0x0424,
   message_state: 0x0427,

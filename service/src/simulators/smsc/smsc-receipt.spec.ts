@@ -81,6 +81,13 @@ describe('receiptDeliverSm', () => {
     expect(receiptDeliverSm(facts({ style: 'text' })).tlvs).toEqual([]);
   });
 
+  it("echoes the submit's user_message_reference in every style", () => {
+    for (const style of ['text', 'tlv', 'both'] as const) {
+      const receipt = receiptDeliverSm(facts({ style, userMessageReference: Buffer.from([0x12, 0x34]) }));
+      expect(new Map(receipt.tlvs).get(TlvTag.user_message_reference)).toEqual(Buffer.from([0x12, 0x34]));
+    }
+  });
+
   it('marks intermediate notifications with esm_class 0x20', () => {
     const receipt = receiptDeliverSm(facts({ stat: 'ENROUTE', intermediate: true }));
 

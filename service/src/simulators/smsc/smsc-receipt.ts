@@ -80,6 +80,8 @@ export interface ReceiptFacts {
   readonly recipient: { readonly addr: string; readonly ton: number; readonly npi: number };
   /** The submit's source, which becomes the receipt's destination. */
   readonly sender: { readonly addr: string; readonly ton: number; readonly npi: number };
+  /** The submit's user_message_reference TLV (2 octets), echoed as many SMSCs do (§4.6.1). */
+  readonly userMessageReference?: Buffer | undefined;
 }
 
 /** The Appendix B receipt text. */
@@ -102,6 +104,7 @@ export function receiptDeliverSm(facts: ReceiptFacts): DeliverSmFields {
     // TLV-only receipts always say the network error; `both` only when there was one.
     if (facts.style === 'tlv' || error !== 0) tlvs.push([TlvTag.network_error_code, Buffer.from([NETWORK_TYPE_GSM, error >> 8, error & 0xff])]);
   }
+  if (facts.userMessageReference?.length === 2) tlvs.push([TlvTag.user_message_reference, facts.userMessageReference]);
   return {
     sourceAddrTon: facts.recipient.ton,
     sourceAddrNpi: facts.recipient.npi,

@@ -174,8 +174,14 @@ interface SimSession {
   addressRange: string;
   sequence: number;
   inFlight: number;
-  /** Being dropped on schedule: whatever still arrives is ignored, as if lost with the link. */
+  /** Being dropped: whatever still arrives is ignored, as if lost with the link (unless `halfClosed`). */
   closing: boolean;
+  /**
+   * Closed on schedule the way an SMSC that shuts a link down cleanly does: FIN sent after every
+   * answer, and submits the ESME had already sent are still read and taken (stored, receipted),
+   * though they can no longer be answered.
+   */
+  halfClosed: boolean;
   closed: boolean;
   /** Callbacks for responses to our requests; called with undefined when the session closes. */
   readonly waiting: Map<number, (pdu: RawPdu | undefined) => void>;
@@ -682,6 +688,7 @@ export class SmscSimulator {
       sequence: 0,
       inFlight: 0,
       closing: false,
+      halfClosed: false,
       closed: false,
       waiting: new Map(),
       observers: new Set(),
@@ -706,7 +713,8 @@ export class SmscSimulator {
 
   #receive(session: SimSession, chunk: Buffer): void {
     for (const frame of session.framer.push(chunk)) {
-      if (session.closing) return;
+      if (session.closing && !session.halfClosed) return;
+      if (session.halfClosed && (frame.kind === 'bad-length' || frame.pdu.command !== 'submit_sm')) continue;
       if (frame.kind === 'bad-length') {
         // §3.2: once a command_length is wrong the stream cannot be framed again; nack and hang up.
         this.#stats.malformedReceived += 1;
@@ -967,6 +975,7 @@ export class SmscSimulator {
       quotedText: receipt.quotedText,
       recipient: { addr: submit.destinationAddr, ton: submit.destAddrTon, npi: submit.destAddrNpi },
       sender: { addr: submit.sourceAddr, ton: submit.sourceAddrTon, npi: submit.sourceAddrNpi },
+      userMessageReference: submit.tlvs.get(TlvTag.user_message_reference),
     });
     if (receipt.intermediate) {
       if (part.status === 'accepted') part.status = 'enroute';
@@ -1005,8 +1014,20 @@ export class SmscSimulator {
     const sessions = [...this.#sessions.values()].filter((session) => !session.closing && !session.closed);
     if (sessions.length === 0) return;
     this.#stats.scheduledDisconnects += 1;
-    this.#log.info({ reason, sessions: sessions.length }, 'dropping every connection');
-    for (const session of sessions) this.#dropAfterFlush(session);
+    this.#log.info({ reason, sessions: sessions.length }, 'closing every connection');
+    for (const session of sessions) this.#closeGracefully(session);
+  }
+
+  /** FIN after what was answered; keep reading what the ESME already sent until it closes too. */
+  #closeGracefully(session: SimSession): void {
+    if (session.closing || session.closed) return;
+    session.closing = true;
+    session.halfClosed = true;
+    session.socket.end();
+    const limit = setTimeout(() => session.socket.destroy(), DROP_FLUSH_LIMIT_MS);
+    session.socket.once('close', () => {
+      clearTimeout(limit);
+    });
   }
 
   #dropAfterFlush(session: SimSession): void {
