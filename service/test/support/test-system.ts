@@ -75,6 +75,8 @@ export async function startTestSystem(options: {
   extraProviders?: { provider: SmsProvider; channels: string[] }[];
   /** Where the service's log lines go (default: nowhere, or stdout with TEST_LOG_LEVEL). */
   logTo?: NodeJS.WritableStream;
+  /** Extra settings of every SMPP provider (binds, windowSize, longMessage, submitTimeoutMs …). */
+  smppSettings?: Record<string, string>;
 }): Promise<TestSystem> {
   const smscUp = options.smscUp ?? true;
   const smscs = Array.from(
@@ -113,7 +115,7 @@ export async function startTestSystem(options: {
           name: names[i] ?? '',
           kind: 'smpp',
           channels: ['sms'],
-          settings: { host: '127.0.0.1', port: port.smppPort, systemId: 'switchboard' },
+          settings: { host: '127.0.0.1', port: port.smppPort, systemId: 'switchboard', ...options.smppSettings },
           credentials: { password: 'secret' },
         });
       }
