@@ -2,7 +2,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../shared/errors.js';
 import { SmscSimulator } from '../../simulators/smsc/smsc.simulator.js';
-import type { DeliveryReceipt, OutboundSms } from '../sms-provider.js';
+import type { DeliveryReceipt, InboundSms, LateAcceptance, OutboundSms } from '../sms-provider.js';
+import { TEST_TLS_CERT, TEST_TLS_KEY } from './smpp-frame-fixtures.js';
 import { normaliseProviderMessageId } from '../sms-provider.js';
 import type { SmppLogger } from './smpp-log.js';
 import { createWireServer } from './smpp-wire.js';
@@ -616,6 +617,108 @@ describe('SmppProvider against the SMSC simulator', () => {
 
       expect(status).toBe(0);
       expect(receipts).toEqual([]);
+    });
+  });
+
+  describe('carrier options', () => {
+    it('sends a long text as SAR parts when asked to, each with its own id', async () => {
+      const smpp = await started({ longMessage: 'sar' });
+      const text = 'b'.repeat(200);
+
+      const accepted = await smpp.submit(sms({ text }));
+
+      expect(simulator.latest(TO)).toMatchObject({ text, segmentation: 'sar', total: 2, problems: [] });
+      expect(accepted.parts).toBe(2);
+      expect(accepted.partMessageIds).toHaveLength(2);
+      expect(accepted.providerMessageId).toBe(accepted.partMessageIds?.[0]);
+    });
+
+    it('sends Latin-1 with data_coding 3 for carriers that want it', async () => {
+      const smpp = await started({ textCoding: 'latin1' });
+
+      await smpp.submit(sms({ text: 'Grüße, ¿qué tal? ©' }));
+
+      expect(simulator.latest(TO)).toMatchObject({ text: 'Grüße, ¿qué tal? ©', dataCoding: 3 });
+    });
+
+    it('asks for intermediate notifications and reports them before the final receipt', async () => {
+      const smpp = await started({ receipts: 'final-and-intermediate' });
+
+      const { providerMessageId } = await smpp.submit(sms());
+
+      expect(simulator.latest(TO)?.registeredDelivery).toBe(0x11);
+      await waitFor(() => receipts.length >= 2);
+      expect(receipts.map((receipt) => [receipt.providerMessageId, receipt.state])).toEqual([
+        [providerMessageId, 'enroute'],
+        [providerMessageId, 'delivered'],
+      ]);
+    });
+
+    it('binds transmitter + receiver pairs: submits on transmitters, receipts on receivers', async () => {
+      const smpp = await started({ bindMode: 'pair', binds: 2 });
+
+      expect(smpp.status().binds.map((bind) => [bind.id, bind.bindType, bind.state])).toEqual([
+        ['tx-1', 'transmitter', 'bound'],
+        ['rx-1', 'receiver', 'bound'],
+        ['tx-2', 'transmitter', 'bound'],
+        ['rx-2', 'receiver', 'bound'],
+      ]);
+      const sent = await Promise.all(Array.from({ length: 6 }, (_, i) => smpp.submit(sms({ to: `+4915123456${String(700 + i)}`, text: `pair ${i}` }))));
+      await waitFor(() => receipts.length === 6);
+      expect(new Set(receipts.map((receipt) => receipt.providerMessageId))).toEqual(new Set(sent.map((accepted) => accepted.providerMessageId)));
+      const modes = simulator.sessions().sessions.map((session) => session.mode).sort();
+      expect(modes).toEqual(['receiver', 'receiver', 'transmitter', 'transmitter']);
+    });
+
+    it('keeps at most windowSize submits outstanding per bind', async () => {
+      simulator.updateBehaviour({ submitLatencyMs: 50 });
+      const smpp = await started({ windowSize: 2 });
+      let most = 0;
+      const watch = setInterval(() => {
+        most = Math.max(most, smpp.status().binds[0]?.outstanding ?? 0);
+      }, 5);
+      await Promise.all(Array.from({ length: 8 }, (_, i) => smpp.submit(sms({ to: `+4915123456${String(800 + i)}` }))));
+      clearInterval(watch);
+      expect(most).toBe(2);
+      expect(simulator.stats().submitsAccepted).toBe(8);
+    });
+
+    it('binds over TLS', async () => {
+      const tlsSimulator = new SmscSimulator({ smppPort: 0, httpPort: 0, receiptDelayMs: 20, tls: { key: TEST_TLS_KEY, cert: TEST_TLS_CERT } });
+      const { smppPort: tlsPort } = await tlsSimulator.start();
+      try {
+        const smpp = await started({ port: tlsPort, tls: { ca: TEST_TLS_CERT, servername: 'localhost' } });
+        await smpp.submit(sms({ text: 'over TLS' }));
+        expect(tlsSimulator.latest(TO)?.text).toBe('over TLS');
+        await smpp.stop();
+      } finally {
+        await tlsSimulator.stop();
+      }
+    });
+
+    it('reports a submit_sm_resp that comes after the timeout as a late acceptance', async () => {
+      const late: LateAcceptance[] = [];
+      simulator.updateBehaviour({ lateSubmitResponseMs: 300 });
+      const smpp = await started({ submitTimeoutMs: 100, lateAcceptanceSink: (_name, acceptance) => { late.push(acceptance); return Promise.resolve(); } });
+
+      const error = await rejection(smpp.submit(sms({ attemptId: 'attempt-late' })));
+
+      expect(error).toMatchObject({ retryable: false, outcomeUnknown: true });
+      await waitFor(() => late.length === 1);
+      expect(late[0]).toEqual({ attemptId: 'attempt-late', part: 1, parts: 1, providerMessageId: simulator.latest(TO)?.id.toLowerCase() });
+      expect(simulator.inbox({ to: TO })).toHaveLength(1);
+    });
+
+    it('hands mobile-originated messages, reassembled, to the inbound sink', async () => {
+      const inbound: InboundSms[] = [];
+      await started({ inboundSink: (_name, message) => { inbound.push(message); return Promise.resolve(); } });
+      const text = 'Ja, bitte. '.repeat(20).trim();
+
+      expect(await simulator.sendMo({ from: '4915199990002', to: '4711', text, split: 'udh' })).toBe(0);
+
+      await waitFor(() => inbound.length === 1);
+      expect(inbound[0]).toMatchObject({ from: '4915199990002', to: '4711', text });
+      expect(inbound[0]?.parts).toBeGreaterThan(1);
     });
   });
 
