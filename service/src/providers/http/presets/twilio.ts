@@ -9,12 +9,13 @@
  * - Status callbacks are form POSTs signed with X-Twilio-Signature (webhook-signatures.ts):
  *   MessageSid + MessageStatus + ErrorCode, or CallSid + CallStatus.
  *
- * Requests carry I-Twilio-Idempotency-Token = attempt id, so a request whose answer was lost is
- * repeated under the same token and Twilio returns the first result instead of sending again.
- * Caution: Twilio documents this header on the webhook requests it sends
- * (twilio.com/docs/usage/webhooks/webhooks-connection-overrides); its deduplication of REST
- * creates is what the issue states, not something found in Twilio's public reference. Setting
- * `idempotencyToken: false` turns the retries under it off (ambiguous failures are then final).
+ * Idempotency token: off unless `idempotencyToken: true`. Twilio documents
+ * I-Twilio-Idempotency-Token only on the webhook requests it sends
+ * (twilio.com/docs/usage/webhooks/webhooks-connection-overrides), not as deduplication of REST
+ * creates: relying on it, a request whose answer was lost would be repeated and could send the
+ * code twice. By default an ambiguous failure (timeout, 5xx after sending) is therefore final as
+ * outcome unknown, never retried. Opting in sends the token (attempt id) and repeats such requests
+ * under it, for accounts or proxies known to deduplicate on it (the simulator does).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -53,8 +54,11 @@ export const TwilioSettingsSchema = z
     /** Caller id for voice calls (a Twilio number in E.164); defaults to `from`. */
     callerId: z.string().regex(/^\+[1-9]\d{5,14}$/, 'expected an E.164 number').optional(),
     baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
-    /** Send I-Twilio-Idempotency-Token and repeat requests whose outcome is unknown under it. */
-    idempotencyToken: booleanSetting.default(true),
+    /**
+     * Send I-Twilio-Idempotency-Token and repeat requests whose outcome is unknown under it. Opt-in:
+     * Twilio does not document deduplicating REST creates on it (see the file comment).
+     */
+    idempotencyToken: booleanSetting.default(false),
     ...CommonSettings,
   })
   .refine((settings) => settings.from !== undefined || settings.messagingServiceSid !== undefined, {
