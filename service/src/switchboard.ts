@@ -23,7 +23,10 @@ import { openDatabase, type Database } from './persistence/orm.js';
 import { ProviderRepository } from './persistence/provider.repository.js';
 import { loadRoutingSnapshot } from './persistence/routing-config.repository.js';
 import { OrmVerificationRepository } from './persistence/verification.repository.js';
-import { createProvider } from './providers/provider-factory.js';
+import { answerFormatOf, createProvider, webhookOf } from './providers/provider-factory.js';
+import { deriveAnswerTokenKey } from './providers/voice/voice-answer-token.js';
+import { voiceAnswerHandler, webhookHandler } from './http/provider-webhooks.js';
+import { loadAnswerSource } from './persistence/voice-answer.repository.js';
 import { ProviderPool } from './providers/provider-pool.js';
 import type { SmsProvider } from './providers/sms-provider.js';
 import { LiveRouting } from './routing/live-routing.js';
@@ -38,6 +41,8 @@ export interface RunningSwitchboard {
   readonly grpcPort: number;
   /** Port of the HTTP server (`/metrics`, `/healthz`, webhooks). */
   readonly httpPort: number;
+  /** How providers reach the HTTP server: PUBLIC_BASE_URL, or derived from the bound address. */
+  readonly publicBaseUrl: string;
   readonly database: Database;
   readonly dispatcher: Dispatcher;
   readonly apps: AppRepository;
@@ -115,6 +120,17 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       logger.child({ component: 'routing' }),
     );
 
+    // The HTTP server listens before providers are built: webhook and answer URLs handed to
+    // providers need the public base URL, which without PUBLIC_BASE_URL comes from the bound port.
+    const http = new HttpServer(logger.child({ component: 'http' }));
+    stopHttp = () => http.close();
+    const httpPort = await http.listen(config.http.host, config.http.port);
+    const publicBaseUrl = config.http.publicBaseUrl ?? derivedBaseUrl(config.http.host, httpPort);
+    if (config.http.publicBaseUrl === undefined) {
+      logger.warn({ publicBaseUrl }, 'PUBLIC_BASE_URL is not set: HTTP providers are given this address for webhooks and voice answers');
+    }
+    const answerTokenKey = deriveAnswerTokenKey(config.codeHmacKey);
+
     let onReceipt: Dispatcher['onReceipt'] = () => Promise.resolve();
     let onLateAcceptance: Dispatcher['onLateAcceptance'] = () => Promise.resolve();
     const inbound = new InboundMessageRepository(database.em, box);
@@ -137,6 +153,8 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
           },
           metrics,
           logger: logger.child({ provider: definition.name }),
+          publicBaseUrl,
+          answerTokenKey,
         }),
       onRemoved: (name) => { health.remove(name); },
       logger,
@@ -195,16 +213,29 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
     });
     dispatcher.start();
     logger.info({ port: grpc.port, host: config.grpc.host }, 'gRPC server listening');
-    const http = new HttpServer(logger.child({ component: 'http' }));
     http.route('GET', '/metrics', async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }));
     http.route('GET', '/healthz', () => Promise.resolve({ status: 200, body: 'ok\n' }));
-    stopHttp = () => http.close();
-    const httpPort = await http.listen(config.http.host, config.http.port);
-    logger.info({ port: httpPort, host: config.http.host }, 'HTTP server listening (/metrics, /healthz, webhooks)');
+    const endpoints = {
+      providers,
+      webhookOf,
+      answerFormatOf,
+      onReceipt: dispatcher.onReceipt,
+      onLateAcceptance: dispatcher.onLateAcceptance,
+      loadAnswer: (attemptId: string) => loadAnswerSource(database.em, box, attemptId),
+      answerTokenKey,
+      publicBaseUrl,
+      logger: logger.child({ component: 'webhooks' }),
+    };
+    for (const method of ['GET', 'POST']) {
+      http.route(method, '/webhooks/:provider', webhookHandler(endpoints));
+      http.route(method, '/voice/answer/:token', voiceAnswerHandler(endpoints));
+    }
+    logger.info({ port: httpPort, host: config.http.host, publicBaseUrl }, 'HTTP server listening (/metrics, /healthz, webhooks, voice answers)');
 
     return {
       grpcPort: grpc.port,
       httpPort,
+      publicBaseUrl,
       database,
       dispatcher,
       apps,
@@ -227,4 +258,13 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
     await database.close();
     throw error;
   }
+}
+
+/**
+ * The base URL providers use when PUBLIC_BASE_URL is unset: the bound address, with a wildcard
+ * address replaced by loopback (only right when providers run on this machine, e.g. simulators).
+ */
+function derivedBaseUrl(host: string, port: number): string {
+  const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}`;
 }

@@ -58,10 +58,55 @@ describe('validateProvider', () => {
   });
 
   it('needs no settings for kinds whose transport has not arrived yet', () => {
-    expect(validateProvider({ ...smpp, kind: 'http', settings: {}, credentials: {} })).toEqual([]);
+    expect(validateProvider({ ...smpp, kind: 'agent', settings: {}, credentials: {} })).toEqual([]);
   });
 
   it('refuses a secret given as a plain setting too', () => {
     expect(fields({ ...smpp, settings: { ...smpp.settings, password: 'oops' } })).toEqual(['settings.password']);
+  });
+});
+
+describe('validateProvider for HTTP, voice and e-mail providers', () => {
+  const twilio: ProviderDraft = {
+    ...smpp,
+    name: 'twilio-sms',
+    kind: 'http',
+    settings: { preset: 'twilio', accountSid: `AC${'0'.repeat(31)}1`, from: '+14155550100' },
+    credentials: { authToken: 'token' },
+  };
+
+  it('accepts a Twilio SMS preset', () => {
+    expect(validateProvider(twilio)).toEqual([]);
+  });
+
+  it('names each bad preset setting and missing credential by its field', () => {
+    const draft = { ...twilio, settings: { preset: 'twilio', accountSid: 'nope', from: '+14155550100' }, credentials: {} };
+    expect(fields(draft).sort()).toEqual(['settings.accountSid', 'settings.authToken']);
+  });
+
+  it('refuses an unknown preset under settings.preset', () => {
+    expect(fields({ ...twilio, settings: { preset: 'carrier-pigeon' } })).toEqual(['settings.preset']);
+  });
+
+  it('names a bad value that sits in credentials as a credential', () => {
+    const draft = { ...twilio, settings: { preset: 'plivo', from: '+14155550100' }, credentials: { authToken: 't', authId: 'short' } };
+    expect(fields(draft)).toEqual(['credentials.authId']);
+  });
+
+  it('refuses a voice provider whose preset has no call API', () => {
+    const draft = { ...twilio, kind: 'voice', channels: ['voice'], settings: { preset: 'vonage', apiKey: 'abcd1234', from: 'Shop' }, credentials: { apiSecret: 's', signatureSecret: 'sig' } };
+    expect(fields(draft)).toEqual(['settings.preset']);
+  });
+
+  it('accepts a Twilio voice provider serving voice, and refuses it serving SMS', () => {
+    const voice = { ...twilio, kind: 'voice', channels: ['voice'] };
+    expect(validateProvider(voice)).toEqual([]);
+    expect(fields({ ...voice, channels: ['sms'] })).toEqual(['channels[0]']);
+  });
+
+  it('judges e-mail providers with the SMTP reader, naming fields', () => {
+    const email: ProviderDraft = { ...smpp, name: 'mail', kind: 'email', channels: ['email'], settings: { host: 'smtp.example.com', from: 'verify@example.com' }, credentials: {} };
+    expect(validateProvider(email)).toEqual([]);
+    expect(fields({ ...email, settings: { host: 'smtp.example.com', from: 'not an address', port: '99999' } }).sort()).toEqual(['settings.from', 'settings.port']);
   });
 });

@@ -1,9 +1,12 @@
 /**
  * Eager validation of a provider as an admin writes it. SMPP needs enough to bind (SMPP 3.4 §4.1:
- * host, port, system_id and password); the other kinds bring their own required settings with
- * their issues.
+ * host, port, system_id and password); HTTP and voice rows are judged by their preset's reader,
+ * e-mail rows by the SMTP settings reader, so what is saved is exactly what will run. Agents
+ * bring their own rules with their issue.
  */
 import { CHANNELS, type Channel, type ValidationProblem } from '../routing/routing-model.js';
+import { parseSmtpSettings } from '../providers/email/smtp-settings.js';
+import { resolveHttpPreset } from '../providers/http/http-presets.js';
 import { parseSmppSettings } from '../providers/smpp/smpp-settings.js';
 import { PROVIDER_KINDS, type ProviderDraft, type ProviderKind } from './admin-model.js';
 
@@ -54,10 +57,45 @@ export function validateProvider(draft: ProviderDraft, credentials: Readonly<Rec
     if ((credentials[key] ?? '') === '') add(`credentials.${key}`, `is required for ${draft.kind} providers`);
   }
   // The provider's own reader judges its settings, so what is saved is exactly what will bind.
+  const reported = new Set(problems.map((problem) => problem.field));
+  const addOwn = (own: readonly ValidationProblem[]) => problems.push(...own.filter((problem) => !reported.has(problem.field)));
   if (kind === 'smpp') {
     const parsed = parseSmppSettings(draft.settings, credentials);
-    const reported = new Set(problems.map((problem) => problem.field));
-    if (!parsed.ok) problems.push(...parsed.problems.filter((problem) => !reported.has(problem.field)));
+    if (!parsed.ok) addOwn(parsed.problems);
+  }
+  if (kind === 'http' || kind === 'voice' || kind === 'email') {
+    // One kind, one channel: the dispatcher hands each kind what its channel needs.
+    const served = KIND_CHANNEL[kind];
+    draft.channels.forEach((channel, index) => {
+      if (CHANNELS.includes(channel as Channel) && channel !== served) add(`channels[${index}]`, `a ${kind} provider serves only ${served}`);
+    });
+  }
+  if (kind === 'http' || kind === 'voice') addOwn(httpProblems(kind, draft.settings, credentials));
+  if (kind === 'email') {
+    const parsed = parseSmtpSettings(draft.settings, credentials);
+    if (!parsed.ok) addOwn(parsed.problems);
   }
   return problems;
+}
+
+const KIND_CHANNEL = { http: 'sms', voice: 'voice', email: 'email' } as const;
+
+/**
+ * The preset reader's problems (`accountSid: expected …`), each under the field the admin typed
+ * it in: `credentials.x` when x is a credential, else `settings.x`.
+ */
+function httpProblems(kind: 'http' | 'voice', settings: Readonly<Record<string, string>>, credentials: Readonly<Record<string, string>>): ValidationProblem[] {
+  const resolved = resolveHttpPreset({ name: 'validation', settings, credentials });
+  const field = (key: string) => (Object.hasOwn(credentials, key.split('.')[0] ?? key) ? `credentials.${key}` : `settings.${key}`);
+  if (!resolved.ok) {
+    return resolved.problems.map((problem) => {
+      const colon = problem.indexOf(': ');
+      const key = colon > 0 ? problem.slice(0, colon) : 'preset';
+      return { field: field(key === '(spec)' ? 'preset' : key), reason: colon > 0 ? problem.slice(colon + 2) : problem };
+    });
+  }
+  if (kind === 'voice' && resolved.resolved.call === undefined) {
+    return [{ field: 'settings.preset', reason: `"${resolved.resolved.preset}" has no call API; use twilio, plivo, or generic with callSpec` }];
+  }
+  return [];
 }

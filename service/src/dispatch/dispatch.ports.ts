@@ -1,4 +1,4 @@
-import type { DeliveryReceipt, LateAcceptance, SubmitAccepted } from '../providers/sms-provider.js';
+import type { DeliveryReceipt, LateAcceptance, OtpContent, SubmitAccepted } from '../providers/sms-provider.js';
 import type { Channel, MessageKind } from '../routing/routing-model.js';
 
 /** One step of a message's stored plan; costs in millionths of `currency`. */
@@ -27,6 +27,10 @@ export interface ClaimedMessage {
   readonly from: string;
   /** Decrypted text; null when it cannot be decrypted (key changed). Never logged. */
   readonly text: string | null;
+  /** For a code: what voice and e-mail steps render it from; null for plain messages. Never logged. */
+  readonly otp: OtpContent | null;
+  /** The user's e-mail address; null when none is known (e-mail steps are then skipped). */
+  readonly email: string | null;
   /** The plan fixed at the first claim; null until then. */
   readonly plan: readonly StoredStep[] | null;
   readonly step: number;

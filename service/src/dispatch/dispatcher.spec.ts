@@ -20,7 +20,7 @@ class RecordingStore implements DispatchStore {
     const plan: StoredStep[] = providers.map((provider) => ({ provider, channel: 'sms', expectedCostMicros: null, currency: 'EUR', receiptTimeoutSeconds: 60 }));
     this.message = {
       id: 'm1', token: '', verificationId: null, to: '+4915123456789', country: 'DE', channel: 'sms', kind: 'otp', app: 'test', parts: 1,
-      from: 'Test', text: 'hello', plan, step: 0, retries: 0, createdAt: new Date(), verificationOpen: true, verificationExpiresAt: null,
+      from: 'Test', text: 'hello', otp: null, email: null, plan, step: 0, retries: 0, createdAt: new Date(), verificationOpen: true, verificationExpiresAt: null,
     };
   }
 

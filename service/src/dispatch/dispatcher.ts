@@ -189,7 +189,14 @@ export class Dispatcher implements DispatchQueue {
     // The configuration may have changed since the plan was made: a provider that was deleted,
     // disabled or no longer serves the channel is passed over (no attempt, nothing sent).
     const profile = this.#options.routing.provider(step.provider);
-    const gone = !profile ? 'unknown provider' : !profile.enabled ? 'disabled' : !profile.channels.includes(step.channel) ? 'channel not served' : null;
+    const gone =
+      !profile ? 'unknown provider'
+      : !profile.enabled ? 'disabled'
+      : !profile.channels.includes(step.channel) ? 'channel not served'
+      // A channel step without what it needs is passed over (no attempt) with its reason recorded.
+      : step.channel === 'email' && message.email === null ? 'no e-mail address for this message'
+      : step.channel === 'voice' && message.otp === null ? 'no code to read out (voice carries verification codes only)'
+      : null;
     const verdict = gone === null ? this.#reserve(step.provider) : ({ kind: 'skip', reason: gone } as const);
     if (verdict.kind === 'wait') {
       // Full right now (rate or in-flight window): same step, a little later. Not a failure.
@@ -219,7 +226,16 @@ export class Dispatcher implements DispatchQueue {
       try {
         const provider = providers.get(step.provider);
         if (!provider) throw new ProviderError(`provider ${step.provider} is not running on this replica`, { retryable: true, notConnected: true });
-        accepted = await provider.submit({ messageId: message.id, attemptId, to: message.to, from: message.from, text: message.text, validUntil });
+        accepted = await provider.submit({
+          messageId: message.id,
+          attemptId,
+          to: message.to,
+          from: message.from,
+          text: message.text,
+          validUntil,
+          otp: message.otp ?? undefined,
+          email: message.email ?? undefined,
+        });
       } catch (error) {
         this.#health.limiter(step.provider)?.release();
         await this.#submitFailed(message, plan.steps.length, attemptId, step.provider, error);
@@ -307,6 +323,8 @@ export class Dispatcher implements DispatchQueue {
     }
     logger.info({ messageId, provider: providerName, parts: accepted.parts }, 'message submitted');
     for (const id of accepted.partMessageIds ?? [accepted.providerMessageId]) await this.#replayEarlyReceipt(providerName, id);
+    // Acceptance is the provider's last word (SMTP): settle the attempt through the same receipt path.
+    if (accepted.final === true) await this.onReceipt(providerName, { providerMessageId: accepted.providerMessageId, state: 'delivered', doneAt: this.#now() });
   }
 
   /** The message is useless after this: its validity, or its verification's expiry if sooner. */

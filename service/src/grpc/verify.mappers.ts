@@ -63,6 +63,7 @@ export function sendCodeFromProto(request: SendCodeRequest): SendCodeCommand {
     brand: request.brand,
     idempotencyKey: request.idempotencyKey,
     appHash: request.appHash,
+    email: request.email,
   };
 }
 

@@ -2,10 +2,10 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { randomUUID } from 'node:crypto';
 import type { AttemptError, ClaimedMessage, DispatchStore, NextStep, PartialAcceptance, ReceiptOutcome, StoredStep } from '../dispatch/dispatch.ports.js';
 import type { Channel, MessageKind } from '../routing/routing-model.js';
-import { normaliseProviderMessageId, providerMessageIdForms, type DeliveryReceipt, type LateAcceptance, type SubmitAccepted } from '../providers/sms-provider.js';
+import { normaliseProviderMessageId, providerMessageIdForms, type DeliveryReceipt, type LateAcceptance, type OtpContent, type SubmitAccepted } from '../providers/sms-provider.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { AppSchema, AttemptPartSchema, AttemptSchema, IdempotencyKeySchema, MessageSchema, ProviderSchema, VerificationSchema } from './entities.js';
-import { messageBodyContext } from './message-insert.js';
+import { messageBodyContext, messagePayloadContext, type MessagePayload } from './message-insert.js';
 
 /**
  * Receipt states that end an attempt. Intermediate ones (enroute, accepted) change nothing, and
@@ -50,6 +50,7 @@ export class OrmDispatchStore implements DispatchStore {
       parts: row.parts,
       from: row.sender,
       text: this.#open(row.id, row.bodyCiphertext ?? null),
+      ...this.#openPayload(row.id, row.payloadCiphertext ?? null),
       plan: (row.plan as StoredStep[] | null | undefined) ?? null,
       step: row.step,
       retries: row.retries,
@@ -57,6 +58,17 @@ export class OrmDispatchStore implements DispatchStore {
       verificationOpen: verification === null || (verification.status === 'pending' && verification.expiresAt > now),
       verificationExpiresAt: verification?.expiresAt ?? null,
     };
+  }
+
+  /** The channel payload; a payload that cannot be opened reads as none (e-mail steps then skip). */
+  #openPayload(messageId: string, sealed: string | null): { otp: OtpContent | null; email: string | null } {
+    if (sealed === null) return { otp: null, email: null };
+    try {
+      const payload = JSON.parse(this.box.open(sealed, messagePayloadContext(messageId))) as MessagePayload;
+      return { otp: payload.otp ?? null, email: payload.email ?? null };
+    } catch {
+      return { otp: null, email: null };
+    }
   }
 
   #open(messageId: string, sealed: string | null): string | null {
@@ -415,7 +427,7 @@ export class OrmDispatchStore implements DispatchStore {
     const changed = await em.nativeUpdate(
       MessageSchema,
       { id: messageId, status: { $in: outcome.from } },
-      { status: outcome.status, bodyCiphertext: null, leaseOwner: null, leaseUntil: null, lastError: outcome.error, updatedAt: now },
+      { status: outcome.status, bodyCiphertext: null, payloadCiphertext: null, leaseOwner: null, leaseUntil: null, lastError: outcome.error, updatedAt: now },
     );
     if (changed === 0) return;
     const message = await em.findOneOrFail(MessageSchema, { id: messageId });

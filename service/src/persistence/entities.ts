@@ -78,6 +78,8 @@ export const VerificationSchema = defineEntity({
     failedChecks: p.integer(),
     maxChecks: p.integer(),
     deliveryStatus: p.string().length(16),
+    /** The user's e-mail address for e-mail sends and fallback steps; null when none was given. */
+    email: p.string().length(254).nullable(),
     createdAt: p.datetime(),
     completedAt: p.datetime().nullable(),
   },
@@ -116,6 +118,11 @@ export const MessageSchema = defineEntity({
     sender: p.string().length(16),
     /** The text, AES-256-GCM encrypted (it holds a live code); cleared once delivery ends. */
     bodyCiphertext: p.text().nullable(),
+    /**
+     * For a code: what other channels need to say it (code, locale, brand, lifetime, e-mail
+     * address) as AES-256-GCM ciphertext of JSON; null for plain messages. Cleared with the body.
+     */
+    payloadCiphertext: p.text().nullable(),
     /** queued | sending | submitted | delivered | failed */
     status: p.string().length(16),
     /** The route plan, fixed when the message is first claimed so routing edits never reshuffle

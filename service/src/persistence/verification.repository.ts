@@ -28,6 +28,7 @@ function toDomain(row: VerificationRow): Verification {
     failedChecks: row.failedChecks,
     maxChecks: row.maxChecks,
     deliveryStatus: row.deliveryStatus as DeliveryStatus,
+    email: row.email ?? null,
     createdAt: row.createdAt,
     completedAt: row.completedAt ?? null,
   };
@@ -48,6 +49,7 @@ function toRow(v: Verification) {
     failedChecks: v.failedChecks,
     maxChecks: v.maxChecks,
     deliveryStatus: v.deliveryStatus,
+    email: v.email,
     createdAt: v.createdAt,
     completedAt: v.completedAt,
   };
@@ -128,7 +130,7 @@ class OrmVerificationUnitOfWork implements VerificationUnitOfWork {
     await this.em.nativeUpdate(
       MessageSchema,
       { verification: verificationId, status: 'queued' },
-      { status: 'failed', bodyCiphertext: null, leaseOwner: null, leaseUntil: null, lastError: reason, updatedAt: now },
+      { status: 'failed', bodyCiphertext: null, payloadCiphertext: null, leaseOwner: null, leaseUntil: null, lastError: reason, updatedAt: now },
     );
   }
 

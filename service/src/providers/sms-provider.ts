@@ -3,6 +3,21 @@
  * this; the wire library of each kind stays inside its folder.
  */
 
+/**
+ * What a channel other than SMS needs to say a verification code its own way (a voice call reads
+ * the digits, an e-mail has a subject and HTML). Stored encrypted with the message; never logged.
+ */
+export interface OtpContent {
+  readonly code: string;
+  /** The locale the caller asked for (BCP 47); renderers fall back per channel. */
+  readonly locale: string;
+  /** The app's default locale, the next fallback. */
+  readonly defaultLocale: string;
+  readonly brand: string;
+  /** The code's lifetime, for "expires in N minutes". */
+  readonly ttlSeconds: number;
+}
+
 /** A message handed to a provider for one attempt. */
 export interface OutboundSms {
   /** Switchboard's message id: stable across attempts, used for correlation in logs. */
@@ -19,6 +34,10 @@ export interface OutboundSms {
    * (SMPP validity_period) do, so a late message is dropped rather than delivered.
    */
   readonly validUntil?: Date | undefined;
+  /** For a verification code: the code and how to phrase it (voice and e-mail render from it). */
+  readonly otp?: OtpContent | undefined;
+  /** The user's e-mail address, for e-mail steps. */
+  readonly email?: string | undefined;
 }
 
 /** The provider took the message; its receipt will arrive later under `providerMessageId`. */
@@ -32,6 +51,11 @@ export interface SubmitAccepted {
   readonly partMessageIds?: readonly string[] | undefined;
   /** How many SMS parts the text was sent as (what the network bills). */
   readonly parts: number;
+  /**
+   * True when acceptance is all the provider will ever report (SMTP has no delivery reports):
+   * the attempt counts as delivered at once instead of waiting out its receipt timeout.
+   */
+  readonly final?: boolean | undefined;
 }
 
 /** A submit answered after we gave up waiting (late submit_sm_resp): the part was accepted after all. */

@@ -1,3 +1,4 @@
+import type { OtpContent } from '../providers/sms-provider.js';
 import type { TemplateSet } from './message-template.js';
 import type { Verification, VerificationChannel } from './verification.js';
 
@@ -26,7 +27,12 @@ export interface MessageDraft {
   readonly to: string;
   readonly country: string;
   readonly from: string;
+  /** The SMS text. */
   readonly text: string;
+  /** For a code: what voice and e-mail steps render it from (sealed like the text). */
+  readonly otp?: OtpContent | undefined;
+  /** The user's e-mail address, for e-mail steps (sealed with `otp`). */
+  readonly email?: string | null | undefined;
 }
 
 /** The reads and writes of one SendCode/VerifyCode, all inside one database transaction. */

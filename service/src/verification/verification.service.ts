@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, RateLimitedError } from '../shared/errors.js';
+import { assertEmailAddress } from '../shared/email-address.js';
 import { CodeHasher, generateCode, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './code.js';
 import { DEFAULT_TEMPLATE_NAME, hasTemplate, renderVerificationMessage } from './message-template.js';
 import { parsePhoneNumber } from './phone-number.js';
@@ -44,6 +45,8 @@ export interface SendCodeCommand {
   readonly brand: string;
   readonly idempotencyKey: string;
   readonly appHash: string;
+  /** The user's e-mail address; '' or absent: none given (a pending verification's is kept). */
+  readonly email?: string | undefined;
 }
 
 export interface VerifyCodeCommand {
@@ -138,6 +141,11 @@ export class VerificationService {
     const pending = await uow.findPendingFor(app.id, request.to);
     if (pending && settleExpiry(pending, now)) await uow.updateVerification(pending);
     const resend = pending && pending.status === 'pending' ? pending : null;
+    // A resend may switch to e-mail ("message not received") when the verification knows an address.
+    const email = request.email ?? resend?.email ?? null;
+    if (request.channel === 'email' && email === null) {
+      throw new InvalidArgumentError('email', 'is required for CHANNEL_EMAIL: no e-mail address is known for this verification');
+    }
 
     const verification: Verification = resend ?? {
       id: randomUUID(),
@@ -153,6 +161,7 @@ export class VerificationService {
       failedChecks: 0,
       maxChecks: this.#settings.maxChecks,
       deliveryStatus: 'queued',
+      email,
       createdAt: now,
       completedAt: null,
     };
@@ -170,7 +179,7 @@ export class VerificationService {
     });
     const codeHash = this.#hasher.hash(verification.id, code);
     if (resend) {
-      applyResend(resend, { codeHash, channel: request.channel, locale: rendered.locale, now, ttlSeconds: this.#settings.codeTtlSeconds });
+      applyResend(resend, { codeHash, channel: request.channel, locale: rendered.locale, now, ttlSeconds: this.#settings.codeTtlSeconds, email });
       await uow.updateVerification(resend);
     } else {
       verification.codes = [{ hash: codeHash, expiresAt: verification.expiresAt }];
@@ -188,6 +197,10 @@ export class VerificationService {
       country: request.country,
       from: app.senderId,
       text: rendered.text,
+      // Voice and e-mail steps (the channel asked for, or a route's fallback) phrase the code
+      // their own way; the SMS text alone cannot be read aloud or given a subject.
+      otp: { code, locale: request.locale, defaultLocale: app.defaultLocale, brand: request.brand, ttlSeconds: this.#settings.codeTtlSeconds },
+      email,
     };
     await uow.insertMessage(message, now);
     if (request.idempotencyKey !== '') {
@@ -271,6 +284,7 @@ interface ValidSendCode {
   readonly brand: string;
   readonly idempotencyKey: string;
   readonly appHash: string;
+  readonly email: string | null;
 }
 
 function validateSendCode(app: AppProfile, command: SendCodeCommand): ValidSendCode {
@@ -278,11 +292,10 @@ function validateSendCode(app: AppProfile, command: SendCodeCommand): ValidSendC
   if (app.allowedCountries.length > 0 && !app.allowedCountries.includes(number.country)) {
     throw new FailedPreconditionError(`to: sending to ${number.country} is not allowed for app ${app.name}`);
   }
-  // Voice and e-mail providers arrive with their own issue; until then only SMS can deliver.
+  // AUTO starts on SMS; the route's fallback steps may move on to voice or e-mail.
   const channel: VerificationChannel = command.channel === 'auto' ? 'sms' : command.channel;
-  if (channel !== 'sms') {
-    throw new FailedPreconditionError(`channel: no provider serves the ${channel.toUpperCase()} channel yet`);
-  }
+  const email = (command.email ?? '').trim();
+  if (email !== '') assertEmailAddress(email, 'email');
   const locale = command.locale.trim() === '' ? app.defaultLocale : command.locale.trim();
   if (locale.length > MAX_LOCALE_LENGTH || !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(locale)) {
     throw new InvalidArgumentError('locale', 'must be a BCP 47 language tag such as "de" or "pt-BR"');
@@ -313,6 +326,7 @@ function validateSendCode(app: AppProfile, command: SendCodeCommand): ValidSendC
     brand,
     idempotencyKey: command.idempotencyKey,
     appHash: command.appHash,
+    email: email === '' ? null : email,
   };
 }
 

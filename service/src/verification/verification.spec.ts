@@ -24,6 +24,7 @@ function pendingVerification(overrides: Partial<Verification> = {}): Verificatio
     failedChecks: 0,
     maxChecks: 3,
     deliveryStatus: 'delivered',
+    email: null,
     createdAt: created,
     completedAt: null,
     ...overrides,

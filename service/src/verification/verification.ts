@@ -40,6 +40,8 @@ export interface Verification {
   failedChecks: number;
   readonly maxChecks: number;
   deliveryStatus: DeliveryStatus;
+  /** The user's e-mail address, for e-mail sends and fallback steps; null when none is known. */
+  email: string | null;
   readonly createdAt: Date;
   completedAt: Date | null;
 }
@@ -86,8 +88,9 @@ export function applyCheck(v: Verification, codeMatches: boolean, now: Date): Ch
  */
 export function applyResend(
   v: Verification,
-  resend: { codeHash: string; channel: VerificationChannel; locale: string; now: Date; ttlSeconds: number },
+  resend: { codeHash: string; channel: VerificationChannel; locale: string; now: Date; ttlSeconds: number; email?: string | null | undefined },
 ): void {
+  if (resend.email) v.email = resend.email;
   const expiresAt = new Date(resend.now.getTime() + resend.ttlSeconds * 1000);
   v.codes = [...v.codes, { hash: resend.codeHash, expiresAt }];
   v.sendCount += 1;

@@ -118,7 +118,9 @@ function smppProvider(name: string, overrides: Partial<Provider> = {}): Provider
 
 /** An HTTP provider: no required settings, handy where only routing matters. */
 function httpProvider(name: string, overrides: Partial<Provider> = {}): Provider {
-  return { ...smppProvider(name), kind: ProviderKind.PROVIDER_KIND_HTTP, settings: {}, credentials: {}, ...overrides };
+  // A complete Twilio preset pointed at a port nothing listens on: valid, and never reaches anyone.
+  const settings = { preset: 'twilio', accountSid: `AC${'0'.repeat(31)}1`, from: '+15005550006', baseUrl: 'http://127.0.0.1:9' };
+  return { ...smppProvider(name), kind: ProviderKind.PROVIDER_KIND_HTTP, settings, credentials: { authToken: 'test-token' }, ...overrides };
 }
 
 /** A route rule as an admin would send it. */

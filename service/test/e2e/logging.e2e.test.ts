@@ -23,14 +23,14 @@ describe('what the service logs', () => {
   it('holds no code, API key or full phone number through a whole verification', async () => {
     const to = '+4915199887766';
     const api = verifyApi(system.client, system.apiKey);
-    const { verification } = await api.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: '', codeLength: 8, templateName: '', brand: '', idempotencyKey: '', appHash: '' });
+    const { verification } = await api.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: '', codeLength: 8, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '' });
     await waitFor(() => system.smsc.inbox({ to }).length > 0, 'the SMS');
     const code = codeFromInbox(system.smsc, to);
     const wrong = code === '00000000' ? '11111111' : '00000000';
     await api.verifyCode({ target: { $case: 'verificationId', value: verification?.id ?? '' }, code: wrong });
     const result = await api.verifyCode({ target: { $case: 'verificationId', value: verification?.id ?? '' }, code });
     expect(result.status).toBe(VerificationStatus.VERIFICATION_STATUS_APPROVED);
-    await verifyApi(system.client, withKey('sb_wrong-key-that-must-not-be-logged')).sendCode({ to, channel: Channel.CHANNEL_UNSPECIFIED, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '' }).catch(() => undefined);
+    await verifyApi(system.client, withKey('sb_wrong-key-that-must-not-be-logged')).sendCode({ to, channel: Channel.CHANNEL_UNSPECIFIED, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '' }).catch(() => undefined);
     await waitFor(() => lines.some((line) => line.includes('delivery final')), 'the delivery log line');
 
     const log = lines.join('\n');

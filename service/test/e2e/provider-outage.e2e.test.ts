@@ -17,7 +17,7 @@ describe.each(databaseTargets())('an SMSC that is down on $name', ({ url }) => {
   it('keeps accepted codes and delivers each exactly once when the SMSC comes back', async () => {
     const api = verifyApi(system.client, system.apiKey);
     const numbers = ['+4915123450001', '+4915123450002', '+4915123450003'];
-    const request = { channel: Channel.CHANNEL_SMS, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '' };
+    const request = { channel: Channel.CHANNEL_SMS, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '' };
     for (const to of numbers) {
       const { verification } = await api.sendCode({ ...request, to });
       expect(verification?.status).toBe(VerificationStatus.VERIFICATION_STATUS_PENDING);

@@ -18,7 +18,7 @@ describe.each(databaseTargets())('a delivery report that never comes, on $name',
   it('ends the attempt as expired and erases the text, but leaves the code usable', async () => {
     const to = '+4915123450077';
     const api = verifyApi(system.client, system.apiKey);
-    const { verification } = await api.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '' });
+    const { verification } = await api.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '' });
     const id = verification?.id ?? '';
     const em = system.switchboard.database.em;
     const message = async () =>

@@ -87,7 +87,7 @@ describe.each(databaseTargets())('routing end to end on $name, two SMSCs', ({ ur
 
   async function sendTo(to: string): Promise<string> {
     const api = verifyApi(system.client, system.apiKey);
-    const { verification } = await api.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '' });
+    const { verification } = await api.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '' });
     return verification?.id ?? '';
   }
 

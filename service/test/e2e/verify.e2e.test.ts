@@ -13,7 +13,7 @@ function freshNumber(): string {
 }
 
 function sendRequest(overrides: Partial<SendCodeRequest>): SendCodeRequest {
-  return { to: '', channel: Channel.CHANNEL_SMS, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', ...overrides };
+  return { to: '', channel: Channel.CHANNEL_SMS, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '', ...overrides };
 }
 
 function verifyRequest(verificationId: string, code: string): VerifyCodeRequest {

@@ -47,6 +47,15 @@ export async function createScratchDatabase(serverUrl: string): Promise<{ url: s
   };
 }
 
+/** A provider row as `startTestSystem` writes it. */
+export interface ProviderRow {
+  name: string;
+  kind: string;
+  channels: string[];
+  settings: Record<string, unknown>;
+  credentials: Record<string, string>;
+}
+
 export interface TestSystem {
   readonly switchboard: RunningSwitchboard;
   /** The first SMSC (provider `smsc-a`). */
@@ -77,6 +86,12 @@ export async function startTestSystem(options: {
   logTo?: NodeJS.WritableStream;
   /** Extra settings of every SMPP provider (binds, windowSize, longMessage, submitTimeoutMs …). */
   smppSettings?: Record<string, string>;
+  /** Provider rows of other kinds (http, voice, email), run by the service like any row. */
+  providerRows?: ProviderRow[];
+  /** The default rule's candidates (default: every SMSC) and fallback steps (default: none). */
+  defaultRule?: { candidates?: string[]; fallback?: { provider: string | null; channel: string; receiptTimeoutSeconds: number }[] };
+  /** More route rules, e.g. by prefix, besides the default one. */
+  rules?: { name: string; priority: number; prefixes?: string[]; candidates: string[] }[];
 }): Promise<TestSystem> {
   const smscUp = options.smscUp ?? true;
   const smscs = Array.from(
@@ -122,7 +137,15 @@ export async function startTestSystem(options: {
       for (const { provider, channels } of extra) {
         await providers.upsert({ name: provider.name, kind: 'test', channels, settings: {}, credentials: {} });
       }
-      await providers.upsertRouteRule({ name: 'default', priority: 100, isDefault: true, candidates: names });
+      for (const row of options.providerRows ?? []) await providers.upsert(row);
+      await providers.upsertRouteRule({
+        name: 'default',
+        priority: 100,
+        isDefault: true,
+        candidates: options.defaultRule?.candidates ?? names,
+        fallback: options.defaultRule?.fallback ?? [],
+      });
+      for (const rule of options.rules ?? []) await providers.upsertRouteRule(rule);
     },
   });
   if (smscUp) await waitFor(() => smscs.every((s) => s.boundSessionCount() > 0), 'the providers to bind to the SMSC simulators');

@@ -189,7 +189,11 @@ export interface Verification {
 export interface SendCodeRequest {
   /** Destination phone number in E.164 (`+` then country code and number). Required. */
   to: string;
-  /** How to send the code. Unset means CHANNEL_AUTO. */
+  /**
+   * How to send the code. Unset means CHANNEL_AUTO (SMS, with the route's fallback steps). When the
+   * app has a pending verification for `to`, the call is a resend ("message not received"), also on
+   * another channel: the same verification, subject to the send limits, its failure count kept.
+   */
   channel: Channel;
   /**
    * Language of the message as a BCP 47 tag (`de`, `pt-BR`); falls back to the base language and
@@ -216,6 +220,12 @@ export interface SendCodeRequest {
    * the app can read the code without a permission prompt.
    */
   appHash: string;
+  /**
+   * The user's e-mail address (`user@example.com`, at most 254 characters), for CHANNEL_EMAIL and
+   * for e-mail fallback steps of a route. Kept with the verification, so a later SendCode with
+   * CHANNEL_EMAIL may leave it empty. Required for CHANNEL_EMAIL when no address is known yet.
+   */
+  email: string;
 }
 
 /** The verification SendCode started or resent. */
@@ -569,6 +579,7 @@ function createBaseSendCodeRequest(): SendCodeRequest {
     brand: "",
     idempotencyKey: "",
     appHash: "",
+    email: "",
   };
 }
 
@@ -597,6 +608,9 @@ export const SendCodeRequest: MessageFns<SendCodeRequest> = {
     }
     if (message.appHash !== "") {
       writer.uint32(66).string(message.appHash);
+    }
+    if (message.email !== "") {
+      writer.uint32(74).string(message.email);
     }
     return writer;
   },
@@ -678,6 +692,14 @@ export const SendCodeRequest: MessageFns<SendCodeRequest> = {
             message.appHash = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.email = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -716,6 +738,7 @@ export const SendCodeRequest: MessageFns<SendCodeRequest> = {
         : isSet(object.app_hash)
         ? globalThis.String(object.app_hash)
         : "",
+      email: isSet(object.email) ? globalThis.String(object.email) : "",
     };
   },
 
@@ -745,6 +768,9 @@ export const SendCodeRequest: MessageFns<SendCodeRequest> = {
     if (message.appHash !== "") {
       obj.appHash = message.appHash;
     }
+    if (message.email !== "") {
+      obj.email = message.email;
+    }
     return obj;
   },
 
@@ -761,6 +787,7 @@ export const SendCodeRequest: MessageFns<SendCodeRequest> = {
     message.brand = object.brand ?? "";
     message.idempotencyKey = object.idempotencyKey ?? "";
     message.appHash = object.appHash ?? "";
+    message.email = object.email ?? "";
     return message;
   },
 };

@@ -2,6 +2,7 @@ import type { Constructor } from '@mikro-orm/core';
 import type { Migration } from '@mikro-orm/migrations';
 import { Migration20261122053952_Initial } from './Migration20261122053952_Initial.js';
 import { Migration20261122073628_SmppPartsAndInbound } from './Migration20261122073628_SmppPartsAndInbound.js';
+import { Migration20261122081744_ChannelPayloadAndEmail } from './Migration20261122081744_ChannelPayloadAndEmail.js';
 
 /**
  * Every migration, oldest first. They are imported rather than discovered on disk so the built
@@ -10,4 +11,5 @@ import { Migration20261122073628_SmppPartsAndInbound } from './Migration20261122
 export const migrationsList: { name: string; class: Constructor<Migration> }[] = [
   { name: 'Migration20261122053952_Initial', class: Migration20261122053952_Initial },
   { name: 'Migration20261122073628_SmppPartsAndInbound', class: Migration20261122073628_SmppPartsAndInbound },
+  { name: 'Migration20261122081744_ChannelPayloadAndEmail', class: Migration20261122081744_ChannelPayloadAndEmail },
 ];

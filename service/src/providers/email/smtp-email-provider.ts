@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { createTransport, type NodemailerError, type SendMailOptions, type SMTPSentMessageInfo, type SMTPTransportOptions, type Transporter } from 'nodemailer';
 import { ProviderError } from '../../shared/errors.js';
-import { emailAddressProblem, emailDomain, maskEmailAddress } from './email-address.js';
+import { emailAddressProblem, emailDomain, maskEmailAddress } from '../../shared/email-address.js';
 import type { EmailAccepted, EmailProvider, OutboundEmail } from './email-provider.js';
 import type { SmtpSettings } from './smtp-settings.js';
 

@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import type { ValidationProblem } from '../../routing/routing-model.js';
-import { emailAddressProblem } from './email-address.js';
+import { emailAddressProblem } from '../../shared/email-address.js';
 
 /** Everything `SmtpEmailProvider` needs to reach one SMTP server. */
 export interface SmtpSettings {

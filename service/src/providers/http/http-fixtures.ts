@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { voiceDocument, type VoiceDocumentKind } from './voice-documents.js';
+import { renderVoiceAnswer, VOICE_ANSWER_CONTENT_TYPE, type VoiceAnswerFormat } from '../voice/answer-document.js';
 import { handleWebhook, verifyWebhookRequest, type WebhookConfig, type WebhookRequest, type WebhookResult } from './webhooks.js';
 
 /** One request the receiver handled, with what the handler made of it. */
@@ -33,7 +33,7 @@ export interface WebhookReceiver {
  * Starts a receiver handling `/status…` with `config`. `/answer…` serves the voice document of
  * `answerKind` after checking the request's signature the same way (the provider signs it too).
  */
-export async function startWebhookReceiver(config: WebhookConfig, answerKind: VoiceDocumentKind = 'twiml'): Promise<WebhookReceiver> {
+export async function startWebhookReceiver(config: WebhookConfig, answerKind: VoiceAnswerFormat = 'twiml'): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   const answers: AnswerRequest[] = [];
   let base = '';
@@ -43,8 +43,8 @@ export async function startWebhookReceiver(config: WebhookConfig, answerKind: Vo
       if (path.startsWith('/answer')) {
         const verified = verifyWebhookRequest(config, request, new Date()).ok;
         answers.push({ request, verified });
-        const document = voiceDocument(answerKind, { text: 'Your Switchboard code is 482913', language: 'en-US' });
-        response.writeHead(verified ? 200 : 403, { 'content-type': document.contentType }).end(verified ? document.body : '');
+        const document = renderVoiceAnswer({ format: answerKind, code: '482913', locale: 'en-US', brand: 'Switchboard' });
+        response.writeHead(verified ? 200 : 403, { 'content-type': VOICE_ANSWER_CONTENT_TYPE }).end(verified ? document.xml : '');
         return;
       }
       const result = handleWebhook(config, request, new Date());

@@ -17,7 +17,13 @@ describe('resolveHttpPreset', () => {
     expect(result.resolved).toMatchObject({ preset: 'twilio', defaultFrom: '+15005550006', webhook: { kind: 'twilio', authToken: 't' } });
     expect(result.resolved.sms.url).toBe(`https://api.twilio.com/2010-04-01/Accounts/${sid}/Messages.json`);
     expect(result.resolved.call?.url).toBe(`https://api.twilio.com/2010-04-01/Accounts/${sid}/Calls.json`);
-    expect(result.resolved.sms.idempotency).toEqual({ header: 'I-Twilio-Idempotency-Token', value: '{{attemptId}}' });
+    // Opt-in: Twilio documents the header only on webhooks it sends, not as REST deduplication.
+    expect(result.resolved.sms.idempotency).toBeUndefined();
+  });
+
+  it('sends the Twilio idempotency token only when idempotencyToken is true', () => {
+    const result = resolveHttpPreset({ name: 'tw', settings: { preset: 'twilio', accountSid: sid, from: '+15005550006', idempotencyToken: 'true' }, credentials: { authToken: 't' } });
+    expect(result.ok && result.resolved.sms.idempotency).toEqual({ header: 'I-Twilio-Idempotency-Token', value: '{{attemptId}}' });
   });
 
   it.each<[string, Omit<HttpProviderDefinition, 'name'>, string[]]>([

@@ -84,6 +84,19 @@ describe('Twilio status callbacks', () => {
     expect(twilioReceipt({ MessageSid: 'SM1', MessageStatus: status })?.state).toBe(state);
   });
 
+  it.each([
+    ['ringing', 'enroute'],
+    // Answered is only en route: the answer document (which needs the code) may be fetched later.
+    ['in-progress', 'enroute'],
+    ['answered', 'enroute'],
+    ['completed', 'delivered'],
+    ['busy', 'failed'],
+    ['no-answer', 'failed'],
+  ])('reads Twilio CallStatus %s as %s', (status, state) => {
+    expect(twilioReceipt({ CallSid: 'CA1', CallStatus: status })?.state).toBe(state);
+    expect(plivoReceipt({ RequestUUID: 'r', CallStatus: status })?.state).toBe(state);
+  });
+
   it.each(Object.entries(TWILIO_CALL_STATES))('maps CallStatus %s to %s', (status, state) => {
     expect(twilioReceipt({ CallSid: 'CA1', CallStatus: status })?.state).toBe(state);
   });

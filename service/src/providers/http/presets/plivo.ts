@@ -121,8 +121,10 @@ export const PLIVO_CALL_STATES: Readonly<Record<string, ReceiptState>> = {
   queued: 'accepted',
   ringing: 'enroute',
   'early media': 'enroute',
-  'in-progress': 'delivered',
-  answered: 'delivered',
+  // Answered is not yet delivered: the code is read from the answer document, which the
+  // provider may fetch after this callback; delivered would erase the code first.
+  'in-progress': 'enroute',
+  answered: 'enroute',
   completed: 'delivered',
   busy: 'failed',
   failed: 'failed',

@@ -53,8 +53,19 @@ describe('Twilio preset against the simulator', () => {
     return set;
   }
 
-  it('sends the request Twilio documents: path, Basic auth, form fields, idempotency token', async () => {
+  it('sends no idempotency token unless asked: Twilio does not document deduplicating REST creates on it', async () => {
     await twilio().sms.submit(message);
+    expect(simulator.requests({ preset: 'twilio' })[0]?.headers['i-twilio-idempotency-token']).toBeUndefined();
+  });
+
+  it('without the token, a 500 after the message was taken is outcome unknown and not repeated', async () => {
+    simulator.failNext('twilio', { kind: 'status', status: 500, accept: true });
+    expect(await failure(twilio().sms.submit(message))).toMatchObject({ outcomeUnknown: true, retryable: false });
+    expect(simulator.requests({ preset: 'twilio' })).toHaveLength(1);
+  });
+
+  it('sends the request Twilio documents: path, Basic auth, form fields, opted-in idempotency token', async () => {
+    await twilio({ idempotencyToken: true }).sms.submit(message);
     const [request] = simulator.requests({ preset: 'twilio' });
     expect(request).toMatchObject({ method: 'POST', path: `/2010-04-01/Accounts/${account.accountSid}/Messages.json`, contentType: 'application/x-www-form-urlencoded' });
     expect(request?.headers.authorization).toBe(`Basic ${Buffer.from(`${account.accountSid}:${account.authToken}`).toString('base64')}`);
@@ -114,7 +125,7 @@ describe('Twilio preset against the simulator', () => {
 
     it('a 500 after the message was taken is retried under the same token: one message', async () => {
       simulator.failNext('twilio', { kind: 'status', status: 500, accept: true });
-      const accepted = await twilio().sms.submit(message);
+      const accepted = await twilio({ idempotencyToken: true }).sms.submit(message);
       expect(simulator.requests({ preset: 'twilio' })).toHaveLength(2);
       expect(simulator.messages('twilio')).toHaveLength(1);
       expect(accepted.providerMessageId).toBe(normalise(simulator.messages('twilio')[0]?.id));
@@ -128,7 +139,7 @@ describe('Twilio preset against the simulator', () => {
 
     it('a timeout is retried under the same token and Twilio answers with the first SID: one message', async () => {
       simulator.failNext('twilio', { kind: 'delay', ms: 600 });
-      const accepted = await twilio().sms.submit(message);
+      const accepted = await twilio({ idempotencyToken: true }).sms.submit(message);
       expect(simulator.requests({ preset: 'twilio' })).toHaveLength(2);
       expect(simulator.messages('twilio')).toHaveLength(1);
       expect(accepted.providerMessageId).toBe(normalise(simulator.messages('twilio')[0]?.id));

@@ -9,12 +9,13 @@
  * - Status callbacks are form POSTs signed with X-Twilio-Signature (webhook-signatures.ts):
  *   MessageSid + MessageStatus + ErrorCode, or CallSid + CallStatus.
  *
- * Requests carry I-Twilio-Idempotency-Token = attempt id, so a request whose answer was lost is
- * repeated under the same token and Twilio returns the first result instead of sending again.
- * Caution: Twilio documents this header on the webhook requests it sends
- * (twilio.com/docs/usage/webhooks/webhooks-connection-overrides); its deduplication of REST
- * creates is what the issue states, not something found in Twilio's public reference. Setting
- * `idempotencyToken: false` turns the retries under it off (ambiguous failures are then final).
+ * Idempotency token: off unless `idempotencyToken: true`. Twilio documents
+ * I-Twilio-Idempotency-Token only on the webhook requests it sends
+ * (twilio.com/docs/usage/webhooks/webhooks-connection-overrides), not as deduplication of REST
+ * creates: relying on it, a request whose answer was lost would be repeated and could send the
+ * code twice. By default an ambiguous failure (timeout, 5xx after sending) is therefore final as
+ * outcome unknown, never retried. Opting in sends the token (attempt id) and repeats such requests
+ * under it, for accounts or proxies known to deduplicate on it (the simulator does).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -53,8 +54,11 @@ export const TwilioSettingsSchema = z
     /** Caller id for voice calls (a Twilio number in E.164); defaults to `from`. */
     callerId: z.string().regex(/^\+[1-9]\d{5,14}$/, 'expected an E.164 number').optional(),
     baseUrl: z.url({ protocol: /^https?$/ }).default('https://api.twilio.com'),
-    /** Send I-Twilio-Idempotency-Token and repeat requests whose outcome is unknown under it. */
-    idempotencyToken: booleanSetting.default(true),
+    /**
+     * Send I-Twilio-Idempotency-Token and repeat requests whose outcome is unknown under it. Opt-in:
+     * Twilio does not document deduplicating REST creates on it (see the file comment).
+     */
+    idempotencyToken: booleanSetting.default(false),
     ...CommonSettings,
   })
   .refine((settings) => settings.from !== undefined || settings.messagingServiceSid !== undefined, {
@@ -140,16 +144,18 @@ export const TWILIO_MESSAGE_STATES: Readonly<Record<string, ReceiptState>> = {
 };
 
 /**
- * Twilio CallStatus → receipt state. A voice code is delivered once the call is answered
- * (`in-progress`) and stays so on `completed`; a call that ends busy, unanswered, failed or
- * cancelled never reached anyone.
+ * Twilio CallStatus → receipt state. A voice code is delivered when the answered call
+ * `completed` (answered alone is en route: see below); a call that ends busy, unanswered,
+ * failed or cancelled never reached anyone.
  */
 export const TWILIO_CALL_STATES: Readonly<Record<string, ReceiptState>> = {
   queued: 'accepted',
   initiated: 'accepted',
   ringing: 'enroute',
-  'in-progress': 'delivered',
-  answered: 'delivered',
+  // Answered is not yet delivered: the code is read from the answer document, which the
+  // provider may fetch after this callback; delivered would erase the code first.
+  'in-progress': 'enroute',
+  answered: 'enroute',
   completed: 'delivered',
   busy: 'failed',
   'no-answer': 'failed',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../shared/errors.js';
+import { InvalidArgumentError } from './errors.js';
 import { assertEmailAddress, emailAddressProblem, emailDomain, maskEmailAddress } from './email-address.js';
 
 describe('emailAddressProblem', () => {

@@ -4,7 +4,7 @@
  * lists, no quoted local parts, no IP literals: anything a mail library would read as more than
  * one recipient, or that real users do not have, is refused before it reaches SMTP.
  */
-import { InvalidArgumentError } from '../../shared/errors.js';
+import { InvalidArgumentError } from './errors.js';
 
 /** RFC 5321 §4.5.3.1: 64 octets of local part, 255 of domain; a forward path fits in 256 with `<>`. */
 const MAX_ADDRESS_LENGTH = 254;

@@ -1,0 +1,91 @@
+/**
+ * The HTTP endpoints providers call: `/webhooks/<provider>` for delivery reports and call status
+ * (signed; a bad signature is 403 and changes nothing), and `/voice/answer/<token>` where a voice
+ * provider fetches what to say when the callee picks up. Thin: verification and parsing live in
+ * providers/http, the attempt state machine in dispatch.
+ */
+import type { DeliveryReceipt, LateAcceptance, OtpContent, SmsProvider } from '../providers/sms-provider.js';
+import { handleWebhook, verifyWebhookRequest, type WebhookConfig, type WebhookRequest } from '../providers/http/webhooks.js';
+import { renderVoiceAnswer, VOICE_ANSWER_CONTENT_TYPE, type VoiceAnswerFormat } from '../providers/voice/answer-document.js';
+import { verifyAnswerToken } from '../providers/voice/voice-answer-token.js';
+import { isUuid } from '../shared/request-rules.js';
+import type { HttpHandler, HttpRequest, HttpResponse } from './http-server.js';
+
+interface WebhookLogger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+/** What the endpoints need of the running service. */
+export interface ProviderWebhookDeps {
+  /** Running providers by name (the pool's live map). */
+  readonly providers: ReadonlyMap<string, SmsProvider>;
+  readonly webhookOf: (provider: SmsProvider | undefined) => WebhookConfig | undefined;
+  readonly answerFormatOf: (provider: SmsProvider | undefined) => VoiceAnswerFormat | undefined;
+  /** The dispatcher's receipt and late-acceptance entry points. */
+  readonly onReceipt: (provider: string, receipt: DeliveryReceipt) => Promise<void>;
+  readonly onLateAcceptance: (provider: string, acceptance: LateAcceptance) => Promise<void>;
+  readonly loadAnswer: (attemptId: string) => Promise<{ provider: string; otp: OtpContent | null } | null>;
+  readonly answerTokenKey: Buffer;
+  /** PUBLIC_BASE_URL without trailing slash: providers sign the URL they called, as configured. */
+  readonly publicBaseUrl: string;
+  readonly logger: WebhookLogger;
+  readonly now?: () => Date;
+}
+
+const NOT_FOUND: HttpResponse = { status: 404, body: 'not found\n' };
+
+function asWebhookRequest(deps: ProviderWebhookDeps, request: HttpRequest): WebhookRequest {
+  return { method: request.method, url: `${deps.publicBaseUrl}${request.url}`, headers: request.headers, rawBody: request.body };
+}
+
+/**
+ * `GET|POST /webhooks/:provider`. Correlations go first, so a report for an attempt whose submit
+ * answer was lost finds it; then every receipt lands on the attempt state machine, which takes
+ * duplicates, late and unknown reports without change.
+ */
+export function webhookHandler(deps: ProviderWebhookDeps): HttpHandler {
+  const now = deps.now ?? (() => new Date());
+  return async (request) => {
+    const name = request.params.provider ?? '';
+    const config = deps.webhookOf(deps.providers.get(name));
+    if (config === undefined) return NOT_FOUND;
+    const result = handleWebhook(config, asWebhookRequest(deps, request), now());
+    if (result.status >= 400) deps.logger.warn({ provider: name, status: result.status, note: result.note }, 'webhook refused');
+    for (const correlation of result.correlations) {
+      await deps.onLateAcceptance(name, { attemptId: correlation.attemptId, part: 1, parts: 1, providerMessageId: correlation.providerMessageId });
+    }
+    for (const receipt of result.receipts) await deps.onReceipt(name, receipt);
+    return { status: result.status, body: result.body, contentType: result.contentType };
+  };
+}
+
+/**
+ * `GET|POST /voice/answer/:token`. Every refusal is the same 404 (the reason is logged), so the
+ * URL tells a prober nothing; the document is served only to the provider the call was placed
+ * with, on its signed request, while the attempt is open.
+ */
+export function voiceAnswerHandler(deps: ProviderWebhookDeps): HttpHandler {
+  const now = deps.now ?? (() => new Date());
+  return async (request) => {
+    const refuse = (reason: string, fields: object = {}): HttpResponse => {
+      deps.logger.warn({ ...fields, reason }, 'voice answer refused');
+      return NOT_FOUND;
+    };
+    const token = verifyAnswerToken(request.params.token ?? '', deps.answerTokenKey, now());
+    if (!token.ok) return refuse(`token ${token.reason}`);
+    if (!isUuid(token.attemptId)) return refuse('token names no attempt');
+    const source = await deps.loadAnswer(token.attemptId);
+    if (source === null) return refuse('attempt not open', { attemptId: token.attemptId });
+    const provider = deps.providers.get(source.provider);
+    const config = deps.webhookOf(provider);
+    const format = deps.answerFormatOf(provider);
+    if (config === undefined || format === undefined) return refuse('provider not running here', { attemptId: token.attemptId, provider: source.provider });
+    const signed = verifyWebhookRequest(config, asWebhookRequest(deps, request), now());
+    if (!signed.ok) return refuse(signed.reason, { attemptId: token.attemptId, provider: source.provider });
+    if (source.otp === null) return refuse('no code stored for the message', { attemptId: token.attemptId });
+    const answer = renderVoiceAnswer({ format, code: source.otp.code, locale: source.otp.locale, brand: source.otp.brand });
+    deps.logger.info({ attemptId: token.attemptId, provider: source.provider, locale: answer.locale }, 'voice answer served');
+    return { status: 200, body: answer.xml, contentType: VOICE_ANSWER_CONTENT_TYPE };
+  };
+}
