@@ -85,7 +85,7 @@ describe('README walk-through against `pnpm start`', () => {
   it('sends a code that the simulator inbox shows and VerifyCode approves', async () => {
     const to = '+4915123456789';
     const sent = await unary<SendCodeResponse>((client, metadata, done) => {
-      client.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: 'de', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '' }, metadata, done);
+      client.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: 'de', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '' }, metadata, done);
     });
     verificationId = sent.verification?.id ?? '';
     expect(sent.verification?.status).toBe(VerificationStatus.VERIFICATION_STATUS_PENDING);
