@@ -48,7 +48,12 @@ export class HttpServer {
   constructor(logger: HttpLogger) {
     this.#logger = logger;
     this.#server = createServer((request, response) => {
-      void this.#handle(request, response);
+      this.#handle(request, response).catch((error: unknown) => {
+        // Never let one request take the process down.
+        this.#logger.error({ err: error }, 'HTTP request failed');
+        if (!response.headersSent) send(response, { status: 500, body: 'internal error\n' });
+        else response.destroy();
+      });
     });
     // Slow clients must not hold sockets open forever.
     this.#server.requestTimeout = 15_000;
@@ -79,7 +84,14 @@ export class HttpServer {
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = (request.method ?? 'GET').toUpperCase();
-    const path = new URL(request.url ?? '/', 'http://switchboard').pathname;
+    let path: string;
+    try {
+      path = new URL(request.url ?? '/', 'http://switchboard').pathname;
+    } catch {
+      request.resume();
+      send(response, { status: 400, body: 'bad request target\n' });
+      return;
+    }
     const segments = path.split('/').filter(Boolean).map((segment) => safeDecode(segment));
     const candidates = this.#routes.filter((route) => matches(route.segments, segments));
     const route = candidates.find((candidate) => candidate.method === method);
