@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { providerMessageIdForms, type DeliveryReceipt, type LateAcceptance, type SmsProvider, type SubmitAccepted } from '../providers/sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type SmsProvider, type SubmitAccepted } from '../providers/sms-provider.js';
 import type { ProviderHealthRegistry } from '../routing/provider-health.js';
 import { NoRouteError, type RoutingTable } from '../routing/router.js';
 import type { ProviderHealth, ProviderProfile } from '../routing/routing-model.js';
@@ -292,6 +292,8 @@ export class Dispatcher implements DispatchQueue {
     this.#options.metrics?.submit(providerName, failure.outcomeUnknown ? 'unknown' : 'failed');
     if (failure.outcomeUnknown) {
       await store.markOutcomeUnknown(attemptId, message.id, detail, now, failure.acceptedParts);
+      // Receipts for the parts that were taken may already be waiting.
+      for (const id of failure.acceptedParts?.partMessageIds ?? []) await this.#replayEarlyReceipt(providerName, id);
       logger.warn({ messageId: message.id, provider: providerName, error: detail }, 'submit outcome unknown; not resending');
       return;
     }
@@ -364,7 +366,7 @@ export class Dispatcher implements DispatchQueue {
     // SMPP lets the receipt overtake our write of the submit's result. Hold it, then look once
     // more: either that write has committed by now (and this second look matches), or it has
     // not, and #recordSubmitted will find the receipt held.
-    const key = `${providerName}\u0000${receipt.providerMessageId}`;
+    const key = `${providerName}\u0000${normaliseProviderMessageId(receipt.providerMessageId)}`;
     this.#earlyReceipts.set(key, { provider: providerName, receipt, at: Date.now() });
     const again = await store.applyReceipt(providerName, receipt, this.#now());
     if (again.kind !== 'unmatched') {
@@ -398,12 +400,9 @@ export class Dispatcher implements DispatchQueue {
   }
 
   async #replayEarlyReceipt(providerName: string, providerMessageId: string): Promise<void> {
-    // The receipt may name the id in the other base (hex/decimal) than the submit answer did.
-    const key = providerMessageIdForms(providerMessageId)
-      .map((form) => `${providerName}\u0000${form}`)
-      .find((candidate) => this.#earlyReceipts.has(candidate));
-    const early = key === undefined ? undefined : this.#earlyReceipts.get(key);
-    if (key === undefined || !early) return;
+    const key = `${providerName}\u0000${normaliseProviderMessageId(providerMessageId)}`;
+    const early = this.#earlyReceipts.get(key);
+    if (!early) return;
     this.#earlyReceipts.delete(key);
     try {
       await this.#receive(early.provider, early.receipt);

@@ -2,9 +2,9 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { randomUUID } from 'node:crypto';
 import type { AttemptError, ClaimedMessage, DispatchStore, NextStep, PartialAcceptance, ReceiptOutcome, StoredStep } from '../dispatch/dispatch.ports.js';
 import type { Channel, MessageKind } from '../routing/routing-model.js';
-import { normaliseProviderMessageId, providerMessageIdForms, type DeliveryReceipt, type LateAcceptance, type OtpContent, type SubmitAccepted } from '../providers/sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OtpContent, type SubmitAccepted } from '../providers/sms-provider.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import { AppSchema, AttemptPartSchema, AttemptSchema, IdempotencyKeySchema, MessageSchema, ProviderSchema, VerificationSchema } from './entities.js';
+import { AppSchema, AttemptPartSchema, AttemptSchema, type AttemptRow, IdempotencyKeySchema, MessageSchema, ProviderSchema, VerificationSchema } from './entities.js';
 import { messageBodyContext, messagePayloadContext, type MessagePayload } from './message-insert.js';
 
 /**
@@ -144,6 +144,7 @@ export class OrmDispatchStore implements DispatchStore {
 
   async markSubmitted(attemptId: string, messageId: string, accepted: SubmitAccepted, now: Date): Promise<void> {
     await this.em.fork().transactional(async (em) => {
+      await this.#lockMessage(em, messageId);
       const attempt = await em.findOneOrFail(AttemptSchema, { id: attemptId });
       const message = await em.findOneOrFail(MessageSchema, { id: messageId });
       // Expected cost was priced for the parts we predicted; charge for the parts actually sent.
@@ -204,6 +205,7 @@ export class OrmDispatchStore implements DispatchStore {
 
   async markOutcomeUnknown(attemptId: string, messageId: string, error: AttemptError, now: Date, accepted?: PartialAcceptance): Promise<void> {
     await this.em.fork().transactional(async (em) => {
+      await this.#lockMessage(em, messageId);
       const changed = await em.nativeUpdate(
         AttemptSchema,
         { id: attemptId, status: 'sending' },
@@ -224,15 +226,20 @@ export class OrmDispatchStore implements DispatchStore {
       await em.nativeUpdate(MessageSchema, { id: messageId, status: 'sending' }, { status: 'submitted', leaseOwner: null, leaseUntil: null, lastError: error.message, updatedAt: now });
       await this.#setDeliveryStatus(em, messageId, 'submitted', ['queued']);
       // A late answer and its receipt can beat this write (they come over the wire while the
-      // submit's timeout is being recorded): if every part was already reported delivered, settle now.
+      // submit's timeout is being recorded): what the parts already say settles the attempt now.
+      if (changed === 0) return;
       const attempt = await em.findOneOrFail(AttemptSchema, { id: attemptId });
       const parts = await em.find(AttemptPartSchema, { attempt: attemptId });
+      const failed = parts.find((part) => part.status === 'failed' || part.status === 'expired');
       const delivered = parts.filter((part) => part.status === 'delivered').length;
-      if (changed > 0 && parts.length > 0 && delivered >= Math.max(1, attempt.receiptParts ?? 1)) {
-        await em.nativeUpdate(AttemptSchema, { id: attemptId, status: 'unknown' }, { status: 'delivered', completedAt: now });
-        await this.#finishMessage(em, messageId, { status: 'delivered', error: null, failVerification: false, from: ['submitted'] }, now);
-      }
+      if (failed) await this.#conclude(em, attempt, { state: failed.status, errorCode: failed.errorCode ?? null }, now);
+      else if (parts.length > 0 && delivered >= Math.max(1, attempt.receiptParts ?? 1)) await this.#conclude(em, attempt, { state: 'delivered', errorCode: null }, now);
     });
+  }
+
+  /** Every writer that touches a message and its attempts locks the message first: one lock order, no deadlocks. */
+  async #lockMessage(em: Em, messageId: string): Promise<void> {
+    await em.execute('select id from message where id = ? for update', [messageId]);
   }
 
   async recordLateAcceptance(providerName: string, acceptance: LateAcceptance, now: Date): Promise<'recorded' | 'unmatched'> {
@@ -297,50 +304,54 @@ export class OrmDispatchStore implements DispatchStore {
         // One lost part loses the text: the attempt failed.
         verdict = { state: receipt.state, errorCode: receipt.errorCode ?? null };
       }
-      // Only an open attempt takes a verdict.
-      // completedAt is our receive time: receipt dates are in the SMSC's local time, minute precision.
-      const changed = await em.nativeUpdate(
-        AttemptSchema,
-        { id: attempt.id, status: { $in: ['submitted', 'unknown'] }, completedAt: null },
-        { status: verdict.state, errorCode: verdict.errorCode, completedAt: now },
-      );
-      if (changed === 0) return { kind: 'ignored' };
-      const message = await em.findOneOrFail(MessageSchema, { id: attempt.message });
-      if (verdict.state === 'delivered') {
-        await this.#finishMessage(em, message.id, { status: 'delivered', error: null, failVerification: false, from: ['submitted'] }, now);
-        return { kind: 'final', messageId: message.id, delivered: true, provider: providerName };
-      }
-      const plan = message.plan ?? [];
-      if (message.status === 'submitted' && message.step === attempt.step && attempt.step + 1 < plan.length) {
-        await em.nativeUpdate(
-          MessageSchema,
-          { id: message.id, status: 'submitted', step: attempt.step },
-          { status: 'queued', step: attempt.step + 1, retries: 0, notBefore: now, lastError: `receipt ${receipt.state}`, updatedAt: now },
-        );
-        return { kind: 'requeued', messageId: message.id, provider: providerName };
-      }
-      if (message.step !== attempt.step) return { kind: 'ignored' }; // the message already moved on
-      await this.#finishMessage(em, message.id, { status: 'failed', error: `receipt ${receipt.state}`, failVerification: true, from: ['submitted'] }, now);
-      return { kind: 'final', messageId: message.id, delivered: false, provider: providerName };
+      return this.#conclude(em, attempt, verdict, now, providerName);
     });
   }
 
   /**
-   * The part a receipt names. Carriers reuse ids over time, so the newest part with the id wins;
-   * an id in the exact form wins over one converted between hex and decimal, so a converted form
-   * is only tried when no part at all carries the id as reported.
+   * Ends an open attempt with a verdict and moves its message: delivered, on to the next step of
+   * its plan, or failed. Only an attempt still open (submitted or unknown) takes a verdict.
+   */
+  async #conclude(em: Em, attempt: AttemptRow, verdict: { state: string; errorCode: string | null }, now: Date, providerName = ''): Promise<ReceiptOutcome> {
+    // completedAt is our receive time: receipt dates are in the SMSC's local time, minute precision.
+    const changed = await em.nativeUpdate(
+      AttemptSchema,
+      { id: attempt.id, status: { $in: ['submitted', 'unknown'] }, completedAt: null },
+      { status: verdict.state, errorCode: verdict.errorCode, completedAt: now },
+    );
+    if (changed === 0) return { kind: 'ignored' };
+    const message = await em.findOneOrFail(MessageSchema, { id: attempt.message });
+    if (verdict.state === 'delivered') {
+      await this.#finishMessage(em, message.id, { status: 'delivered', error: null, failVerification: false, from: ['submitted'] }, now);
+      return { kind: 'final', messageId: message.id, delivered: true, provider: providerName };
+    }
+    const plan = message.plan ?? [];
+    if (message.status === 'submitted' && message.step === attempt.step && attempt.step + 1 < plan.length) {
+      await em.nativeUpdate(
+        MessageSchema,
+        { id: message.id, status: 'submitted', step: attempt.step },
+        { status: 'queued', step: attempt.step + 1, retries: 0, notBefore: now, lastError: `receipt ${verdict.state}`, updatedAt: now },
+      );
+      return { kind: 'requeued', messageId: message.id, provider: providerName };
+    }
+    if (message.step !== attempt.step) return { kind: 'ignored' }; // the message already moved on
+    await this.#finishMessage(em, message.id, { status: 'failed', error: `receipt ${verdict.state}`, failVerification: true, from: ['submitted'] }, now);
+    return { kind: 'final', messageId: message.id, delivered: false, provider: providerName };
+  }
+
+  /**
+   * The part a receipt names. Carriers reuse message ids over time, so the newest part with the
+   * id wins. Ids are compared exactly (normalised); a provider whose receipts use another base
+   * than its submit answers converts them before they get here (see `receiptIdAsIssued`).
    */
   async #findPart(em: Em, providerId: string, reportedId: string) {
-    for (const form of providerMessageIdForms(reportedId)) {
-      const rows = await em.execute<{ id: string; attempt_id: string }[]>(
-        `select p.id, p.attempt_id from attempt_part p join attempt a on a.id = p.attempt_id
-          where p.provider_id = ? and p.provider_message_id = ? order by a.created_at desc limit 1`,
-        [providerId, form],
-      );
-      const row = rows[0];
-      if (row) return { id: row.id, attempt: row.attempt_id };
-    }
-    return null;
+    const rows = await em.execute<{ id: string; attempt_id: string }[]>(
+      `select p.id, p.attempt_id from attempt_part p join attempt a on a.id = p.attempt_id
+        where p.provider_id = ? and p.provider_message_id = ? order by a.created_at desc limit 1`,
+      [providerId, normaliseProviderMessageId(reportedId)],
+    );
+    const row = rows[0];
+    return row ? { id: row.id, attempt: row.attempt_id } : null;
   }
 
   async recoverStaleSends(now: Date): Promise<number> {

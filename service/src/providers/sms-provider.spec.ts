@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseProviderMessageId, providerMessageIdForms } from './sms-provider.js';
+import { normaliseProviderMessageId, receiptIdAsIssued } from './sms-provider.js';
 
 describe('normaliseProviderMessageId', () => {
   it.each([
@@ -13,26 +13,23 @@ describe('normaliseProviderMessageId', () => {
   });
 });
 
-describe('providerMessageIdForms', () => {
+describe('receiptIdAsIssued', () => {
   it.each([
-    // decimal digits are also valid hex: both conversions are offered, exact form first
-    ['6699', ['6699', '1a2b', '26265']],
-    ['1A2B', ['1a2b', '6699']],
-    ['0x', ['x']],
-    ['sm-123', ['sm-123']],
-    ['ff', ['ff', '255']],
-    ['10', ['10', 'a', '16']],
-  ])('%j → %j', (raw, forms) => {
-    expect(providerMessageIdForms(raw)).toEqual(forms);
-  });
-
-  it('keeps 64-bit ids exact beyond Number precision', () => {
-    expect(providerMessageIdForms('18446744073709551615')).toContain('ffffffffffffffff');
-    expect(providerMessageIdForms('FFFFFFFFFFFFFFFF')).toContain('18446744073709551615');
+    ['6699', 'hex-to-decimal', '1a2b'],
+    ['18446744073709551615', 'hex-to-decimal', 'ffffffffffffffff'],
+    ['1A2B', 'decimal-to-hex', '6699'],
+    ['FFFFFFFFFFFFFFFF', 'decimal-to-hex', '18446744073709551615'],
+    ['0001A2b', 'same', '1a2b'],
+    ['1000', 'same', '1000'],
+    // Not a number in the reported base: left as reported (normalised), not guessed at.
+    ['SM-12', 'hex-to-decimal', 'sm-12'],
+    ['xyz', 'decimal-to-hex', 'xyz'],
+  ] as const)('%j reported by a %s carrier is %j as issued', (reported, base, issued) => {
+    expect(receiptIdAsIssued(reported, base)).toBe(issued);
   });
 
   it('treats very long ids as opaque tokens', () => {
-    const uuidLike = 'a'.repeat(41);
-    expect(providerMessageIdForms(uuidLike)).toEqual([uuidLike]);
+    const long = '1'.repeat(41);
+    expect(receiptIdAsIssued(long, 'hex-to-decimal')).toBe(long);
   });
 });

@@ -150,20 +150,25 @@ export function normaliseProviderMessageId(id: string): string {
   return trimmed;
 }
 
-/** Longest id whose other-base form is computed; beyond it ids are opaque tokens, not numbers. */
+/** How a carrier writes ids in receipts compared with its submit answers. */
+export type ReceiptIdBase = 'same' | 'hex-to-decimal' | 'decimal-to-hex';
+
+/** Every `ReceiptIdBase`. */
+export const RECEIPT_ID_BASES: readonly ReceiptIdBase[] = ['same', 'hex-to-decimal', 'decimal-to-hex'];
+
+/** Longest id converted between bases; longer ones are opaque tokens, not numbers. */
 const MAX_NUMERIC_ID_DIGITS = 40;
 
 /**
- * The forms a carrier may report a submitted id in, besides the one it gave: an SMSC that
- * answered submit_sm with hex `1a2b` may report `6699` in the receipt, and vice versa. The exact
- * form comes first; callers must prefer an exact match over a converted one, because `10` in one
- * base is another message's id in the other.
+ * The id a receipt names, in the form the submit answer gave it. Some SMSCs answer submit_sm
+ * with a hex id and report it in decimal (`hex-to-decimal`: `1a2b` comes back as `6699`), or the
+ * other way round. Which one is a fact about the carrier, configured per provider: guessing per
+ * receipt is unsafe, because `1000` in one base is another message's id in the other.
+ * An id that is not a number in the reported base is returned normalised, unconverted.
  */
-export function providerMessageIdForms(id: string): string[] {
-  const exact = normaliseProviderMessageId(id);
-  const forms = [exact];
-  if (exact.length > MAX_NUMERIC_ID_DIGITS) return forms;
-  if (/^[0-9]+$/.test(exact)) forms.push(BigInt(exact).toString(16));
-  if (/^[0-9a-f]+$/.test(exact)) forms.push(BigInt(`0x${exact}`).toString(10));
-  return [...new Set(forms)];
+export function receiptIdAsIssued(reported: string, base: ReceiptIdBase): string {
+  const id = normaliseProviderMessageId(reported);
+  if (base === 'same' || id.length > MAX_NUMERIC_ID_DIGITS) return id;
+  if (base === 'hex-to-decimal') return /^[0-9]+$/.test(id) ? BigInt(id).toString(16) : id;
+  return /^[0-9a-f]+$/.test(id) ? BigInt(`0x${id}`).toString(10) : id;
 }

@@ -145,19 +145,16 @@ describe.each(databaseTargets())('dispatch store receipts on $name', ({ url }) =
     expect(await status(messageId)).toBe('queued');
   });
 
-  it('matches a receipt that reports the id in the other base, but prefers the exact form', async () => {
-    const hex = await submittedMessage(1);
-    await store.markSubmitted(hex.attemptId, hex.messageId, { providerMessageId: '1A2B', parts: 1 }, new Date());
-    // 0x1a2b = 6699: the carrier answered submit_sm in hex and reports in decimal.
-    expect(await store.applyReceipt(provider, { providerMessageId: '6699', state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', messageId: hex.messageId });
-
+  it('compares ids exactly: an id in another base never resolves to another message', async () => {
     const exact = await submittedMessage(1);
     const other = await submittedMessage(1);
-    await store.markSubmitted(exact.attemptId, exact.messageId, { providerMessageId: '16', parts: 1 }, new Date());
-    await store.markSubmitted(other.attemptId, other.messageId, { providerMessageId: '10', parts: 1 }, new Date());
-    // '10' exists exactly: it must not be read as hex 0x10 = 16.
-    expect(await store.applyReceipt(provider, { providerMessageId: '10', state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', messageId: other.messageId });
+    await store.markSubmitted(exact.attemptId, exact.messageId, { providerMessageId: '3e8', parts: 1 }, new Date());
+    await store.markSubmitted(other.attemptId, other.messageId, { providerMessageId: '1000', parts: 1 }, new Date());
+    // 1000 decimal is 0x3e8: a carrier reporting in decimal is converted by its provider
+    // (receiptIdBase), never guessed at here, where '1000' is another message's id.
+    expect(await store.applyReceipt(provider, { providerMessageId: '1000', state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', messageId: other.messageId });
     expect(await status(exact.messageId)).toBe('submitted');
+    expect(await store.applyReceipt(provider, { providerMessageId: '03E8', state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', messageId: exact.messageId });
   });
 
   it('records a late submit answer on an unknown attempt so its receipt still matches', async () => {
@@ -180,6 +177,15 @@ describe.each(databaseTargets())('dispatch store receipts on $name', ({ url }) =
     await store.markOutcomeUnknown(attemptId, messageId, { code: 'TIMEOUT', message: 'no submit_sm_resp' }, new Date());
     expect(await attemptStatus(attemptId)).toBe('delivered');
     expect(await status(messageId)).toBe('delivered');
+  });
+
+  it('settles a failure that beat the write of the unknown outcome: the message moves on', async () => {
+    const { messageId, attemptId } = await submittedMessage(2);
+    expect(await store.recordLateAcceptance(provider, { attemptId, part: 1, parts: 1, providerMessageId: '7101' }, new Date())).toBe('recorded');
+    expect(await store.applyReceipt(provider, { providerMessageId: '7101', state: 'failed', errorCode: '0x0b' }, new Date())).toEqual({ kind: 'ignored' });
+    await store.markOutcomeUnknown(attemptId, messageId, { code: 'TIMEOUT', message: 'no submit_sm_resp' }, new Date());
+    expect(await attemptStatus(attemptId)).toBe('failed');
+    expect(await status(messageId)).toBe('queued');
   });
 
   it('keeps the parts taken before a later part failed, so their receipts are followed', async () => {

@@ -1,5 +1,5 @@
 import { credentials, Metadata } from '@grpc/grpc-js';
-import type { GetProviderHealthResponse, ListInboundMessagesResponse } from '@switchboard/proto/switchboard/v1/admin';
+import type { GetProviderHealthResponse, ListInboundMessagesResponse, ListProvidersResponse } from '@switchboard/proto/switchboard/v1/admin';
 import { MessagingServiceClient, type SendMessageResponse } from '@switchboard/proto/switchboard/v1/messaging';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptPartSchema, AttemptSchema, MessageSchema } from '../../src/persistence/entities.js';
@@ -97,14 +97,25 @@ describe.each(databaseTargets())('SMPP like a carrier expects, on $name', ({ url
     expect((await partsOf(id)).every((part) => part.status === 'delivered')).toBe(true);
   });
 
+  /** Changes smsc-a's settings through AdminService and waits until it is bound again with them. */
+  const setProviderSettings = async (extra: Record<string, string>) => {
+    const { providers } = await admin.call<ListProvidersResponse>('listProviders', {});
+    const current = providers.find((p) => p.name === 'smsc-a');
+    if (!current) throw new Error('smsc-a is missing');
+    const before = system.smsc.stats().binds;
+    await admin.call('updateProvider', { provider: { ...current, settings: { ...current.settings, ...extra }, credentials: {} } });
+    await waitFor(() => system.smsc.stats().binds >= before + 4 && system.smsc.sessions().bound >= 4, 'smsc-a rebound with its new settings', 15_000);
+  };
+
   describe.each([
-    { receiptStyle: 'text', receiptIdFormat: 'same', messageIdFormat: 'hex' },
-    { receiptStyle: 'tlv', receiptIdFormat: 'same', messageIdFormat: 'hex' },
-    { receiptStyle: 'both', receiptIdFormat: 'same', messageIdFormat: 'decimal' },
-    { receiptStyle: 'text', receiptIdFormat: 'decimal', messageIdFormat: 'hex' },
-    { receiptStyle: 'tlv', receiptIdFormat: 'hex', messageIdFormat: 'decimal' },
-  ] as const)('receipts in $receiptStyle style, ids issued as $messageIdFormat and reported as $receiptIdFormat', (style) => {
+    { receiptStyle: 'text', receiptIdFormat: 'same', messageIdFormat: 'hex', receiptIdBase: 'same' },
+    { receiptStyle: 'tlv', receiptIdFormat: 'same', messageIdFormat: 'hex', receiptIdBase: 'same' },
+    { receiptStyle: 'both', receiptIdFormat: 'same', messageIdFormat: 'decimal', receiptIdBase: 'same' },
+    { receiptStyle: 'text', receiptIdFormat: 'decimal', messageIdFormat: 'hex', receiptIdBase: 'hex-to-decimal' },
+    { receiptStyle: 'tlv', receiptIdFormat: 'hex', messageIdFormat: 'decimal', receiptIdBase: 'decimal-to-hex' },
+  ] as const)('receipts in $receiptStyle style, ids issued as $messageIdFormat and reported as $receiptIdFormat', ({ receiptIdBase, ...style }) => {
     it('resolve to the right attempt, whatever order they come in', async () => {
+      if (receiptIdBase !== 'same') await setProviderSettings({ receiptIdBase });
       system.smsc.updateBehaviour({ ...style, receiptDelayMs: 50, receiptDateSeconds: style.receiptStyle === 'text' });
       const sent = await Promise.all(Array.from({ length: 6 }, async (_, i) => {
         const to = freshNumber();
@@ -117,6 +128,7 @@ describe.each(databaseTargets())('SMPP like a carrier expects, on $name', ({ url
         // The part recorded is the one the carrier issued for this destination, in the base it was issued in.
         expect(part?.providerMessageId).toBe(received?.id.replace(/^0+(?=.)/, '').toLowerCase());
       }
+      if (receiptIdBase !== 'same') await setProviderSettings({ receiptIdBase: 'same' });
     });
   });
 

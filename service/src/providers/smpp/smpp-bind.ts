@@ -72,7 +72,6 @@ export class SmppBind {
   #session: SmppSession | undefined;
   #connecting: SmppSession | undefined;
   #enquireTimer: NodeJS.Timeout | undefined;
-  #enquireInFlight = false;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnectAttempt = 0;
   #boundAt = 0;
@@ -145,12 +144,22 @@ export class SmppBind {
     this.#scheduleReconnect();
   }
 
-  /** After every bind failed to start: forget the attempt, so start() may run again. */
-  reset(): Promise<void> {
+  /**
+   * After the provider's start failed as a whole (no bind can submit): close this bind too, even
+   * if it came up (a receiver of a pair whose transmitter was refused), so a retried start()
+   * does not leave bound sockets behind that use up the SMSC's binds per system_id.
+   */
+  async reset(): Promise<void> {
     clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     this.#started = false;
-    return Promise.resolve();
+    this.#stopEnquireLink();
+    this.#connecting?.destroy();
+    this.#connecting = undefined;
+    const session = this.#session;
+    this.#session = undefined;
+    if (this.#state !== 'stopped') this.#setState('disconnected');
+    if (session?.open) await session.unbind(this.#options.timings.unbindTimeoutMs);
   }
 
   /** Unbinds (SMPP 3.4 §4.2) and closes; answers to requests already written still arrive meanwhile. */
@@ -297,9 +306,10 @@ export class SmppBind {
   #startEnquireLink(session: SmppSession): void {
     this.#stopEnquireLink();
     const { enquireLinkIntervalMs, enquireLinkTimeoutMs } = this.#options.timings;
+    let inFlight = false; // per session: an old session's late answer must not clear the new one's
     this.#enquireTimer = setInterval(() => {
-      if (this.#enquireInFlight) return;
-      this.#enquireInFlight = true;
+      if (inFlight) return;
+      inFlight = true;
       session
         // Past the window: a keepalive queued behind slow submits would take a working bind down.
         .request(createPdu('enquire_link'), enquireLinkTimeoutMs, { bypassWindow: true })
@@ -310,7 +320,7 @@ export class SmppBind {
           session.destroy();
         })
         .finally(() => {
-          this.#enquireInFlight = false;
+          inFlight = false;
         });
     }, enquireLinkIntervalMs);
   }
@@ -318,7 +328,6 @@ export class SmppBind {
   #stopEnquireLink(): void {
     clearInterval(this.#enquireTimer);
     this.#enquireTimer = undefined;
-    this.#enquireInFlight = false;
   }
 
   /** Classifies a failed bind and remembers it. */

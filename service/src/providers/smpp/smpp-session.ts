@@ -363,10 +363,11 @@ export class SmppSession {
         if (entry.state === 'writing') entry.state = 'written';
         return;
       }
-      // Today's rule: written only once the callback succeeded. A failed callback means the
-      // PDU's last octets never reached the kernel, so the SMSC cannot have a complete PDU; with
-      // batched writes (writev) a PDU earlier in a failed batch could have, a risk accepted here.
-      if (this.#settle(entry)) entry.reject(new SessionRequestError('not-writable', false, { cause: error }));
+      // A failed callback does not prove the SMSC lacks the PDU: Node flushes buffered writes in
+      // batches (writev) and fails the whole batch, though its first PDUs may have gone out
+      // whole. So it counts as written: outcome unknown, never resent. (Requests still waiting
+      // for a window slot, and writes refused before they start, are the safe-to-resend ones.)
+      if (this.#settle(entry)) entry.reject(new SessionRequestError('not-writable', true, { cause: error }));
     });
   }
 

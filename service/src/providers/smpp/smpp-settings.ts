@@ -4,6 +4,7 @@
  * provider factory (build from what was saved), so the two can never disagree.
  */
 import type { ConnectionOptions } from 'node:tls';
+import { RECEIPT_ID_BASES } from '../sms-provider.js';
 import { TEXT_CODINGS, type TextCoding } from './message-encoding.js';
 import type { SenderKind, TonNpiOverride } from './smpp-address.js';
 import { LONG_MESSAGE_MODES, type LongMessageMode } from './smpp-segmentation.js';
@@ -23,7 +24,7 @@ export const SMPP_SETTING_KEYS = [
   'host', 'port', 'systemId', 'systemType', 'addressRange',
   'tls', 'tlsServername', 'tlsCa', 'tlsRejectUnauthorized',
   'bindMode', 'binds', 'windowSize',
-  'sourceAddr', 'textCoding', 'longMessage', 'receipts',
+  'sourceAddr', 'textCoding', 'longMessage', 'receipts', 'receiptIdBase',
   'alphanumericTon', 'alphanumericNpi', 'shortCodeTon', 'shortCodeNpi', 'internationalTon', 'internationalNpi',
   'throttleRetries', 'submitTimeoutMs', 'enquireLinkIntervalMs', 'enquireLinkTimeoutMs', 'bindTimeoutMs',
 ] as const;
@@ -119,6 +120,7 @@ export function parseSmppSettings(
     textCoding: choice<TextCoding>('textCoding', TEXT_CODINGS),
     longMessage: choice<LongMessageMode>('longMessage', LONG_MESSAGE_MODES),
     receipts: choice('receipts', RECEIPT_REQUESTS),
+    receiptIdBase: choice('receiptIdBase', RECEIPT_ID_BASES),
     throttleRetries: integer('throttleRetries', 0, 100),
     submitTimeoutMs: integer('submitTimeoutMs', 100, 120_000),
     enquireLinkIntervalMs: integer('enquireLinkIntervalMs', 1000, 3_600_000),

@@ -9,7 +9,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { ProviderError } from '../../shared/errors.js';
 import type { InboundSink, LateAcceptanceSink, OutboundSms, ProviderStatus, ReceiptSink, SmsProvider, SubmitAccepted } from '../sms-provider.js';
-import { normaliseProviderMessageId, type DeliveryReceipt } from '../sms-provider.js';
+import { normaliseProviderMessageId, receiptIdAsIssued, type DeliveryReceipt, type ReceiptIdBase } from '../sms-provider.js';
 import type { TextCoding } from './message-encoding.js';
 import { parseReceipt } from './receipt-parser.js';
 import { destinationAddress, InvalidAddressError, sourceAddress, type SourceAddressOverrides } from './smpp-address.js';
@@ -62,6 +62,8 @@ export interface SmppProviderOptions {
   readonly longMessage?: LongMessageMode | undefined;
   /** Final receipts only (default), or intermediate notifications too. */
   readonly receipts?: ReceiptRequest | undefined;
+  /** How the carrier writes ids in receipts compared with submit answers. Default 'same'. */
+  readonly receiptIdBase?: ReceiptIdBase | undefined;
   /** Submits re-sent after ESME_RTHROTTLED / ESME_RMSGQFUL before giving up. Default 5. */
   readonly throttleRetries?: number | undefined;
   /** First back-off after a throttling answer; doubles each time. Default 250. */
@@ -578,6 +580,8 @@ export class SmppProvider implements SmsProvider {
       if (type === ESM_TYPE_DELIVERY_RECEIPT || type === ESM_TYPE_INTERMEDIATE_NOTIFICATION) status = await this.#handleReceipt(pdu);
       else status = await this.#handleInbound(pdu);
     } catch (error) {
+      // Not acknowledged as taken: the SMSC redelivers it later.
+      status = CommandStatus.ESME_RX_T_APPN;
       this.#log.error({ provider: this.name, err: error }, 'deliver_sm handling failed');
     } finally {
       // Every deliver_sm/data_sm is answered, or the SMSC keeps resending it and may throttle us.
@@ -598,6 +602,7 @@ export class SmppProvider implements SmsProvider {
       this.#options.metrics?.protocolError(this.name, 'unreadable-receipt');
       return CommandStatus.ESME_ROK;
     }
+    const receipt = { ...parsed.receipt, providerMessageId: receiptIdAsIssued(parsed.receipt.providerMessageId, this.#options.receiptIdBase ?? 'same') };
     // A receipt for a submit whose answer never came: SMSCs that echo user_message_reference
     // (§5.3.2.17) let us learn the id from the receipt itself. The original destination is the
     // receipt's source_addr.
@@ -608,10 +613,10 @@ export class SmppProvider implements SmsProvider {
       const entry = this.#unansweredByReference.get(key);
       if (entry) {
         this.#unansweredByReference.delete(key);
-        await this.#reportLateAcceptance(entry, parsed.receipt.providerMessageId);
+        await this.#reportLateAcceptance(entry, receipt.providerMessageId);
       }
     }
-    return this.#deliverReceipt(parsed.receipt);
+    return this.#deliverReceipt(receipt);
   }
 
   /** Hands a receipt to the sink; a failing sink gets the receipt redelivered by the SMSC later. */
