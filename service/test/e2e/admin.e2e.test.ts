@@ -73,7 +73,7 @@ import { SecretBox } from '../../src/shared/secret-box.js';
 import { createScratchDatabase, databaseTargets } from '../support/test-system.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
-const SECRET_PASSWORD = 'pw-s3cr3t';
+const SECRET_PASSWORD = 'pw-s3cr3';
 
 /** Metadata carrying an admin token the way the dashboard sends it. */
 function bearer(token: string): Metadata {

@@ -63,6 +63,12 @@ describe('parseSmppSettings', () => {
     });
   });
 
+  it('refuses a password SMPP 3.4 cannot carry, without echoing it', () => {
+    const found = problems(minimal, { password: 'much-too-long-secret' });
+    expect(found).toEqual([{ field: 'credentials.password', reason: 'must be at most 8 printable ASCII characters (SMPP 3.4 §4.1)' }]);
+    expect(JSON.stringify(found)).not.toContain('much-too-long-secret');
+  });
+
   it('names every missing required setting at once', () => {
     expect(problems({}, {}).map((problem) => problem.field)).toEqual(['settings.host', 'settings.port', 'settings.systemId', 'credentials.password']);
   });
@@ -82,6 +88,9 @@ describe('parseSmppSettings', () => {
     [{ shortCodeTon: '9' }, 'settings.shortCodeTon', 'from 0 to 6'],
     [{ hots: 'typo' }, 'settings.hots', 'is not an SMPP setting'],
     [{ host: { nested: true } }, 'settings.host', 'must be text'],
+    [{ sourceAddr: 'My Company Ltd' }, 'settings.sourceAddr', 'alphanumeric'],
+    [{ systemId: 'a-system-id-too-long' }, 'settings.systemId', 'allows at most 15'],
+    [{ systemType: 'tëst' }, 'settings.systemType', 'printable ASCII'],
   ])('refuses %j naming %s', (extra, field, reason) => {
     const found = problems({ ...minimal, ...extra }).filter((problem) => problem.field === field);
     expect(found).toHaveLength(1);

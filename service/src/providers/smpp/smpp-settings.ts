@@ -6,7 +6,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { RECEIPT_ID_BASES } from '../sms-provider.js';
 import { TEXT_CODINGS, type TextCoding } from './message-encoding.js';
-import type { SenderKind, TonNpiOverride } from './smpp-address.js';
+import { InvalidAddressError, sourceAddress, type SenderKind, type TonNpiOverride } from './smpp-address.js';
 import { LONG_MESSAGE_MODES, type LongMessageMode } from './smpp-segmentation.js';
 import type { BindMode, ReceiptRequest, SmppProviderOptions } from './smpp.provider.js';
 
@@ -30,6 +30,7 @@ export const SMPP_SETTING_KEYS = [
 ] as const;
 
 const BIND_MODES: readonly BindMode[] = ['transceiver', 'pair'];
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const RECEIPT_REQUESTS: readonly ReceiptRequest[] = ['final', 'final-and-intermediate'];
 
 /** Reads and checks an SMPP provider's settings; lists every problem when any. */
@@ -127,5 +128,24 @@ export function parseSmppSettings(
     enquireLinkTimeoutMs: integer('enquireLinkTimeoutMs', 100, 120_000),
     bindTimeoutMs: integer('bindTimeoutMs', 100, 120_000),
   };
+  // What the provider would refuse at start must be refused here, naming the field, rather
+  // than saved and then never run.
+  if (parsed.sourceAddr !== '') {
+    try {
+      sourceAddress(parsed.sourceAddr, overrides);
+    } catch (error) {
+      if (error instanceof InvalidAddressError) add('sourceAddr', error.message);
+      else throw error;
+    }
+  }
+  for (const [key, value, limit] of [['systemId', parsed.systemId, 15], ['systemType', parsed.systemType, 12], ['addressRange', parsed.addressRange, 40]] as const) {
+    if (value === undefined) continue;
+    if (!PRINTABLE_ASCII.test(value)) add(key, 'must be printable ASCII (SMPP 3.4 §3.1 C-Octet String)');
+    else if (value.length > limit) add(key, `is ${value.length} characters; SMPP 3.4 §4.1 allows at most ${limit}`);
+  }
+  if (password !== '' && (!PRINTABLE_ASCII.test(password) || password.length > 8)) {
+    // Never echo the value.
+    problems.push({ field: 'credentials.password', reason: 'must be at most 8 printable ASCII characters (SMPP 3.4 §4.1)' });
+  }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, settings: parsed };
 }
