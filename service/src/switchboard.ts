@@ -134,7 +134,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
     let onReceipt: Dispatcher['onReceipt'] = () => Promise.resolve();
     let onLateAcceptance: Dispatcher['onLateAcceptance'] = () => Promise.resolve();
     const inbound = new InboundMessageRepository(database.em, box);
-    // Read at scrape time; `providers` is assigned below, before the HTTP server starts.
+    // Read at scrape time; `providers` is assigned below (a scrape before then sees none).
     let runningProviders: ReadonlyMap<string, SmsProvider> = new Map();
     const metrics = new PrometheusMetrics({
       providerStatus: () => new Map([...runningProviders].map(([name, provider]) => [name, provider.status?.()])),
