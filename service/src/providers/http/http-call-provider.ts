@@ -5,13 +5,12 @@
  * a call whose request may have been taken is never placed again, it is followed instead.
  */
 import { ProviderError } from '../../shared/errors.js';
-import { maskNumber, silentLogger } from '../smpp/smpp-log.js';
+import { maskNumber } from '../smpp/smpp-log.js';
 import { normaliseProviderMessageId, type ProviderStatus } from '../sms-provider.js';
-import { answerRules, exchange, type AnswerRules, type FetchFunction, type HttpLogger } from './http-exchange.js';
-import { buildRequestTemplate, HttpProviderConfigError, renderOrFail } from './http-provider.js';
+import { HttpEndpoint } from './http-endpoint.js';
+import type { FetchFunction, HttpLogger } from './http-exchange.js';
 import type { HttpProviderSpec } from './http-provider-spec.js';
-import type { RequestTemplate } from './http-request.js';
-import { parseJsonPath, readText, type JsonPath } from './json-path.js';
+import { readText } from './json-path.js';
 
 /** One call to place for one attempt. */
 export interface OutboundCall {
@@ -47,86 +46,58 @@ export interface HttpCallProviderOptions {
   readonly fetch?: FetchFunction | undefined;
 }
 
-const E164 = /^\+[1-9]\d{5,14}$/;
-
 /** Places calls through a provider's HTTP call API. */
 export class HttpCallProvider {
   readonly name: string;
-  readonly #request: RequestTemplate;
-  readonly #rules: AnswerRules;
-  readonly #idPath: JsonPath;
+  readonly #endpoint: HttpEndpoint;
   readonly #options: HttpCallProviderOptions;
-  readonly #log: HttpLogger;
-  readonly #fetch: FetchFunction;
-  readonly #stop = new AbortController();
-  #lastError = '';
 
   /** Throws `HttpProviderConfigError` for an SMS spec or missing credentials. */
   constructor(options: HttpCallProviderOptions) {
     this.name = options.name;
-    if (options.spec.channel !== 'voice') throw new HttpProviderConfigError(options.name, 'spec channel must be voice');
-    this.#request = buildRequestTemplate(options.name, options.spec, options.credentials);
-    this.#rules = answerRules(options.spec);
-    this.#idPath = parseJsonPath(options.spec.messageIdPath);
+    this.#endpoint = new HttpEndpoint({ ...options, channel: 'voice' });
     this.#options = options;
-    this.#log = options.logger ?? silentLogger;
-    this.#fetch = options.fetch ?? fetch;
   }
 
   /** Ready at once unless stopped. */
   start(): Promise<void> {
-    if (this.#stop.signal.aborted) return Promise.reject(new ProviderError(`${this.name}: provider was stopped`, { retryable: false }));
-    return Promise.resolve();
+    return this.#endpoint.start();
   }
 
   /** Asks the provider to place the call; rejects with `ProviderError` like an SMS submit. */
   async placeCall(call: OutboundCall): Promise<CallPlaced> {
-    if (this.#stop.signal.aborted) throw new ProviderError(`${this.name}: provider was stopped`, { retryable: true, notConnected: true });
-    if (!E164.test(call.to)) throw new ProviderError(`${this.name}: destination is not an E.164 number`, { retryable: false });
+    this.#endpoint.assertSendable(call.to);
     const from = call.from.trim() === '' ? (this.#options.defaultFrom ?? '') : call.from;
-    const request = renderOrFail(this.name, this.#request, {
-      to: call.to,
-      toDigits: call.to.slice(1),
-      from,
-      fromDigits: from.replace(/^\+/, ''),
-      messageId: call.messageId,
-      attemptId: call.attemptId,
-      answerUrl: call.answerUrl,
-      statusCallbackUrl: call.statusCallbackUrl,
-    });
     const logFields = { messageId: call.messageId, attemptId: call.attemptId, to: maskNumber(call.to), channel: 'voice' };
-    let body: unknown;
-    try {
-      ({ body } = await exchange(request, this.#rules, {
-        providerName: this.name,
-        fetch: this.#fetch,
-        log: this.#log,
-        stopSignal: this.#stop.signal,
-        idempotent: this.#request.idempotent,
-        logFields,
-      }));
-    } catch (error) {
-      if (error instanceof ProviderError) this.#lastError = error.message;
-      throw error;
-    }
-    this.#lastError = '';
-    const id = readText(body, this.#idPath)?.trim();
+    const body = await this.#endpoint.send(
+      {
+        to: call.to,
+        toDigits: call.to.slice(1),
+        from,
+        fromDigits: from.replace(/^\+/, ''),
+        messageId: call.messageId,
+        attemptId: call.attemptId,
+        answerUrl: call.answerUrl,
+        statusCallbackUrl: call.statusCallbackUrl,
+      },
+      logFields,
+    );
+    const id = readText(body, this.#endpoint.idPath)?.trim();
     if (id === undefined || id === '') {
-      throw new ProviderError(`${this.name}: call accepted without an id at ${this.#idPath.source}`, { retryable: false, outcomeUnknown: true });
+      throw new ProviderError(`${this.name}: call accepted without an id at ${this.#endpoint.idPath.source}`, { retryable: false, outcomeUnknown: true });
     }
     const providerCallId = normaliseProviderMessageId(id);
-    this.#log.debug({ ...logFields, provider: this.name, providerCallId }, 'call placed');
+    this.#endpoint.log.debug({ ...logFields, provider: this.name, providerCallId }, 'call placed');
     return { providerCallId };
   }
 
   /** Aborts requests in flight and refuses new ones. */
   stop(): Promise<void> {
-    this.#stop.abort();
-    return Promise.resolve();
+    return this.#endpoint.stop();
   }
 
   /** No connections; `lastError` is the last failed request's reason. */
   status(): ProviderStatus {
-    return { connection: this.#stop.signal.aborted ? 'stopped' : 'ready', binds: [], lastError: this.#lastError };
+    return this.#endpoint.status();
   }
 }
