@@ -7,17 +7,8 @@
 /** A number in [0, 1). */
 export type Random = () => number;
 
-/** mulberry32: small, fast and good enough to pick which submits fail. */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded (mulberry32): small, fast and good enough to pick which submits fail. */
+export { mulberry32 as seededRandom } from '../../routing/seeded-random.js';
 
 /** A sliding one-second window of admitted submits per key (system_id). */
 export class RateLimiter {
