@@ -229,11 +229,8 @@ export class OrmDispatchStore implements DispatchStore {
       // submit's timeout is being recorded): what the parts already say settles the attempt now.
       if (changed === 0) return;
       const attempt = await em.findOneOrFail(AttemptSchema, { id: attemptId });
-      const parts = await em.find(AttemptPartSchema, { attempt: attemptId });
-      const failed = parts.find((part) => part.status === 'failed' || part.status === 'expired');
-      const delivered = parts.filter((part) => part.status === 'delivered').length;
-      if (failed) await this.#conclude(em, attempt, { state: failed.status, errorCode: failed.errorCode ?? null }, now);
-      else if (parts.length > 0 && delivered >= Math.max(1, attempt.receiptParts ?? 1)) await this.#conclude(em, attempt, { state: 'delivered', errorCode: null }, now);
+      const verdict = await this.#verdictOfParts(em, attempt);
+      if (verdict) await this.#conclude(em, attempt, verdict, now);
     });
   }
 
@@ -293,19 +290,21 @@ export class OrmDispatchStore implements DispatchStore {
         { status: receipt.state, errorCode: receipt.errorCode ?? null, completedAt: now },
       );
       if (partChanged === 0) return { kind: 'ignored' };
-      let verdict: { state: string; errorCode: string | null };
-      if (receipt.state === 'delivered') {
-        const parts = await em.find(AttemptPartSchema, { attempt: attempt.id });
-        const delivered = parts.filter((row) => row.status === 'delivered').length;
-        // The message is delivered when every part is; until then the attempt waits.
-        if (delivered < Math.max(1, attempt.receiptParts ?? 1)) return { kind: 'ignored' };
-        verdict = { state: 'delivered', errorCode: null };
-      } else {
-        // One lost part loses the text: the attempt failed.
-        verdict = { state: receipt.state, errorCode: receipt.errorCode ?? null };
-      }
-      return this.#conclude(em, attempt, verdict, now, providerName);
+      const verdict = await this.#verdictOfParts(em, attempt);
+      return verdict ? this.#conclude(em, attempt, verdict, now, providerName) : { kind: 'ignored' };
     });
+  }
+
+  /**
+   * What an attempt's parts say so far: failed with the first failed or expired part (one lost
+   * part loses the text), delivered once every part is, else nothing yet.
+   */
+  async #verdictOfParts(em: Em, attempt: AttemptRow): Promise<{ state: string; errorCode: string | null } | null> {
+    const parts = await em.find(AttemptPartSchema, { attempt: attempt.id }, { orderBy: { completedAt: 'asc' } });
+    const failed = parts.find((part) => part.status === 'failed' || part.status === 'expired');
+    if (failed) return { state: failed.status, errorCode: failed.errorCode ?? null };
+    const delivered = parts.filter((part) => part.status === 'delivered').length;
+    return parts.length > 0 && delivered >= Math.max(1, attempt.receiptParts ?? 1) ? { state: 'delivered', errorCode: null } : null;
   }
 
   /**
