@@ -23,8 +23,9 @@ describe.each(databaseTargets())('SMPP like a carrier expects, on $name', ({ url
   beforeAll(async () => {
     system = await startTestSystem({
       databaseUrl: url,
-      // Two transmitter+receiver pairs with small windows, short submit timeouts and quick throttling back-off.
-      smppSettings: { bindMode: 'pair', binds: '2', windowSize: '5', submitTimeoutMs: '2500', throttleRetries: '8', enquireLinkIntervalMs: '2000', enquireLinkTimeoutMs: '2000' },
+      // Two transmitter+receiver pairs with small windows, short submit timeouts, quick throttling back-off,
+      // and a rebind cap of 2 s: the mid-stream test drops binds often enough to push the default 30 s.
+      smppSettings: { bindMode: 'pair', binds: '2', windowSize: '5', submitTimeoutMs: '2500', throttleRetries: '8', enquireLinkIntervalMs: '2000', enquireLinkTimeoutMs: '2000', reconnectMaxMs: '2000' },
       env: { RECEIPT_TIMEOUT_SECONDS: '20' },
     });
     client = new MessagingServiceClient(`127.0.0.1:${system.switchboard.grpcPort}`, credentials.createInsecure());

@@ -40,6 +40,9 @@ describe('parseSmppSettings', () => {
         shortCodeNpi: '1',
         throttleRetries: '2',
         submitTimeoutMs: '5000',
+        reconnectMinMs: '200',
+        reconnectMaxMs: '5000',
+        stableBindMs: '10000',
       },
       password,
     );
@@ -59,6 +62,9 @@ describe('parseSmppSettings', () => {
         sourceAddressOverrides: { 'short-code': { ton: 0, npi: 1 } },
         throttleRetries: 2,
         submitTimeoutMs: 5000,
+        reconnectMinMs: 200,
+        reconnectMaxMs: 5000,
+        stableBindMs: 10000,
       },
     });
   });
@@ -77,6 +83,9 @@ describe('parseSmppSettings', () => {
     [{ port: '70000' }, 'settings.port', 'must be a whole number from 1 to 65535'],
     [{ port: '27a5' }, 'settings.port', 'must be a whole number from 1 to 65535'],
     [{ binds: '0' }, 'settings.binds', 'must be a whole number from 1 to 16'],
+    [{ reconnectMaxMs: '300' }, 'settings.reconnectMaxMs', 'is 300, below reconnectMinMs 500; the cap cannot be under the first delay'],
+    [{ reconnectMinMs: '2000', reconnectMaxMs: '1000' }, 'settings.reconnectMaxMs', 'below reconnectMinMs 2000'],
+    [{ stableBindMs: '-1' }, 'settings.stableBindMs', 'from 0 to 3600000'],
     [{ windowSize: '5000' }, 'settings.windowSize', 'from 1 to 1000'],
     [{ bindMode: 'receiver' }, 'settings.bindMode', 'is not one of transceiver, pair'],
     [{ textCoding: 'utf8' }, 'settings.textCoding', 'is not one of gsm7, latin1, default-latin1, 8bit'],

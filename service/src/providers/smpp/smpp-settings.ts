@@ -8,7 +8,7 @@ import { RECEIPT_ID_BASES } from '../sms-provider.js';
 import { TEXT_CODINGS, type TextCoding } from './message-encoding.js';
 import { InvalidAddressError, sourceAddress, type SenderKind, type TonNpiOverride } from './smpp-address.js';
 import { LONG_MESSAGE_MODES, type LongMessageMode } from './smpp-segmentation.js';
-import type { BindMode, ReceiptRequest, SmppProviderOptions } from './smpp.provider.js';
+import { DEFAULT_RECONNECT_MAX_MS, DEFAULT_RECONNECT_MIN_MS, type BindMode, type ReceiptRequest, type SmppProviderOptions } from './smpp.provider.js';
 
 /** A bad setting: `field` is `settings.<key>` or `credentials.<key>`. */
 export interface SettingProblem {
@@ -27,6 +27,7 @@ export const SMPP_SETTING_KEYS = [
   'sourceAddr', 'textCoding', 'longMessage', 'receipts', 'receiptIdBase',
   'alphanumericTon', 'alphanumericNpi', 'shortCodeTon', 'shortCodeNpi', 'internationalTon', 'internationalNpi',
   'throttleRetries', 'submitTimeoutMs', 'enquireLinkIntervalMs', 'enquireLinkTimeoutMs', 'bindTimeoutMs',
+  'reconnectMinMs', 'reconnectMaxMs', 'stableBindMs',
 ] as const;
 
 const BIND_MODES: readonly BindMode[] = ['transceiver', 'pair'];
@@ -127,7 +128,13 @@ export function parseSmppSettings(
     enquireLinkIntervalMs: integer('enquireLinkIntervalMs', 1000, 3_600_000),
     enquireLinkTimeoutMs: integer('enquireLinkTimeoutMs', 100, 120_000),
     bindTimeoutMs: integer('bindTimeoutMs', 100, 120_000),
+    reconnectMinMs: integer('reconnectMinMs', 100, 600_000),
+    reconnectMaxMs: integer('reconnectMaxMs', 100, 3_600_000),
+    stableBindMs: integer('stableBindMs', 0, 3_600_000),
   };
+  const reconnectMin = parsed.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS;
+  const reconnectMax = parsed.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS;
+  if (reconnectMax < reconnectMin) add('reconnectMaxMs', `is ${reconnectMax}, below reconnectMinMs ${reconnectMin}; the cap cannot be under the first delay`);
   // What the provider would refuse at start must be refused here, naming the field, rather
   // than saved and then never run.
   if (parsed.sourceAddr !== '') {

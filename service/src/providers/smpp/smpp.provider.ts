@@ -154,6 +154,10 @@ const ESM_TYPE_INTERMEDIATE_NOTIFICATION = 0x20;
 // §5.2.17: bits 1-0 = 01 final receipt on success or failure; bit 4 = intermediate notification.
 const REGISTERED_DELIVERY: Readonly<Record<ReceiptRequest, number>> = { final: 0x01, 'final-and-intermediate': 0x11 };
 
+/** Rebind delays when the settings name none: the first, and the cap of the doubling. */
+export const DEFAULT_RECONNECT_MIN_MS = 500;
+export const DEFAULT_RECONNECT_MAX_MS = 30_000;
+
 /** Submits given up on as outcome unknown, remembered this long for a late answer or receipt. */
 const UNANSWERED_MEMORY_MS = 60 * 60_000;
 const UNANSWERED_MAX = 10_000;
@@ -213,8 +217,8 @@ export class SmppProvider implements SmsProvider {
       enquireLinkTimeoutMs: options.enquireLinkTimeoutMs ?? 10_000,
       bindTimeoutMs: options.bindTimeoutMs ?? 10_000,
       unbindTimeoutMs: options.unbindTimeoutMs ?? 1_000,
-      reconnectMinMs: options.reconnectMinMs ?? 500,
-      reconnectMaxMs: options.reconnectMaxMs ?? 30_000,
+      reconnectMinMs: options.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS,
+      reconnectMaxMs: options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS,
       stableBindMs: options.stableBindMs ?? 30_000,
     };
     const target = {
