@@ -6,6 +6,7 @@
  * visible as text, so validation can name the field that holds it instead of failing in a mapper.
  */
 import type { CircuitState, RouteRule } from '../routing/routing-model.js';
+import type { EmailTemplateSet } from '../verification/email-template.js';
 
 /** Kinds of provider the model knows; each kind's transport arrives with its own issue. */
 export type ProviderKind = 'smpp' | 'http' | 'agent' | 'voice' | 'email';
@@ -83,6 +84,8 @@ export interface AppDraft {
   readonly defaultCodeLength: number;
   /** template name -> locale -> text. */
   readonly templates: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** locale -> the e-mail carrying a code; empty: the built-in e-mails. */
+  readonly emailTemplates: EmailTemplateSet;
 }
 
 /** An app as stored. */

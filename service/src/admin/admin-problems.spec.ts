@@ -18,6 +18,7 @@ describe('protoFieldPath', () => {
     ['settings.systemId', 'settings.systemId'],
     ['credentials.apiKey', 'credentials.apiKey'],
     ['templates.myLogin.texts.de-CH', 'templates.myLogin.texts.de-CH'],
+    ['emailTemplates.zhHant.html', 'email_templates.zhHant.html'],
   ])('keeps map keys as given: %s', (path, expected) => {
     expect(protoFieldPath(path)).toBe(expected);
   });

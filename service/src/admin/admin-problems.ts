@@ -10,8 +10,8 @@ import { isUuid } from '../shared/request-rules.js';
 /**
  * Rewrites a domain field path (`match.timeWindow.timeZone`, `fallback[0].receiptTimeoutSeconds`)
  * into the .proto spelling (`match.time_window.time_zone`, `fallback[0].receipt_timeout_seconds`).
- * Map keys stay as they are: after `weights.`, `settings.`, `credentials.`, `templates.` and
- * `texts.` comes a provider, setting, template or locale name, not a field.
+ * Map keys stay as they are: after `weights.`, `settings.`, `credentials.`, `templates.`,
+ * `emailTemplates.` and `texts.` comes a provider, setting, template or locale name, not a field.
  */
 export function protoFieldPath(path: string): string {
   const segments = path.split('.');
@@ -24,7 +24,7 @@ export function protoFieldPath(path: string): string {
     .join('.');
 }
 
-const MAP_FIELDS = new Set(['weights', 'settings', 'credentials', 'templates', 'texts']);
+const MAP_FIELDS = new Set(['weights', 'settings', 'credentials', 'templates', 'texts', 'emailTemplates']);
 
 /** Prefixes each problem's field with `prefix` and rewrites it into the .proto spelling. */
 export function toProtoProblems(prefix: string, problems: readonly ValidationProblem[]): ValidationProblem[] {

@@ -706,6 +706,7 @@ function appRow(draft: AppDraft): Omit<App, 'id' | 'createdAt'> {
     allowedCountries: [...draft.allowedCountries],
     defaultCodeLength: draft.defaultCodeLength,
     templates: Object.fromEntries(Object.entries(draft.templates).map(([name, texts]) => [name, { ...texts }])),
+    emailTemplates: Object.fromEntries(Object.entries(draft.emailTemplates).map(([locale, { subject, text, html }]) => [locale, { subject, text, html }])),
   };
 }
 
@@ -719,6 +720,7 @@ function appView(row: App): AppView {
     allowedCountries: [...row.allowedCountries],
     defaultCodeLength: row.defaultCodeLength,
     templates: row.templates,
+    emailTemplates: row.emailTemplates,
     createdAt: row.createdAt,
   };
 }

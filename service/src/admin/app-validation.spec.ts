@@ -10,6 +10,7 @@ const app: AppDraft = {
   allowedCountries: ['DE', 'AT'],
   defaultCodeLength: 6,
   templates: { login: { en: 'Your {brand} code is {code}. Valid {minutes} min.', 'de-CH': 'Ihr Code: {code}' } },
+  emailTemplates: { de: { subject: 'Ihr {brand} Code', text: 'Code: {code}', html: '<p>Code: <b>{code}</b></p>' } },
 };
 
 describe('validateApp', () => {
@@ -18,7 +19,7 @@ describe('validateApp', () => {
   });
 
   it('accepts an app without domain, countries or templates', () => {
-    expect(validateApp({ ...app, domain: null, allowedCountries: [], templates: {} })).toEqual([]);
+    expect(validateApp({ ...app, domain: null, allowedCountries: [], templates: {}, emailTemplates: {} })).toEqual([]);
   });
 
   it('names every bad field', () => {
@@ -33,6 +34,23 @@ describe('validateApp', () => {
   it('names a bad template text by template and locale', () => {
     const problems = validateApp({ ...app, templates: { login: { en: 'no code here' } } });
     expect(problems).toEqual([{ field: 'templates.login.texts.en', reason: 'must contain {code}' }]);
+  });
+
+  it('names bad e-mail templates by locale and part', () => {
+    const problems = validateApp({
+      ...app,
+      emailTemplates: {
+        de: { subject: 'Code\r\n{code}', text: 'Hallo {user}', html: '<p>{code}</p>' },
+        'de_DE!': { subject: 'Code', text: '{code}', html: '' },
+      },
+    });
+    expect(problems).toEqual([
+      { field: 'emailTemplates.de.subject', reason: 'must be one line' },
+      { field: 'emailTemplates.de.text', reason: 'unknown placeholder {user}; use {code}, {brand} or {minutes}' },
+      { field: 'emailTemplates.de.text', reason: 'must contain {code}' },
+      { field: 'emailTemplates.de_DE!', reason: '"de_DE!" is not a BCP 47 language tag' },
+      { field: 'emailTemplates.de_DE!.html', reason: 'is required' },
+    ]);
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * Eager validation of an app as an admin writes it: every problem at once, fields relative to the
- * app (`sender_id`, `templates.login.texts.de`).
+ * app (`senderId`, `templates.login.texts.de`, `emailTemplates.de.html`).
  */
 import { isCountryCode } from '../routing/iso-codes.js';
 import type { ValidationProblem } from '../routing/routing-model.js';
+import { emailTemplateProblems } from '../verification/email-template.js';
 import type { AppDraft } from './admin-model.js';
 import { NAME_PATTERN } from './provider-validation.js';
 
@@ -81,6 +82,11 @@ export function validateApp(draft: AppDraft): ValidationProblem[] {
       if (!isLocale(locale)) add(field, `"${locale}" is not a BCP 47 language tag`);
       for (const reason of templateTextProblems(text)) add(field, reason);
     }
+  }
+  for (const [locale, template] of Object.entries(draft.emailTemplates)) {
+    const field = `emailTemplates.${locale}`;
+    if (!isLocale(locale)) add(field, `"${locale.slice(0, 40)}" is not a BCP 47 language tag`);
+    for (const problem of emailTemplateProblems(template)) add(problem.part === null ? field : `${field}.${problem.part}`, problem.reason);
   }
   return problems;
 }

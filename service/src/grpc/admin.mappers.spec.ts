@@ -6,6 +6,7 @@ import type { MessageView, ProviderView } from '../admin/admin-model.js';
 import { InvalidArgumentError } from '../shared/errors.js';
 import {
   appFromProto,
+  appToProto,
   auditRecordToProto,
   messageQueryFromProto,
   messageToProto,
@@ -90,8 +91,15 @@ describe('routeRuleFromProto', () => {
 
 describe('appFromProto', () => {
   it('fills proto3 defaults: no domain, locale en, 6 digits', () => {
-    const { draft } = appFromProto({ id: '', name: 'a', senderId: 'A', domain: '', defaultLocale: '', allowedCountries: [], defaultCodeLength: 0, templates: { login: { texts: { en: '{code}' } } } });
-    expect(draft).toMatchObject({ domain: null, defaultLocale: 'en', defaultCodeLength: 6, templates: { login: { en: '{code}' } } });
+    const { draft } = appFromProto({ id: '', name: 'a', senderId: 'A', domain: '', defaultLocale: '', allowedCountries: [], defaultCodeLength: 0, templates: { login: { texts: { en: '{code}' } } }, emailTemplates: {} });
+    expect(draft).toMatchObject({ domain: null, defaultLocale: 'en', defaultCodeLength: 6, templates: { login: { en: '{code}' } }, emailTemplates: {} });
+  });
+
+  it('carries e-mail templates both ways unchanged', () => {
+    const emailTemplates = { fr: { subject: 'Code {brand}', text: 'Code : {code}', html: '<p>{code}</p>' } };
+    const { draft } = appFromProto({ id: '', name: 'a', senderId: 'A', domain: '', defaultLocale: 'fr', allowedCountries: [], defaultCodeLength: 6, templates: {}, emailTemplates });
+    expect(draft.emailTemplates).toEqual(emailTemplates);
+    expect(appToProto({ ...draft, id: 'x', createdAt: new Date() }).emailTemplates).toEqual(emailTemplates);
   });
 });
 

@@ -245,6 +245,7 @@ export function appFromProto(message: AppMessage | undefined): { id: string; dra
       allowedCountries: [...app.allowedCountries],
       defaultCodeLength: app.defaultCodeLength === 0 ? DEFAULT_CODE_LENGTH : app.defaultCodeLength,
       templates: Object.fromEntries(Object.entries(app.templates).map(([name, texts]) => [name, { ...texts.texts }])),
+      emailTemplates: Object.fromEntries(Object.entries(app.emailTemplates).map(([locale, { subject, text, html }]) => [locale, { subject, text, html }])),
     },
   };
 }
@@ -259,6 +260,7 @@ export function appToProto(app: AppView): AppMessage {
     allowedCountries: [...app.allowedCountries],
     defaultCodeLength: app.defaultCodeLength,
     templates: Object.fromEntries(Object.entries(app.templates).map(([name, texts]) => [name, { texts: { ...texts } }])),
+    emailTemplates: Object.fromEntries(Object.entries(app.emailTemplates).map(([locale, { subject, text, html }]) => [locale, { subject, text, html }])),
   };
 }
 

@@ -17,6 +17,7 @@ const acme: AppProfile = {
   defaultLocale: 'en',
   senderId: 'Acme',
   templates: {},
+  emailTemplates: {},
   allowedCountries: [],
   defaultCodeLength: 6,
 };

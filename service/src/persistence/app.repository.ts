@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { EmailTemplate } from '../verification/email-template.js';
 import type { AppProfile } from '../verification/verification.ports.js';
 import { ApiKeySchema, AppSchema, type App } from './entities.js';
 
@@ -24,6 +25,7 @@ export function toAppProfile(app: App): AppProfile {
     defaultLocale: app.defaultLocale,
     senderId: app.senderId,
     templates: app.templates,
+    emailTemplates: app.emailTemplates,
     allowedCountries: app.allowedCountries,
     defaultCodeLength: app.defaultCodeLength,
   };
@@ -35,6 +37,7 @@ export interface NewApp {
   readonly domain?: string | null;
   readonly defaultLocale?: string;
   readonly templates?: Record<string, Record<string, string>>;
+  readonly emailTemplates?: Record<string, EmailTemplate>;
   readonly allowedCountries?: string[];
   readonly defaultCodeLength?: number;
 }
@@ -66,6 +69,7 @@ export class AppRepository {
       defaultLocale: input.defaultLocale ?? 'en',
       senderId: input.senderId,
       templates: input.templates ?? {},
+      emailTemplates: input.emailTemplates ?? {},
       allowedCountries: input.allowedCountries ?? [],
       defaultCodeLength: input.defaultCodeLength ?? 6,
       createdAt: new Date(),

@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from '@mikro-orm/core';
+import type { EmailTemplate } from '../verification/email-template.js';
 
 /** One step of a stored route plan (see routing/routing-model.ts PlanStep). */
 export interface StoredPlanStep {
@@ -36,6 +37,8 @@ export const AppSchema = defineEntity({
     senderId: p.string().length(16),
     /** template name -> locale -> text. */
     templates: p.json<Record<string, Record<string, string>>>(),
+    /** locale -> e-mail template ({ subject, text, html }); empty: the built-in e-mails. */
+    emailTemplates: p.json<Record<string, EmailTemplate>>().default('{}'),
     /** ISO 3166-1 alpha-2 codes; empty: every country. */
     allowedCountries: p.json<string[]>(),
     defaultCodeLength: p.integer().default(6),

@@ -2,6 +2,7 @@
  * The one interface every SMS route implements (SMPP, HTTP, modem agent). Dispatch talks only to
  * this; the wire library of each kind stays inside its folder.
  */
+import type { EmailTemplateSet } from '../verification/email-template.js';
 
 /**
  * What a channel other than SMS needs to say a verification code its own way (a voice call reads
@@ -16,6 +17,8 @@ export interface OtpContent {
   readonly brand: string;
   /** The code's lifetime, for "expires in N minutes". */
   readonly ttlSeconds: number;
+  /** The app's own e-mail for this locale (a set of one); absent: the built-in e-mails. */
+  readonly emailTemplates?: EmailTemplateSet | undefined;
 }
 
 /** A message handed to a provider for one attempt. */

@@ -1,4 +1,5 @@
 import type { OtpContent } from '../providers/sms-provider.js';
+import type { EmailTemplateSet } from './email-template.js';
 import type { TemplateSet } from './message-template.js';
 import type { Verification, VerificationChannel } from './verification.js';
 
@@ -12,6 +13,8 @@ export interface AppProfile {
   /** Sender shown on the phone: alphanumeric id, short code or E.164 number. */
   readonly senderId: string;
   readonly templates: TemplateSet;
+  /** E-mails carrying a code, by locale; empty: the built-in ones. */
+  readonly emailTemplates: EmailTemplateSet;
   /** ISO 3166-1 alpha-2 countries the app may send to; empty means all. */
   readonly allowedCountries: readonly string[];
   readonly defaultCodeLength: number;

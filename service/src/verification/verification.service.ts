@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, RateLimitedError } from '../shared/errors.js';
 import { assertEmailAddress } from '../shared/email-address.js';
 import { CodeHasher, generateCode, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './code.js';
+import { emailTemplateFor } from './email-template.js';
 import { DEFAULT_TEMPLATE_NAME, hasTemplate, renderVerificationMessage } from './message-template.js';
 import { parsePhoneNumber } from './phone-number.js';
 import {
@@ -199,7 +200,15 @@ export class VerificationService {
       text: rendered.text,
       // Voice and e-mail steps (the channel asked for, or a route's fallback) phrase the code
       // their own way; the SMS text alone cannot be read aloud or given a subject.
-      otp: { code, locale: request.locale, defaultLocale: app.defaultLocale, brand: request.brand, ttlSeconds: this.#settings.codeTtlSeconds },
+      otp: {
+        code,
+        locale: request.locale,
+        defaultLocale: app.defaultLocale,
+        brand: request.brand,
+        ttlSeconds: this.#settings.codeTtlSeconds,
+        // Only a message that can reach an e-mail step carries the app's e-mail wording.
+        emailTemplates: email === null ? undefined : emailTemplateFor(app.emailTemplates, request.locale, app.defaultLocale),
+      },
       email,
     };
     await uow.insertMessage(message, now);

@@ -503,6 +503,7 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
       allowedCountries: ['DE', 'CH'],
       defaultCodeLength: 6,
       templates: { login: { texts: { en: 'Your {brand} code: {code}', de: 'Ihr {brand} Code: {code}, gültig {minutes} Min.' } } },
+      emailTemplates: { de: { subject: 'Ihr {brand} Code', text: 'Ihr Code: {code}', html: '<p>Ihr Code: <b>{code}</b></p>' } },
     };
 
     it('creates an app and lists it', async () => {
@@ -512,13 +513,21 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
     });
 
     it('names every bad field of an app', async () => {
-      const bad = { ...app, name: 'shop-2', senderId: 'Way too long sender', templates: { login: { texts: { en: 'Your code is {pin}' } } }, defaultCodeLength: 12 };
+      const bad = {
+        ...app,
+        name: 'shop-2',
+        senderId: 'Way too long sender',
+        templates: { login: { texts: { en: 'Your code is {pin}' } } },
+        emailTemplates: { de: { subject: 'Code', text: 'no code', html: '<p>{code}</p>' } },
+        defaultCodeLength: 12,
+      };
       const error = await rejection(api.createApp({ app: bad }));
       expect(error.code).toBe(status.INVALID_ARGUMENT);
       expect(errorField(error)).toBe('app.sender_id');
       expect(error.details).toContain('app.default_code_length');
       expect(error.details).toContain('app.templates.login.texts.en');
       expect(error.details).toContain('{pin}');
+      expect(error.details).toContain('app.email_templates.de.text: must contain {code}');
     });
 
     it('updates an app by id', async () => {

@@ -1,10 +1,12 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
+import type { ListAppsResponse, UpdateAppResponse } from '@switchboard/proto/switchboard/v1/admin';
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
 import { DeliveryStatus, type SendCodeRequest } from '@switchboard/proto/switchboard/v1/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer, type RunningSmtpServer } from '../../src/providers/email/smtp-fixtures.js';
 import { twilioSignature } from '../../src/providers/http/webhook-signatures.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../src/simulators/http/http-provider.simulator.js';
+import { adminClient } from '../support/admin-client.js';
 import { databaseTargets, startTestSystem, verifyApi, waitFor, type TestSystem, type VerifyApi } from '../support/test-system.js';
 
 const twilio = DEFAULT_SIM_ACCOUNTS.twilio;
@@ -177,6 +179,33 @@ describe.each(databaseTargets())('voice and e-mail channels, HTTP providers and 
     const malformed = await rejection(api.sendCode(sendRequest({ to: freshNumber(), channel: Channel.CHANNEL_EMAIL, email: 'a@b, c@d.com' })));
     expect(malformed.code).toBe(status.INVALID_ARGUMENT);
     expect(malformed.details).toMatch(/^email: /);
+  }, 30_000);
+
+  it("mails a code in the app's own e-mail template for the verification's locale, set over AdminService", async () => {
+    const admin = adminClient(system.switchboard.grpcPort);
+    try {
+      const other = (await admin.call<ListAppsResponse>('listApps', {})).apps.find((app) => app.name === 'other');
+      const emailTemplates = {
+        de: { subject: 'Anmeldung bei {brand}', text: 'Code {code}, {minutes} Minuten gueltig.', html: '<p>{brand}: <b>{code}</b></p>' },
+        en: { subject: 'Sign in to {brand}', text: 'Code {code}, valid for {minutes} minutes.', html: '<p>{brand}: <b>{code}</b></p>' },
+      };
+      const { app } = await admin.call<UpdateAppResponse>('updateApp', { app: { ...other, emailTemplates } });
+      expect(app?.emailTemplates).toEqual(emailTemplates);
+
+      const email = 'erika@example.de';
+      const otherApi = verifyApi(system.client, system.otherApiKey);
+      const { verification } = await otherApi.sendCode(sendRequest({ to: freshNumber(), channel: Channel.CHANNEL_EMAIL, email, locale: 'de-AT', brand: 'R&D <Team>' }));
+      await waitFor(() => smtp.received.some((mail) => mail.rcptTo.includes(email)), 'the e-mail');
+      const raw = smtp.received.find((mail) => mail.rcptTo.includes(email))?.raw ?? '';
+      expect(/^Subject: (.*)$/m.exec(raw)?.[1]).toBe('Anmeldung bei R&D <Team>');
+      const code = /Code (\d{6}), \d+ Minuten gueltig\./.exec(raw)?.[1] ?? '';
+      expect(code).toMatch(/^\d{6}$/);
+      // The brand is the caller's text: escaped in the HTML part, never markup.
+      expect(raw).toContain(`<p>R&amp;D &lt;Team&gt;: <b>${code}</b></p>`);
+      expect((await otherApi.verifyCode({ target: { $case: 'verificationId', value: verification?.id ?? '' }, code })).approved).toBe(true);
+    } finally {
+      admin.close();
+    }
   }, 30_000);
 
   describe('webhooks', () => {

@@ -497,11 +497,34 @@ export interface App {
   defaultCodeLength: number;
   /** Templates: name -> texts by locale. */
   templates: { [key: string]: TemplateTexts };
+  /**
+   * E-mails carrying a code, by locale (BCP 47); empty: the built-in ones (en, de, fr, es).
+   * A set given here replaces the built-in one whole; locales fall back as for SMS.
+   */
+  emailTemplates: { [key: string]: EmailTemplate };
 }
 
 export interface App_TemplatesEntry {
   key: string;
   value?: TemplateTexts | undefined;
+}
+
+export interface App_EmailTemplatesEntry {
+  key: string;
+  value?: EmailTemplate | undefined;
+}
+
+/**
+ * The e-mail that carries a code, with `{code}`, `{brand}`, `{minutes}` placeholders. Values are
+ * HTML-escaped in `html`; the template itself is used as written.
+ */
+export interface EmailTemplate {
+  /** Subject: one line, at most 200 characters. */
+  subject: string;
+  /** Plain-text body, at most 10 000 characters; must contain `{code}`. */
+  text: string;
+  /** HTML body, at most 100 000 characters; must contain `{code}`. */
+  html: string;
 }
 
 /** One template's texts by locale. */
@@ -4089,6 +4112,7 @@ function createBaseApp(): App {
     allowedCountries: [],
     defaultCodeLength: 0,
     templates: {},
+    emailTemplates: {},
   };
 }
 
@@ -4117,6 +4141,9 @@ export const App: MessageFns<App> = {
     }
     globalThis.Object.entries(message.templates).forEach(([key, value]: [string, TemplateTexts]) => {
       App_TemplatesEntry.encode({ key: key as any, value }, writer.uint32(66).fork()).join();
+    });
+    globalThis.Object.entries(message.emailTemplates).forEach(([key, value]: [string, EmailTemplate]) => {
+      App_EmailTemplatesEntry.encode({ key: key as any, value }, writer.uint32(74).fork()).join();
     });
     return writer;
   },
@@ -4201,6 +4228,17 @@ export const App: MessageFns<App> = {
             }
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            const entry9 = App_EmailTemplatesEntry.decode(reader, reader.uint32());
+            if (entry9.value !== undefined) {
+              message.emailTemplates[entry9.key] = entry9.value;
+            }
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -4252,6 +4290,33 @@ export const App: MessageFns<App> = {
           {},
         )
         : {},
+      emailTemplates: isObject(object.emailTemplates)
+        ? (globalThis.Object.entries(object.emailTemplates) as [string, any][]).reduce(
+          (acc: { [key: string]: EmailTemplate }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: EmailTemplate.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.email_templates)
+        ? (globalThis.Object.entries(object.email_templates) as [string, any][]).reduce(
+          (acc: { [key: string]: EmailTemplate }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: EmailTemplate.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -4287,6 +4352,15 @@ export const App: MessageFns<App> = {
         });
       }
     }
+    if (message.emailTemplates) {
+      const entries = globalThis.Object.entries(message.emailTemplates) as [string, EmailTemplate][];
+      if (entries.length > 0) {
+        obj.emailTemplates = {};
+        entries.forEach(([k, v]) => {
+          obj.emailTemplates[k] = EmailTemplate.toJSON(v);
+        });
+      }
+    }
     return obj;
   },
 
@@ -4311,6 +4385,13 @@ export const App: MessageFns<App> = {
       },
       {},
     );
+    message.emailTemplates = (globalThis.Object.entries(object.emailTemplates ?? {}) as [string, EmailTemplate][])
+      .reduce((acc: { [key: string]: EmailTemplate }, [key, value]: [string, EmailTemplate]) => {
+        if (value !== undefined) {
+          acc[key] = EmailTemplate.fromPartial(value);
+        }
+        return acc;
+      }, {});
     return message;
   },
 };
@@ -4398,6 +4479,194 @@ export const App_TemplatesEntry: MessageFns<App_TemplatesEntry> = {
     message.value = (object.value !== undefined && object.value !== null)
       ? TemplateTexts.fromPartial(object.value)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseApp_EmailTemplatesEntry(): App_EmailTemplatesEntry {
+  return { key: "", value: undefined };
+}
+
+export const App_EmailTemplatesEntry: MessageFns<App_EmailTemplatesEntry> = {
+  encode(message: App_EmailTemplatesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      EmailTemplate.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): App_EmailTemplatesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApp_EmailTemplatesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = EmailTemplate.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): App_EmailTemplatesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? EmailTemplate.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: App_EmailTemplatesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = EmailTemplate.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<App_EmailTemplatesEntry>, I>>(base?: I): App_EmailTemplatesEntry {
+    return App_EmailTemplatesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<App_EmailTemplatesEntry>, I>>(object: I): App_EmailTemplatesEntry {
+    const message = createBaseApp_EmailTemplatesEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? EmailTemplate.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseEmailTemplate(): EmailTemplate {
+  return { subject: "", text: "", html: "" };
+}
+
+export const EmailTemplate: MessageFns<EmailTemplate> = {
+  encode(message: EmailTemplate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.subject !== "") {
+      writer.uint32(10).string(message.subject);
+    }
+    if (message.text !== "") {
+      writer.uint32(18).string(message.text);
+    }
+    if (message.html !== "") {
+      writer.uint32(26).string(message.html);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EmailTemplate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEmailTemplate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.subject = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.text = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.html = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EmailTemplate {
+    return {
+      subject: isSet(object.subject) ? globalThis.String(object.subject) : "",
+      text: isSet(object.text) ? globalThis.String(object.text) : "",
+      html: isSet(object.html) ? globalThis.String(object.html) : "",
+    };
+  },
+
+  toJSON(message: EmailTemplate): unknown {
+    const obj: any = {};
+    if (message.subject !== "") {
+      obj.subject = message.subject;
+    }
+    if (message.text !== "") {
+      obj.text = message.text;
+    }
+    if (message.html !== "") {
+      obj.html = message.html;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EmailTemplate>, I>>(base?: I): EmailTemplate {
+    return EmailTemplate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EmailTemplate>, I>>(object: I): EmailTemplate {
+    const message = createBaseEmailTemplate();
+    message.subject = object.subject ?? "";
+    message.text = object.text ?? "";
+    message.html = object.html ?? "";
     return message;
   },
 };

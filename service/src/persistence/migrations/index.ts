@@ -3,6 +3,7 @@ import type { Migration } from '@mikro-orm/migrations';
 import { Migration20261122053952_Initial } from './Migration20261122053952_Initial.js';
 import { Migration20261122073628_SmppPartsAndInbound } from './Migration20261122073628_SmppPartsAndInbound.js';
 import { Migration20261122081744_ChannelPayloadAndEmail } from './Migration20261122081744_ChannelPayloadAndEmail.js';
+import { Migration20261122104854_AppEmailTemplates } from './Migration20261122104854_AppEmailTemplates.js';
 
 /**
  * Every migration, oldest first. They are imported rather than discovered on disk so the built
@@ -12,4 +13,5 @@ export const migrationsList: { name: string; class: Constructor<Migration> }[] =
   { name: 'Migration20261122053952_Initial', class: Migration20261122053952_Initial },
   { name: 'Migration20261122073628_SmppPartsAndInbound', class: Migration20261122073628_SmppPartsAndInbound },
   { name: 'Migration20261122081744_ChannelPayloadAndEmail', class: Migration20261122081744_ChannelPayloadAndEmail },
+  { name: 'Migration20261122104854_AppEmailTemplates', class: Migration20261122104854_AppEmailTemplates },
 ];

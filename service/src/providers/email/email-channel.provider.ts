@@ -6,7 +6,7 @@
 import { ProviderError } from '../../shared/errors.js';
 import type { OutboundSms, ProviderStatus, SmsProvider, SubmitAccepted } from '../sms-provider.js';
 import type { EmailProvider } from './email-provider.js';
-import { escapeHtml, renderVerificationEmail } from './email-template.js';
+import { escapeHtml, renderVerificationEmail } from '../../verification/email-template.js';
 
 /** Sends one e-mail per attempt to the message's e-mail address. */
 export class EmailChannelProvider implements SmsProvider {
@@ -30,6 +30,7 @@ export class EmailChannelProvider implements SmsProvider {
       message.otp === undefined
         ? { subject: `Message from ${message.from}`, text: `${message.text}\n`, html: `<p>${escapeHtml(message.text).replaceAll('\n', '<br>')}</p>\n` }
         : renderVerificationEmail({
+            templates: message.otp.emailTemplates,
             locale: message.otp.locale,
             defaultLocale: message.otp.defaultLocale,
             code: message.otp.code,

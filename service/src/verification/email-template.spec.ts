@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BUILT_IN_EMAIL_TEMPLATES, escapeHtml, renderVerificationEmail, validateEmailTemplates, type EmailRenderInput, type EmailTemplateSet } from './email-template.js';
+import { BUILT_IN_EMAIL_TEMPLATES, EMAIL_TEMPLATE_LIMITS, emailTemplateProblems, escapeHtml, renderVerificationEmail, type EmailRenderInput, type EmailTemplateSet } from './email-template.js';
 
 const CODE = '482913';
 
@@ -77,28 +77,31 @@ describe('renderVerificationEmail', () => {
   });
 });
 
-describe('validateEmailTemplates', () => {
+describe('emailTemplateProblems', () => {
   it('accepts the built-in templates', () => {
-    expect(validateEmailTemplates(BUILT_IN_EMAIL_TEMPLATES)).toEqual([]);
+    for (const template of Object.values(BUILT_IN_EMAIL_TEMPLATES)) expect(emailTemplateProblems(template)).toEqual([]);
   });
 
-  it('lists every problem with its field', () => {
-    const problems = validateEmailTemplates({
-      de: { subject: 'Code\n{brand}', text: 'Hallo {name}', html: '' },
-      'not a tag': { subject: 'x', text: '{code}', html: '{code}' },
-    });
-
-    expect(problems).toEqual([
-      { field: 'de.subject', reason: 'must be one line' },
-      { field: 'de.text', reason: 'unknown placeholder {name}; use {code}, {brand} or {minutes}' },
-      { field: 'de.text', reason: 'must contain {code}' },
-      { field: 'de.html', reason: 'is required' },
-      { field: 'not a tag', reason: 'is not a locale tag such as en or pt-BR' },
+  it('lists every problem with its part', () => {
+    expect(emailTemplateProblems({ subject: 'Code\n{brand}', text: 'Hallo {name} { }', html: '' })).toEqual([
+      { part: 'subject', reason: 'must be one line' },
+      { part: 'text', reason: 'unknown placeholder {name}, { }; use {code}, {brand} or {minutes}' },
+      { part: 'text', reason: 'must contain {code}' },
+      { part: 'html', reason: 'is required' },
     ]);
   });
 
-  it('reports a locale that is not an object', () => {
-    expect(validateEmailTemplates(JSON.parse('{"en": null}') as EmailTemplateSet)).toEqual([{ field: 'en', reason: 'must be an object with subject, text and html' }]);
+  it('refuses parts over their length limits', () => {
+    const problems = emailTemplateProblems({ subject: `{code} ${'x'.repeat(EMAIL_TEMPLATE_LIMITS.subject)}`, text: '{code}', html: `<p>{code}</p>${' '.repeat(EMAIL_TEMPLATE_LIMITS.html)}` });
+    expect(problems).toEqual([
+      { part: 'subject', reason: `is ${EMAIL_TEMPLATE_LIMITS.subject + 7} characters; at most ${EMAIL_TEMPLATE_LIMITS.subject}` },
+      { part: 'html', reason: `is ${EMAIL_TEMPLATE_LIMITS.html + 13} characters; at most ${EMAIL_TEMPLATE_LIMITS.html}` },
+    ]);
+  });
+
+  it('reports a template that is not an object, and parts that are not text', () => {
+    expect(emailTemplateProblems(null)).toEqual([{ part: null, reason: 'must be an object with subject, text and html' }]);
+    expect(emailTemplateProblems({ subject: 7, text: '{code}', html: '{code}' })).toEqual([{ part: 'subject', reason: 'is required' }]);
   });
 });
 

@@ -4,7 +4,7 @@
  * are HTML-escaped in the HTML part and stripped of line breaks in the subject; the template text
  * itself is the app admin's and is used as written.
  */
-import { pickLocale } from '../../verification/message-template.js';
+import { pickLocale } from './message-template.js';
 
 /** One locale's e-mail. */
 export interface EmailTemplate {
@@ -16,11 +16,16 @@ export interface EmailTemplate {
 /** An app's e-mail templates: locale tag -> template. */
 export type EmailTemplateSet = Readonly<Record<string, EmailTemplate>>;
 
-/** A field of an e-mail template set that cannot be used, named as `<locale>.<part>`. */
+/** What is wrong with one part of a locale's e-mail template (`part` null: the whole of it). */
 export interface EmailTemplateProblem {
-  readonly field: string;
+  readonly part: EmailTemplatePart | null;
   readonly reason: string;
 }
+
+export type EmailTemplatePart = 'subject' | 'text' | 'html';
+
+/** Longest parts an admin may write: a subject fits a mail client's list, bodies stay mail-sized. */
+export const EMAIL_TEMPLATE_LIMITS: Readonly<Record<EmailTemplatePart, number>> = { subject: 200, text: 10_000, html: 100_000 };
 
 function html(lang: string, intro: string, expiry: string, ignore: string): string {
   return [
@@ -111,29 +116,38 @@ export function renderVerificationEmail(input: EmailRenderInput): RenderedEmail 
   };
 }
 
-/** Every problem of an app's e-mail templates, for the admin API (fields as `de.html`). */
-export function validateEmailTemplates(set: EmailTemplateSet): EmailTemplateProblem[] {
+/**
+ * The one template of an app's set that a message in `locale` will use, as a set of one, or
+ * undefined when the app has none (the built-in e-mails then apply). Messages carry this rather
+ * than the whole set: what an accepted code is sent with is fixed when it is accepted, as its
+ * SMS text is, and stays small.
+ */
+export function emailTemplateFor(set: EmailTemplateSet, locale: string, defaultLocale: string): EmailTemplateSet | undefined {
+  const picked = pickLocale(Object.keys(set), locale, defaultLocale);
+  const template = picked !== undefined && Object.hasOwn(set, picked) ? set[picked] : undefined;
+  return picked === undefined || template === undefined ? undefined : { [picked]: template };
+}
+
+/**
+ * Every problem of one locale's e-mail template: each part present, within its length, with only
+ * the known placeholders, the bodies showing `{code}`, the subject on one line. The template may
+ * come straight from JSON, so its shape is checked too.
+ */
+export function emailTemplateProblems(template: unknown): EmailTemplateProblem[] {
+  if (typeof template !== 'object' || template === null) return [{ part: null, reason: 'must be an object with subject, text and html' }];
   const problems: EmailTemplateProblem[] = [];
-  for (const [locale, template] of Object.entries(set)) {
-    if (!/^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$/.test(locale)) problems.push({ field: locale, reason: 'is not a locale tag such as en or pt-BR' });
-    // The set may come straight from JSON: check the shape, not just the type.
-    const raw: unknown = template;
-    if (typeof raw !== 'object' || raw === null) {
-      problems.push({ field: locale, reason: 'must be an object with subject, text and html' });
+  for (const part of ['subject', 'text', 'html'] as const) {
+    const value: unknown = (template as Partial<Record<string, unknown>>)[part];
+    const add = (reason: string) => problems.push({ part, reason });
+    if (typeof value !== 'string' || value.trim() === '') {
+      add('is required');
       continue;
     }
-    for (const part of ['subject', 'text', 'html'] as const) {
-      const value: unknown = (raw as Partial<Record<string, unknown>>)[part];
-      const field = `${locale}.${part}`;
-      if (typeof value !== 'string' || value.trim() === '') {
-        problems.push({ field, reason: 'is required' });
-        continue;
-      }
-      const unknown = [...value.matchAll(/\{([A-Za-z_]+)\}/g)].map((match) => match[1]).filter((name) => name !== 'code' && name !== 'brand' && name !== 'minutes');
-      if (unknown.length > 0) problems.push({ field, reason: `unknown placeholder {${unknown.join('}, {')}}; use {code}, {brand} or {minutes}` });
-      if (part !== 'subject' && !value.includes('{code}')) problems.push({ field, reason: 'must contain {code}' });
-      if (part === 'subject' && /[\r\n]/.test(value)) problems.push({ field, reason: 'must be one line' });
-    }
+    if (value.length > EMAIL_TEMPLATE_LIMITS[part]) add(`is ${value.length} characters; at most ${EMAIL_TEMPLATE_LIMITS[part]}`);
+    const unknown = [...value.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1] ?? '').filter((name) => name !== 'code' && name !== 'brand' && name !== 'minutes');
+    if (unknown.length > 0) add(`unknown placeholder ${unknown.map((name) => `{${name}}`).join(', ')}; use {code}, {brand} or {minutes}`);
+    if (part !== 'subject' && !value.includes('{code}')) add('must contain {code}');
+    if (part === 'subject' && /[\r\n]/.test(value)) add('must be one line');
   }
   return problems;
 }
