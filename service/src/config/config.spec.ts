@@ -40,7 +40,7 @@ describe('loadConfig', () => {
 
     it('uses the default verification and dispatch limits', () => {
       const config = loadConfig(minimalEnv);
-      expect(config.verification).toEqual({ codeTtlSeconds: 600, maxChecks: 5, maxSendsPerNumber: 5, sendWindowSeconds: 600, maxFailedChecksPerNumber: 10, checkWindowSeconds: 3600 });
+      expect(config.verification).toEqual({ codeTtlSeconds: 600, maxChecks: 5, maxSendsPerNumber: 5, sendWindowSeconds: 600, resendCooldownSeconds: 30, maxFailedChecksPerNumber: 10, checkWindowSeconds: 3600 });
       expect(config.dispatch).toEqual({ leaseSeconds: 60, sweepIntervalMs: 2000, messageValiditySeconds: 600, receiptTimeoutSeconds: 120 });
       expect(config.logLevel).toBe('info');
       expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, publicBaseUrl: undefined });
@@ -69,6 +69,7 @@ describe('loadConfig', () => {
       MAX_CHECKS: '3',
       MAX_SENDS_PER_NUMBER: '10',
       SEND_WINDOW_SECONDS: '3600',
+      RESEND_COOLDOWN_SECONDS: '0',
       DISPATCH_LEASE_SECONDS: '45',
       RECEIPT_TIMEOUT_SECONDS: '90',
       DISPATCH_SWEEP_INTERVAL_MS: '500',
@@ -80,7 +81,7 @@ describe('loadConfig', () => {
       http: { host: '0.0.0.0', port: 9100, publicBaseUrl: 'https://sms.example.com/switchboard' },
       databaseUrl: 'postgresql://sb:pw@db:5432/switchboard',
       dataDir: 'memory://',
-      verification: { codeTtlSeconds: 300, maxChecks: 3, maxSendsPerNumber: 10, sendWindowSeconds: 3600 },
+      verification: { codeTtlSeconds: 300, maxChecks: 3, maxSendsPerNumber: 10, sendWindowSeconds: 3600, resendCooldownSeconds: 0 },
       dispatch: { leaseSeconds: 45, sweepIntervalMs: 500, messageValiditySeconds: 120, receiptTimeoutSeconds: 90 },
       logLevel: 'debug',
     });
@@ -171,10 +172,11 @@ describe('loadConfig', () => {
       MAX_CHECKS: '0',
       CODE_TTL_SECONDS: 'ten minutes',
       LOG_LEVEL: 'verbose',
+      RESEND_COOLDOWN_SECONDS: '-5',
     });
     const variables = error.problems.map((problem) => problem.split(':')[0]);
     expect(variables.sort()).toEqual(
-      ['CODE_HMAC_KEY', 'CODE_TTL_SECONDS', 'DATABASE_URL', 'ENCRYPTION_KEY', 'GRPC_PORT', 'LOG_LEVEL', 'MAX_CHECKS'].sort(),
+      ['CODE_HMAC_KEY', 'CODE_TTL_SECONDS', 'DATABASE_URL', 'ENCRYPTION_KEY', 'GRPC_PORT', 'LOG_LEVEL', 'MAX_CHECKS', 'RESEND_COOLDOWN_SECONDS'].sort(),
     );
   });
 

@@ -27,6 +27,7 @@ export interface ServiceConfig {
     readonly maxChecks: number;
     readonly maxSendsPerNumber: number;
     readonly sendWindowSeconds: number;
+    readonly resendCooldownSeconds: number;
     readonly maxFailedChecksPerNumber: number;
     readonly checkWindowSeconds: number;
   };
@@ -115,6 +116,8 @@ const schema = z.object({
   MAX_CHECKS: positiveInt.max(20).default(5),
   MAX_SENDS_PER_NUMBER: positiveInt.max(1000).default(5),
   SEND_WINDOW_SECONDS: positiveInt.default(600),
+  // 0 turns the cooldown off; the send limit above still holds.
+  RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   MAX_FAILED_CHECKS_PER_NUMBER: positiveInt.max(1000).default(10),
   CHECK_WINDOW_SECONDS: positiveInt.default(3600),
   // The lease must outlast a submit (SMPP waits up to 10 s for submit_sm_resp) with room to spare.
@@ -183,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       maxChecks: c.MAX_CHECKS,
       maxSendsPerNumber: c.MAX_SENDS_PER_NUMBER,
       sendWindowSeconds: c.SEND_WINDOW_SECONDS,
+      resendCooldownSeconds: c.RESEND_COOLDOWN_SECONDS,
       maxFailedChecksPerNumber: c.MAX_FAILED_CHECKS_PER_NUMBER,
       checkWindowSeconds: c.CHECK_WINDOW_SECONDS,
     },

@@ -118,6 +118,15 @@ class OrmVerificationUnitOfWork implements VerificationUnitOfWork {
     return rows.map((row) => row.createdAt);
   }
 
+  async lastCodeSentAt(verificationId: string) {
+    const row = await this.em.findOne(
+      MessageSchema,
+      { verification: verificationId, kind: 'otp' },
+      { fields: ['createdAt'], orderBy: { createdAt: 'desc' } },
+    );
+    return row?.createdAt ?? null;
+  }
+
   async failedChecksFor(to: string, since: Date) {
     const rows = await this.em.execute<{ n: number | null }[]>(
       'select coalesce(sum(failed_checks), 0)::int as n from verification where "to" = ? and created_at >= ?',

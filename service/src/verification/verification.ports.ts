@@ -52,6 +52,8 @@ export interface VerificationUnitOfWork {
   findForUpdate(appId: string, id: string): Promise<Verification | null>;
   /** When each verification message to `to` was created since `since`, oldest first. */
   otpSendTimesTo(to: string, since: Date): Promise<Date[]>;
+  /** When the verification's newest code message was created; null when it has none. */
+  lastCodeSentAt(verificationId: string): Promise<Date | null>;
   /** Wrong codes checked against `to`'s verifications created since `since`. */
   failedChecksFor(to: string, since: Date): Promise<number>;
   /** Ends the verification's messages that were not sent yet, without sending them. */

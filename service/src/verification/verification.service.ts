@@ -31,6 +31,8 @@ export interface VerificationSettings {
   /** Codes sent to one number (over all apps) within `sendWindowSeconds`. */
   readonly maxSendsPerNumber: number;
   readonly sendWindowSeconds: number;
+  /** Least time between two sends of one verification ("resend" buttons pressed repeatedly); 0: none. */
+  readonly resendCooldownSeconds: number;
   /** Wrong codes for one number (over all its verifications) within `checkWindowSeconds`. */
   readonly maxFailedChecksPerNumber: number;
   readonly checkWindowSeconds: number;
@@ -142,6 +144,7 @@ export class VerificationService {
     const pending = await uow.findPendingFor(app.id, request.to);
     if (pending && settleExpiry(pending, now)) await uow.updateVerification(pending);
     const resend = pending && pending.status === 'pending' ? pending : null;
+    if (resend) await this.#assertCooledDown(uow, resend, now);
     // A resend may switch to e-mail ("message not received") when the verification knows an address.
     const email = request.email ?? resend?.email ?? null;
     if (request.channel === 'email' && email === null) {
@@ -216,6 +219,20 @@ export class VerificationService {
       await uow.saveIdempotencyKey({ appId: app.id, key: request.idempotencyKey, verificationId: verification.id, to: request.to, createdAt: now });
     }
     return { verification, messageId: message.id };
+  }
+
+  async #assertCooledDown(uow: VerificationUnitOfWork, verification: Verification, now: Date): Promise<void> {
+    const cooldownMs = this.#settings.resendCooldownSeconds * 1000;
+    if (cooldownMs === 0) return;
+    const last = await uow.lastCodeSentAt(verification.id);
+    if (last === null) return;
+    const waitMs = last.getTime() + cooldownMs - now.getTime();
+    if (waitMs > 0) {
+      throw new RateLimitedError(
+        `a code was sent for this verification ${Math.floor((now.getTime() - last.getTime()) / 1000)} s ago; resends must be ${this.#settings.resendCooldownSeconds} s apart (retry in ${Math.ceil(waitMs / 1000)} s)`,
+        waitMs,
+      );
+    }
   }
 
   /**

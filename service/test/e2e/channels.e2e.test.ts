@@ -69,7 +69,7 @@ describe.each(databaseTargets())('voice and e-mail channels, HTTP providers and 
     const twilioSettings = { preset: 'twilio', accountSid: twilio.accountSid, from: '+15005550006', baseUrl: simulator.url };
     system = await startTestSystem({
       databaseUrl: url,
-      env: { MAX_SENDS_PER_NUMBER: '3' },
+      env: { MAX_SENDS_PER_NUMBER: '3', RESEND_COOLDOWN_SECONDS: '2' },
       providerRows: [
         { name: 'twilio-sms', kind: 'http', channels: ['sms'], settings: twilioSettings, credentials: { authToken: twilio.authToken } },
         { name: 'twilio-voice', kind: 'voice', channels: ['voice'], settings: twilioSettings, credentials: { authToken: twilio.authToken } },
@@ -143,7 +143,7 @@ describe.each(databaseTargets())('voice and e-mail channels, HTTP providers and 
     expect(message?.last_error).toContain('no e-mail address');
   }, 30_000);
 
-  it('resends on VOICE for a pending verification: same verification, one more send, failures kept, limits enforced', async () => {
+  it('resends on VOICE for a pending verification: same verification, one more send, failures kept, cooldown and limits enforced', async () => {
     const to = freshNumber();
     const first = (await api.sendCode(sendRequest({ to }))).verification;
     const id = first?.id ?? '';
@@ -151,14 +151,27 @@ describe.each(databaseTargets())('voice and e-mail channels, HTTP providers and 
     const wrong = await api.verifyCode({ target: { $case: 'verificationId', value: id }, code: '000000' });
     const remaining = wrong.verification?.attemptsRemaining;
 
+    // Within the 2 s cooldown a resend, on any channel, is refused and nothing is sent.
+    const early = await rejection(api.sendCode(sendRequest({ to, channel: Channel.CHANNEL_VOICE })));
+    expect(early.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(early.details).toMatch(/resends must be 2 s apart/);
+    const retryAfterMs = Number(early.metadata.get('retry-after-ms')[0]);
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(2000);
+    expect((await api.getVerification({ verificationId: id })).verification?.sendCount).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, retryAfterMs + 50));
+
     const voice = (await api.sendCode(sendRequest({ to, channel: Channel.CHANNEL_VOICE }))).verification;
     expect(voice).toMatchObject({ id, sendCount: 2, channel: Channel.CHANNEL_VOICE, attemptsRemaining: remaining });
     await waitFor(() => simulator.calls('twilio').some((call) => call.to === to), 'the voice call');
 
+    await new Promise((resolve) => setTimeout(resolve, 2050));
     const again = (await api.sendCode(sendRequest({ to, channel: Channel.CHANNEL_VOICE }))).verification;
     expect(again).toMatchObject({ id, sendCount: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 2050));
     const limited = await rejection(api.sendCode(sendRequest({ to, channel: Channel.CHANNEL_VOICE })));
     expect(limited.code).toBe(status.RESOURCE_EXHAUSTED);
+    expect(limited.details).toMatch(/at most 3 codes/);
     expect((await api.getVerification({ verificationId: id })).verification).toMatchObject({ sendCount: 3, attemptsRemaining: remaining });
   }, 30_000);
 

@@ -112,6 +112,8 @@ export async function startTestSystem(options: {
     DISPATCH_SWEEP_INTERVAL_MS: '200',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ADMIN_TOKEN: TEST_ADMIN_TOKEN,
+    // Most suites resend at once to test resends and send limits; the cooldown has its own test.
+    RESEND_COOLDOWN_SECONDS: '0',
     ...options.env,
   });
   const apiKey = generateApiKey();

@@ -192,7 +192,8 @@ export interface SendCodeRequest {
   /**
    * How to send the code. Unset means CHANNEL_AUTO (SMS, with the route's fallback steps). When the
    * app has a pending verification for `to`, the call is a resend ("message not received"), also on
-   * another channel: the same verification, subject to the send limits, its failure count kept.
+   * another channel: the same verification, subject to the resend cooldown and send limits, its
+   * failure count kept.
    */
   channel: Channel;
   /**
@@ -1381,7 +1382,7 @@ export const VerifyServiceService = {
    * for the same destination. Answers only after the verification and its message are stored:
    * an accepted request is never lost. A repeated idempotency key returns the earlier
    * verification without sending again. Errors: INVALID_ARGUMENT (names the field),
-   * RESOURCE_EXHAUSTED (send limit; retry delay in the `retry-after-ms` trailer),
+   * RESOURCE_EXHAUSTED (resend cooldown or send limit; retry delay in the `retry-after-ms` trailer),
    * FAILED_PRECONDITION (the destination's country is not allowed for the app).
    */
   sendCode: {
@@ -1444,7 +1445,7 @@ export interface VerifyServiceServer extends UntypedServiceImplementation {
    * for the same destination. Answers only after the verification and its message are stored:
    * an accepted request is never lost. A repeated idempotency key returns the earlier
    * verification without sending again. Errors: INVALID_ARGUMENT (names the field),
-   * RESOURCE_EXHAUSTED (send limit; retry delay in the `retry-after-ms` trailer),
+   * RESOURCE_EXHAUSTED (resend cooldown or send limit; retry delay in the `retry-after-ms` trailer),
    * FAILED_PRECONDITION (the destination's country is not allowed for the app).
    */
   sendCode: handleUnaryCall<SendCodeRequest, SendCodeResponse>;
@@ -1471,7 +1472,7 @@ export interface VerifyServiceClient extends Client {
    * for the same destination. Answers only after the verification and its message are stored:
    * an accepted request is never lost. A repeated idempotency key returns the earlier
    * verification without sending again. Errors: INVALID_ARGUMENT (names the field),
-   * RESOURCE_EXHAUSTED (send limit; retry delay in the `retry-after-ms` trailer),
+   * RESOURCE_EXHAUSTED (resend cooldown or send limit; retry delay in the `retry-after-ms` trailer),
    * FAILED_PRECONDITION (the destination's country is not allowed for the app).
    */
   sendCode(
