@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 /**
  * `pnpm start`: the whole system on one machine with nothing installed. Embedded PGlite in
- * ./data, the SMSC simulator in process, and demo data (one app, one SMPP provider, one route).
- * Development secrets are generated once and kept in ./data so restarts can read old data.
+ * ./data; the SMSC simulator, the HTTP provider simulator and a mail catcher in process; and demo
+ * data (one app; an SMPP, a voice and an e-mail provider; one route falling back SMS → voice call
+ * → e-mail). Development secrets are generated once and kept in ./data so restarts can read old
+ * data.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -10,7 +12,9 @@ import { join } from 'node:path';
 import { loadConfigOrExit } from './config/config.js';
 import { generateApiKey } from './persistence/app.repository.js';
 import { createLogger } from './shared/logger.js';
+import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from './simulators/http/http-provider.simulator.js';
 import { SmscSimulator } from './simulators/smsc/smsc.simulator.js';
+import { MailCatcher } from './simulators/smtp/mail-catcher.js';
 import { startSwitchboard } from './switchboard.js';
 
 interface DemoSecrets {
@@ -50,6 +54,15 @@ const smscPort = Number(env.SMSC_SIM_PORT ?? 2775);
 const smscHttpPort = Number(env.SMSC_SIM_HTTP_PORT ?? 8025);
 const simulator = new SmscSimulator({ smppPort: smscPort, httpPort: smscHttpPort, systemId: 'switchboard', password: 'secret', receiptDelayMs: 300, logger: logger.child({ component: 'smsc-simulator' }) });
 const ports = await simulator.start();
+const httpSimulator = new HttpProviderSimulator({ port: Number(env.HTTP_SIM_PORT ?? 8026), logger: logger.child({ component: 'http-simulator' }) });
+const httpSim = await httpSimulator.start();
+const mailCatcher = new MailCatcher({
+  smtpPort: Number(env.MAIL_SIM_SMTP_PORT ?? 2525),
+  httpPort: Number(env.MAIL_SIM_HTTP_PORT ?? 8027),
+  logger: logger.child({ component: 'mail-catcher' }),
+});
+const mail = await mailCatcher.start();
+const twilio = DEFAULT_SIM_ACCOUNTS.twilio;
 
 const switchboard = await startSwitchboard(config, logger, { beforeStart: async ({ apps, providers }) => {
   const app = (await apps.findByName('demo')) ?? (await apps.create({ name: 'demo', senderId: 'Switchboard', domain: 'example.com' }));
@@ -62,8 +75,36 @@ const switchboard = await startSwitchboard(config, logger, { beforeStart: async 
     settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
     credentials: { password: 'secret' },
   });
-  await providers.upsertRouteRule({ name: 'default', priority: 1000, isDefault: true, candidates: ['smsc-sim'], strategy: 'lowest_cost' });
+  // Simulator ports may change between runs too; the Twilio-style account is the simulator's own.
+  await providers.upsert({
+    name: 'voice-sim',
+    kind: 'voice',
+    channels: ['voice'],
+    settings: { preset: 'twilio', accountSid: twilio.accountSid, from: '+15005550006', baseUrl: httpSim.url },
+    credentials: { authToken: twilio.authToken },
+  });
+  await providers.upsert({
+    name: 'mail-sim',
+    kind: 'email',
+    channels: ['email'],
+    settings: { host: '127.0.0.1', port: String(mail.smtpPort), ignoreTLS: 'true', from: 'verify@example.com' },
+    credentials: {},
+  });
+  await providers.upsertRouteRule({
+    name: 'default',
+    priority: 1000,
+    isDefault: true,
+    candidates: ['smsc-sim', 'voice-sim', 'mail-sim'],
+    strategy: 'lowest_cost',
+    fallback: [
+      { provider: 'voice-sim', channel: 'voice', receiptTimeoutSeconds: 60 },
+      { provider: 'mail-sim', channel: 'email', receiptTimeoutSeconds: 60 },
+    ],
+  });
   await providers.setPrices('smsc-sim', 'EUR', [{ country: 'DE', price: 0.075 }, { country: 'GB', price: 0.04 }, { country: 'US', price: 0.0079 }]);
+  // Lowest-cost routing passes over a provider without a price, so every demo provider has some.
+  await providers.setPrices('voice-sim', 'EUR', [{ country: 'DE', price: 0.12 }, { country: 'GB', price: 0.09 }, { country: 'US', price: 0.013 }]);
+  await providers.setPrices('mail-sim', 'EUR', [{ country: 'DE', price: 0.0005 }, { country: 'GB', price: 0.0005 }, { country: 'US', price: 0.0005 }]);
 } });
 
 console.log(`
@@ -73,6 +114,8 @@ Switchboard is running (embedded database in ${dataDir}).
   demo API key    ${apiKey}
   admin token     ${env.ADMIN_TOKEN ?? ''}   (AdminService: authorization: Bearer <token>)
   SMSC simulator  smpp 127.0.0.1:${ports.smppPort}, inbox http://127.0.0.1:${ports.httpPort}/inbox
+  HTTP simulator  ${httpSim.url} (Twilio, Plivo, Vonage, Auron APIs), calls ${httpSim.url}/_sim/calls
+  mail catcher    smtp 127.0.0.1:${mail.smtpPort}, mails http://127.0.0.1:${mail.httpPort}/mails
 Press Ctrl-C to stop.
 `);
 
@@ -82,7 +125,7 @@ const shutdown = () => {
   stopping = true;
   void switchboard
     .stop()
-    .then(() => simulator.stop())
+    .then(() => Promise.all([simulator.stop(), httpSimulator.stop(), mailCatcher.stop()]))
     .then(() => process.exit(0));
 };
 process.on('SIGINT', shutdown);

@@ -107,6 +107,45 @@ describe('README walk-through against `pnpm start`', () => {
     expect(verified.status).toBe(VerificationStatus.VERIFICATION_STATUS_APPROVED);
   });
 
+  async function poll<T>(url: string, pick: (body: unknown) => T | undefined, what: string): Promise<T> {
+    for (let tries = 0; tries < 150; tries++) {
+      const response = await fetch(url);
+      if (response.ok) {
+        const found = pick(await response.json());
+        if (found !== undefined) return found;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+
+  async function approve(id: string, code: string): Promise<boolean> {
+    const verified = await unary<VerifyCodeResponse>((client, metadata, done) => {
+      client.verifyCode({ target: { $case: 'verificationId', value: id }, code }, metadata, done);
+    });
+    return verified.approved;
+  }
+
+  it('reads a code in a voice call at the HTTP simulator, and mails one to the mail catcher', async () => {
+    const callee = '+4915123456780';
+    const byVoice = await unary<SendCodeResponse>((client, metadata, done) => {
+      client.sendCode({ to: callee, channel: Channel.CHANNEL_VOICE, locale: 'en', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '' }, metadata, done);
+    });
+    // The simulated callee picks up and the simulator fetches what to say from the demo.
+    const spoken = await poll(demo.callsUrl, (calls) => {
+      const call = (calls as { to: string; answer?: { body?: string } }[]).find((candidate) => candidate.to === callee);
+      return /code is: (\d(?:, \d)+)\./.exec(call?.answer?.body ?? '')?.[1];
+    }, 'the answered call');
+    expect(await approve(byVoice.verification?.id ?? '', spoken.replaceAll(', ', ''))).toBe(true);
+
+    const email = 'newcomer@example.com';
+    const byMail = await unary<SendCodeResponse>((client, metadata, done) => {
+      client.sendCode({ to: '+4915123456781', channel: Channel.CHANNEL_EMAIL, locale: 'en', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email }, metadata, done);
+    });
+    const mailed = await poll(`${demo.mailsUrl}/latest?to=${encodeURIComponent(email)}`, (mail) => /code is (\d+)\./.exec((mail as { raw: string }).raw)?.[1], 'the e-mail');
+    expect(await approve(byMail.verification?.id ?? '', mailed)).toBe(true);
+  });
+
   it('runs the Node snippet printed in the README, as printed', () => {
     const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
     const snippet = /```js\n([\s\S]*?)```/.exec(readme)?.[1];

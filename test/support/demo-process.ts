@@ -8,6 +8,10 @@ export interface DemoProcess {
   readonly grpcAddress: string;
   readonly apiKey: string;
   readonly inboxUrl: string;
+  /** The HTTP provider simulator's record of placed calls (with the answer documents fetched). */
+  readonly callsUrl: string;
+  /** The mail catcher's list of received mail. */
+  readonly mailsUrl: string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -18,7 +22,7 @@ export interface DemoProcess {
  */
 export async function startDemo(dataDir: string, env: Record<string, string> = {}): Promise<DemoProcess> {
   const child: ChildProcess = spawn(process.execPath, [DEMO_ENTRY], {
-    env: { ...process.env, DATA_DIR: dataDir, GRPC_PORT: '0', HTTP_PORT: '0', SMSC_SIM_PORT: '0', SMSC_SIM_HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATA_DIR: dataDir, GRPC_PORT: '0', HTTP_PORT: '0', SMSC_SIM_PORT: '0', SMSC_SIM_HTTP_PORT: '0', HTTP_SIM_PORT: '0', MAIL_SIM_SMTP_PORT: '0', MAIL_SIM_HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -38,11 +42,15 @@ export async function startDemo(dataDir: string, env: Record<string, string> = {
   const grpc = /gRPC\s+(127\.0\.0\.1:\d+)/.exec(output)?.[1];
   const apiKey = /demo API key\s+(\S+)/.exec(output)?.[1];
   const inbox = /inbox (http:\/\/\S+\/inbox)/.exec(output)?.[1];
-  if (!grpc || !apiKey || !inbox) throw new Error(`demo banner incomplete:\n${output}`);
+  const calls = /calls (http:\/\/\S+\/_sim\/calls)/.exec(output)?.[1];
+  const mails = /mails (http:\/\/\S+\/mails)/.exec(output)?.[1];
+  if (!grpc || !apiKey || !inbox || !calls || !mails) throw new Error(`demo banner incomplete:\n${output}`);
   return {
     grpcAddress: grpc,
     apiKey,
     inboxUrl: inbox,
+    callsUrl: calls,
+    mailsUrl: mails,
     async stop() {
       child.kill('SIGTERM');
       return exited;

@@ -382,8 +382,11 @@ export class Dispatcher implements DispatchQueue {
   readonly onLateAcceptance = async (providerName: string, acceptance: LateAcceptance): Promise<void> => {
     const { store, logger } = this.#options;
     const result = await store.recordLateAcceptance(providerName, acceptance, this.#now());
-    logger.warn({ provider: providerName, attemptId: acceptance.attemptId, part: acceptance.part, result }, 'late submit answer reconciled');
-    if (result === 'recorded') await this.#replayEarlyReceipt(providerName, acceptance.providerMessageId);
+    // Unmatched is the common case for webhooks, which correlate every report whose attempt
+    // already has its id; only a reconciled outcome is news.
+    if (result !== 'recorded') return;
+    logger.warn({ provider: providerName, attemptId: acceptance.attemptId, part: acceptance.part }, 'late submit answer reconciled');
+    await this.#replayEarlyReceipt(providerName, acceptance.providerMessageId);
   };
 
   #afterReceipt(providerName: string, receipt: DeliveryReceipt, outcome: ReceiptOutcome): void {
