@@ -53,6 +53,12 @@ export function webhookHandler(deps: ProviderWebhookDeps): HttpHandler {
     const result = handleWebhook(config, asWebhookRequest(deps, request), now());
     if (result.status >= 400) deps.logger.warn({ provider: name, status: result.status, note: result.note }, 'webhook refused');
     for (const correlation of result.correlations) {
+      // The attempt id comes back from the provider as we sent it; anything else (a callback URL
+      // edited by hand) correlates nothing, and the receipts below must still be applied.
+      if (!isUuid(correlation.attemptId)) {
+        deps.logger.warn({ provider: name, attempt: correlation.attemptId.slice(0, 64) }, 'webhook names no attempt id; not correlated');
+        continue;
+      }
       await deps.onLateAcceptance(name, { attemptId: correlation.attemptId, part: 1, parts: 1, providerMessageId: correlation.providerMessageId });
     }
     for (const receipt of result.receipts) await deps.onReceipt(name, receipt);
@@ -84,7 +90,13 @@ export function voiceAnswerHandler(deps: ProviderWebhookDeps): HttpHandler {
     const signed = verifyWebhookRequest(config, asWebhookRequest(deps, request), now());
     if (!signed.ok) return refuse(signed.reason, { attemptId: token.attemptId, provider: source.provider });
     if (source.otp === null) return refuse('no code stored for the message', { attemptId: token.attemptId });
-    const answer = renderVoiceAnswer({ format, code: source.otp.code, locale: source.otp.locale, brand: source.otp.brand });
+    let answer: ReturnType<typeof renderVoiceAnswer>;
+    try {
+      answer = renderVoiceAnswer({ format, code: source.otp.code, locale: source.otp.locale, defaultLocale: source.otp.defaultLocale, brand: source.otp.brand });
+    } catch (error) {
+      // Unreachable with generated codes; still a refusal like every other, never a 500.
+      return refuse(`answer not renderable: ${error instanceof Error ? error.message : String(error)}`, { attemptId: token.attemptId });
+    }
     deps.logger.info({ attemptId: token.attemptId, provider: source.provider, locale: answer.locale }, 'voice answer served');
     return { status: 200, body: answer.xml, contentType: VOICE_ANSWER_CONTENT_TYPE };
   };

@@ -5,7 +5,7 @@
  */
 import { ProviderError } from '../../shared/errors.js';
 import type { OutboundSms, ProviderStatus, SmsProvider, SubmitAccepted } from '../sms-provider.js';
-import type { EmailProvider } from './email-provider.js';
+import { InvalidEmailAddressError, type EmailProvider } from './email-provider.js';
 import { escapeHtml, renderVerificationEmail } from '../../verification/email-template.js';
 
 /** Sends one e-mail per attempt to the message's e-mail address. */
@@ -49,7 +49,8 @@ export class EmailChannelProvider implements SmsProvider {
       this.#lastError = '';
       return { providerMessageId: accepted.providerMessageId, parts: 1, final: true };
     } catch (error) {
-      if (error instanceof Error) this.#lastError = error.message;
+      // One message's bad address says nothing about the provider; health shows only the rest.
+      if (error instanceof Error && !(error instanceof InvalidEmailAddressError)) this.#lastError = error.message;
       throw error;
     }
   }

@@ -3,6 +3,20 @@
  * a provider and records the id it answers with. E-mail has no delivery receipts; an accepted
  * message is final for the attempt.
  */
+import { ProviderError } from '../../shared/errors.js';
+
+/**
+ * An address `send` refuses before any connection is made; `field` is `to` or `from`. A fault of
+ * one message, not of the provider.
+ */
+export class InvalidEmailAddressError extends ProviderError {
+  readonly field: string;
+
+  constructor(field: string, problem: string) {
+    super(`${field}: ${problem}`, { retryable: false, providerCode: 'INVALID_ADDRESS' });
+    this.field = field;
+  }
+}
 
 /** One rendered e-mail for one attempt. */
 export interface OutboundEmail {

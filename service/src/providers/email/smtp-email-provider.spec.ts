@@ -3,7 +3,8 @@ import { ProviderError } from '../../shared/errors.js';
 import type { OutboundEmail } from './email-provider.js';
 import { renderVerificationEmail } from '../../verification/email-template.js';
 import { closedPort, headerValue, mimeParts, smtpReply, startRawSmtpServer, startSmtpServer, type RawServerScript } from './smtp-fixtures.js';
-import { InvalidEmailAddressError, messageIdFor, queueIdFromResponse, SmtpEmailProvider } from './smtp-email-provider.js';
+import { InvalidEmailAddressError } from './email-provider.js';
+import { messageIdFor, queueIdFromResponse, SmtpEmailProvider } from './smtp-email-provider.js';
 import type { SmtpSettings } from './smtp-settings.js';
 
 const CODE = '482913';

@@ -19,7 +19,7 @@ import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { createTransport, type NodemailerError, type SendMailOptions, type SMTPSentMessageInfo, type SMTPTransportOptions, type Transporter } from 'nodemailer';
 import { ProviderError } from '../../shared/errors.js';
 import { emailAddressProblem, emailDomain, maskEmailAddress } from '../../shared/email-address.js';
-import type { EmailAccepted, EmailProvider, OutboundEmail } from './email-provider.js';
+import { InvalidEmailAddressError, type EmailAccepted, type EmailProvider, type OutboundEmail } from './email-provider.js';
 import type { SmtpSettings } from './smtp-settings.js';
 
 /** Structured logger (pino's call shape). Lines never carry the code, the text or full addresses. */
@@ -37,16 +37,6 @@ export interface SmtpEmailProviderOptions {
   /** Checked settings, from `parseSmtpSettings`. */
   readonly settings: SmtpSettings;
   readonly logger?: EmailLogger | undefined;
-}
-
-/** An address `send` refuses before any connection is made; `field` is `to` or `from`. */
-export class InvalidEmailAddressError extends ProviderError {
-  readonly field: string;
-
-  constructor(field: string, problem: string) {
-    super(`${field}: ${problem}`, { retryable: false, providerCode: 'INVALID_ADDRESS' });
-    this.field = field;
-  }
 }
 
 // Failures with no SMTP reply that no retry can cure: refused credentials, a message the library

@@ -156,6 +156,11 @@ describe('renderVoiceAnswer', () => {
     expect(render({ locale: 'it', phrases: { it: { intro: 'Il tuo codice {brand} è:' } } })).toMatchObject({ locale: 'en', voiceLanguage: 'en-US' });
   });
 
+  it("falls back to the app's default locale before English", () => {
+    expect(render({ locale: 'pt-BR', defaultLocale: 'fr-CA' })).toMatchObject({ locale: 'fr', voiceLanguage: 'fr-FR' });
+    expect(render({ locale: 'pt-BR', defaultLocale: 'pt' })).toMatchObject({ locale: 'en', voiceLanguage: 'en-US' });
+  });
+
   it('asks for a voice when one is given', () => {
     const reading = parse(render({ voice: 'Polly.Joanna' }).xml).find((verb) => verb.name === 'Say');
 

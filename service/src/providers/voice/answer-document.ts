@@ -78,8 +78,13 @@ export interface VoiceAnswerInput {
   readonly format: VoiceAnswerFormat;
   /** The code: 4-10 ASCII digits, nothing else. */
   readonly code: string;
-  /** BCP 47 tag of the verification (`de-AT`); falls back to its language, then English. */
+  /**
+   * BCP 47 tag of the verification (`de-AT`); falls back to its language, then to the app's
+   * default locale, then English.
+   */
   readonly locale: string;
+  /** The app's default locale (BCP 47); default English. */
+  readonly defaultLocale?: string | undefined;
   /** The app's brand, spoken in the intro. */
   readonly brand: string;
   /** How many times the code is read in all, the first after the intro. Default 3, at most 10. */
@@ -127,7 +132,7 @@ export function renderVoiceAnswer(input: VoiceAnswerInput): VoiceAnswer {
   if (voice !== '' && !/^[A-Za-z0-9._-]{1,64}$/.test(voice)) throw new InvalidArgumentError('voice', 'must be a voice name such as Polly.Vicki or WOMAN');
 
   const table = mergedPhrases(input.phrases);
-  const locale = pickLocale(Object.keys(table), normaliseTag(input.locale), 'en') ?? 'en';
+  const locale = pickLocale(Object.keys(table), normaliseTag(input.locale), normaliseTag(input.defaultLocale ?? 'en')) ?? 'en';
   const phrases = table[locale] ?? ENGLISH;
   const voiceLanguage = pickVoiceLanguage(input.format, input.locale, locale, phrases);
 
