@@ -4,9 +4,8 @@ import { emailTemplateFor, type EmailTemplateSet } from '../../verification/emai
 import type { OtpContent, OutboundSms } from '../sms-provider.js';
 import { EmailChannelProvider } from './email-channel.provider.js';
 import { InvalidEmailAddressError } from './email-provider.js';
-import { headerValue, mimeParts, smtpReply, startSmtpServer, type ReceivedMail } from './smtp-fixtures.js';
+import { headerValue, loopbackSmtpSettings, mimeParts, smtpReply, startSmtpServer, type ReceivedMail } from './smtp-fixtures.js';
 import { SmtpEmailProvider } from './smtp-email-provider.js';
-import type { SmtpSettings } from './smtp-settings.js';
 
 const CODE = '482913';
 const cleanups: (() => Promise<void>)[] = [];
@@ -15,25 +14,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function settings(port: number): SmtpSettings {
-  return {
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: false,
-    ignoreTLS: true,
-    from: 'verify@acme.example',
-    fromName: 'Acme',
-    connectionTimeoutMs: 2000,
-    greetingTimeoutMs: 2000,
-    socketTimeoutMs: 2000,
-    pool: false,
-    maxConnections: 2,
-  };
-}
-
 function channel(port: number): EmailChannelProvider {
-  const provider = new EmailChannelProvider(new SmtpEmailProvider({ name: 'mail-1', settings: settings(port) }));
+  const provider = new EmailChannelProvider(new SmtpEmailProvider({ name: 'mail-1', settings: loopbackSmtpSettings(port) }));
   cleanups.push(() => provider.stop());
   return provider;
 }

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ProviderError } from '../../shared/errors.js';
 import type { OutboundEmail } from './email-provider.js';
 import { renderVerificationEmail } from '../../verification/email-template.js';
-import { closedPort, headerValue, mimeParts, smtpReply, startRawSmtpServer, startSmtpServer, type RawServerScript } from './smtp-fixtures.js';
+import { closedPort, headerValue, loopbackSmtpSettings, mimeParts, smtpReply, startRawSmtpServer, startSmtpServer, type RawServerScript } from './smtp-fixtures.js';
 import { InvalidEmailAddressError } from './email-provider.js';
 import { messageIdFor, queueIdFromResponse, SmtpEmailProvider } from './smtp-email-provider.js';
 import type { SmtpSettings } from './smtp-settings.js';
@@ -14,26 +14,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function settings(port: number, overrides: Partial<SmtpSettings> = {}): SmtpSettings {
-  return {
-    host: '127.0.0.1',
-    port,
-    secure: false,
-    requireTLS: false,
-    ignoreTLS: true,
-    from: 'verify@acme.example',
-    fromName: 'Acme',
-    connectionTimeoutMs: 2000,
-    greetingTimeoutMs: 2000,
-    socketTimeoutMs: 2000,
-    pool: false,
-    maxConnections: 2,
-    ...overrides,
-  };
-}
-
 function provider(port: number, overrides: Partial<SmtpSettings> = {}): SmtpEmailProvider {
-  const created = new SmtpEmailProvider({ name: 'mail-1', settings: settings(port, overrides) });
+  const created = new SmtpEmailProvider({ name: 'mail-1', settings: loopbackSmtpSettings(port, overrides) });
   cleanups.push(() => created.stop());
   return created;
 }

@@ -6,6 +6,7 @@
  */
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { SmtpSettings } from './smtp-settings.js';
 
 /** A message as the server received it. */
 export interface ReceivedMail {
@@ -204,4 +205,23 @@ function decodeBody(body: string, encoding: string | undefined): string {
     default:
       return body;
   }
+}
+
+/** Settings for a provider talking to one of these servers: plain SMTP, short timeouts. */
+export function loopbackSmtpSettings(port: number, overrides: Partial<SmtpSettings> = {}): SmtpSettings {
+  return {
+    host: '127.0.0.1',
+    port,
+    secure: false,
+    requireTLS: false,
+    ignoreTLS: true,
+    from: 'verify@acme.example',
+    fromName: 'Acme',
+    connectionTimeoutMs: 2000,
+    greetingTimeoutMs: 2000,
+    socketTimeoutMs: 2000,
+    pool: false,
+    maxConnections: 2,
+    ...overrides,
+  };
 }

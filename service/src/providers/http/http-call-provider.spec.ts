@@ -1,24 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../shared/errors.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../simulators/http/http-provider.simulator.js';
 import type { CallOutcome } from '../../simulators/http/sim-core.js';
 import type { HttpCallProvider, OutboundCall } from './http-call-provider.js';
 import { normaliseProviderMessageId } from '../sms-provider.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver } from './http-fixtures.js';
+import { startWebhookReceiver, waitFor, type WebhookReceiver, providerFailure as failure } from './http-fixtures.js';
 import { createHttpProviders } from './http-presets.js';
 
 /** How the provider reports a simulator id (lower case, leading zeros dropped). */
 function normalise(id: string | undefined): string | undefined {
   return id === undefined ? undefined : normaliseProviderMessageId(id);
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 describe('HttpCallProvider', () => {

@@ -2,9 +2,8 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../shared/errors.js';
 import type { OutboundSms } from '../sms-provider.js';
-import { closedPort } from './http-fixtures.js';
+import { closedPort, providerFailure as failure } from './http-fixtures.js';
 import { HttpProviderConfigError, HttpSmsProvider } from './http-provider.js';
 import { requireHttpProviderSpec, type HttpProviderSpecInput } from './http-provider-spec.js';
 
@@ -84,15 +83,6 @@ describe('HttpSmsProvider (generic spec)', () => {
     const created = new HttpSmsProvider({ name: 'generic', spec, credentials: { signingKey: 'k3y' }, callbackUrl: 'https://sb.example.com/webhooks/generic' });
     providers.push(created);
     return created;
-  }
-
-  async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-    const error: unknown = await promise.then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
-    expect(error).toBeInstanceOf(ProviderError);
-    return error as ProviderError;
   }
 
   describe('given an accepting provider', () => {

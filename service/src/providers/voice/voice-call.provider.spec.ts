@@ -2,10 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { voiceAnswerHandler, webhookHandler } from '../../http/provider-webhooks.js';
 import { HttpServer } from '../../http/http-server.js';
-import { ProviderError } from '../../shared/errors.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../simulators/http/http-provider.simulator.js';
 import type { RecordedRequest } from '../../simulators/http/sim-core.js';
-import { waitFor } from '../http/http-fixtures.js';
+import { waitFor, providerFailure as failure } from '../http/http-fixtures.js';
 import { createHttpProviders } from '../http/http-presets.js';
 import { answerFormatOf, webhookOf } from '../provider-factory.js';
 import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OtpContent, type OutboundSms, type SmsProvider } from '../sms-provider.js';
@@ -30,15 +29,6 @@ function otp(overrides: Partial<OtpContent> = {}): OtpContent {
 function message(overrides: Partial<OutboundSms> = {}): OutboundSms {
   // The SMS sender id and text are what an SMS step would have used; a call must use neither.
   return { messageId: 'msg-1', attemptId: randomUUID(), to: TO, from: 'ACME', text: `Your code is ${CODE}`, otp: otp(), ...overrides };
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 /** The form fields of a recorded Twilio request. */

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmtpEmailProvider } from '../../providers/email/smtp-email-provider.js';
+import { loopbackSmtpSettings } from '../../providers/email/smtp-fixtures.js';
 import { MailCatcher, subjectOf, type CaughtMail } from './mail-catcher.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -19,20 +20,7 @@ async function startCatcher(maxMails?: number): Promise<{ catcher: MailCatcher; 
 function mailer(port: number): SmtpEmailProvider {
   const provider = new SmtpEmailProvider({
     name: 'mail',
-    settings: {
-      host: '127.0.0.1',
-      port,
-      secure: false,
-      requireTLS: false,
-      ignoreTLS: true,
-      from: 'verify@shop.example',
-      fromName: 'Shop',
-      connectionTimeoutMs: 2000,
-      greetingTimeoutMs: 2000,
-      socketTimeoutMs: 2000,
-      pool: false,
-      maxConnections: 1,
-    },
+    settings: loopbackSmtpSettings(port, { from: 'verify@shop.example', fromName: 'Shop', maxConnections: 1 }),
   });
   cleanups.push(() => provider.stop());
   return provider;

@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../../shared/errors.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../../simulators/http/http-provider.simulator.js';
 import { normaliseProviderMessageId, type OutboundSms } from '../../sms-provider.js';
-import { closedPort, startWebhookReceiver, waitFor, type WebhookReceiver } from '../http-fixtures.js';
+import { closedPort, startWebhookReceiver, waitFor, type WebhookReceiver, providerFailure as failure } from '../http-fixtures.js';
 import { createHttpProviders, resolveHttpPreset, type HttpProviderSet } from '../http-presets.js';
 import { handleWebhook } from '../webhooks.js';
 import { hmacHeaders } from '../http-request.js';
@@ -15,15 +14,6 @@ const credentials = { apiKey: account.apiKey ?? '', webhookSecret: account.webho
 /** How the provider reports a simulator id (lower case, leading zeros dropped). */
 function normalise(id: string | undefined): string | undefined {
   return id === undefined ? undefined : normaliseProviderMessageId(id);
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 function webhookConfig() {

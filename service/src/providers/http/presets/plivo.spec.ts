@@ -1,8 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../../shared/errors.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../../simulators/http/http-provider.simulator.js';
 import { normaliseProviderMessageId, type OutboundSms } from '../../sms-provider.js';
-import { closedPort, startWebhookReceiver, waitFor, type WebhookReceiver } from '../http-fixtures.js';
+import { closedPort, startWebhookReceiver, waitFor, type WebhookReceiver, providerFailure as failure } from '../http-fixtures.js';
 import { createHttpProviders, type HttpProviderSet } from '../http-presets.js';
 
 const account = DEFAULT_SIM_ACCOUNTS.plivo;
@@ -11,15 +10,6 @@ const message: OutboundSms = { messageId: 'msg-2', attemptId: 'att-2', to: '+141
 /** How the provider reports a simulator id (lower case, leading zeros dropped). */
 function normalise(id: string | undefined): string | undefined {
   return id === undefined ? undefined : normaliseProviderMessageId(id);
-}
-
-async function failure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 describe('Plivo preset against the simulator', () => {
