@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../shared/errors.js';
 import { emailTemplateFor, type EmailTemplateSet } from '../../verification/email-template.js';
 import type { OtpContent, OutboundSms } from '../sms-provider.js';
 import { EmailChannelProvider } from './email-channel.provider.js';
 import { InvalidEmailAddressError } from './email-provider.js';
 import { headerValue, loopbackSmtpSettings, mimeParts, smtpReply, startSmtpServer, type ReceivedMail } from './smtp-fixtures.js';
 import { SmtpEmailProvider } from './smtp-email-provider.js';
+import { providerFailure as rejection } from '../provider-fixtures.js';
 
 const CODE = '482913';
 const cleanups: (() => Promise<void>)[] = [];
@@ -41,15 +41,6 @@ function message(overrides: Partial<OutboundSms> = {}): OutboundSms {
     otp: otp(),
     ...overrides,
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 /** A header value with RFC 2047 encoded words decoded (how a mail client shows a UTF-8 subject). */

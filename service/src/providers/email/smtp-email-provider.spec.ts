@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../shared/errors.js';
 import type { OutboundEmail } from './email-provider.js';
 import { renderVerificationEmail } from '../../verification/email-template.js';
 import { closedPort, headerValue, loopbackSmtpSettings, mimeParts, smtpReply, startRawSmtpServer, startSmtpServer, type RawServerScript } from './smtp-fixtures.js';
 import { InvalidEmailAddressError } from './email-provider.js';
 import { messageIdFor, queueIdFromResponse, SmtpEmailProvider } from './smtp-email-provider.js';
 import type { SmtpSettings } from './smtp-settings.js';
+import { providerFailure as rejection } from '../provider-fixtures.js';
 
 const CODE = '482913';
 const cleanups: (() => Promise<void>)[] = [];
@@ -23,15 +23,6 @@ function provider(port: number, overrides: Partial<SmtpSettings> = {}): SmtpEmai
 function email(overrides: Partial<OutboundEmail> = {}): OutboundEmail {
   const rendered = renderVerificationEmail({ locale: 'en', defaultLocale: 'en', code: CODE, brand: 'Acme', ttlSeconds: 600 });
   return { messageId: 'msg-1', attemptId: 'att-1', to: 'jane@example.com', subject: rendered.subject, text: rendered.text, html: rendered.html, ...overrides };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 async function smtpServer(options: Parameters<typeof startSmtpServer>[0] = {}) {

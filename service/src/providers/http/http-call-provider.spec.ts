@@ -3,7 +3,8 @@ import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../simulators/ht
 import type { CallOutcome } from '../../simulators/http/sim-core.js';
 import type { HttpCallProvider, OutboundCall } from './http-call-provider.js';
 import { normaliseProviderMessageId } from '../sms-provider.js';
-import { startWebhookReceiver, waitFor, type WebhookReceiver, providerFailure as failure } from './http-fixtures.js';
+import { startWebhookReceiver, waitFor, type WebhookReceiver } from './http-fixtures.js';
+import { providerFailure as failure } from '../provider-fixtures.js';
 import { createHttpProviders } from './http-presets.js';
 
 /** How the provider reports a simulator id (lower case, leading zeros dropped). */

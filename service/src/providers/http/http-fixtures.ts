@@ -5,7 +5,6 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ProviderError } from '../../shared/errors.js';
 import { renderVoiceAnswer, VOICE_ANSWER_CONTENT_TYPE, type VoiceAnswerFormat } from '../voice/answer-document.js';
 import { handleWebhook, verifyWebhookRequest, type WebhookConfig, type WebhookRequest, type WebhookResult } from './webhooks.js';
 
@@ -89,16 +88,4 @@ export async function closedPort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => { resolve(); }));
   return port;
-}
-
-/** The `ProviderError` a promise rejects with; throws when it resolves or rejects with anything else. */
-export async function providerFailure(promise: Promise<unknown>): Promise<ProviderError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof ProviderError)) {
-    throw new Error(`expected a ProviderError, got ${error === undefined ? 'success' : error instanceof Error ? `${error.name}: ${error.message}` : typeof error}`);
-  }
-  return error;
 }

@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboundSms } from '../sms-provider.js';
-import { closedPort, providerFailure as failure } from './http-fixtures.js';
+import { closedPort } from './http-fixtures.js';
+import { providerFailure as failure } from '../provider-fixtures.js';
 import { HttpProviderConfigError, HttpSmsProvider } from './http-provider.js';
 import { requireHttpProviderSpec, type HttpProviderSpecInput } from './http-provider-spec.js';
 

@@ -1,6 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProviderError } from '../../shared/errors.js';
 import { SmscSimulator } from '../../simulators/smsc/smsc.simulator.js';
 import type { DeliveryReceipt, InboundSms, LateAcceptance, OutboundSms } from '../sms-provider.js';
 import { TEST_TLS_CERT, TEST_TLS_KEY } from './smpp-frame-fixtures.js';
@@ -8,6 +7,7 @@ import { normaliseProviderMessageId } from '../sms-provider.js';
 import type { SmppLogger } from './smpp-log.js';
 import { createWireServer } from './smpp-wire.js';
 import { SmppOptionsError, SmppProvider, type SmppProviderOptions } from './smpp.provider.js';
+import { providerFailure as rejection } from '../provider-fixtures.js';
 
 const TO = '+4915112345678';
 
@@ -25,15 +25,6 @@ function sleep(ms: number): Promise<void> {
 
 function sms(overrides: Partial<OutboundSms> = {}): OutboundSms {
   return { messageId: 'msg-1', attemptId: 'att-1', to: TO, from: 'Switchboard', text: 'Your code is 482913', ...overrides };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ProviderError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(ProviderError);
-  return error as ProviderError;
 }
 
 function recordingLogger(): SmppLogger & { errors: string[]; lines: string[]; entries: { message: string; fields: Record<string, unknown> }[] } {

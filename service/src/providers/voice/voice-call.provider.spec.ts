@@ -4,7 +4,8 @@ import { voiceAnswerHandler, webhookHandler } from '../../http/provider-webhooks
 import { HttpServer } from '../../http/http-server.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../simulators/http/http-provider.simulator.js';
 import type { RecordedRequest } from '../../simulators/http/sim-core.js';
-import { waitFor, providerFailure as failure } from '../http/http-fixtures.js';
+import { waitFor } from '../http/http-fixtures.js';
+import { providerFailure as failure } from '../provider-fixtures.js';
 import { createHttpProviders } from '../http/http-presets.js';
 import { answerFormatOf, webhookOf } from '../provider-factory.js';
 import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OtpContent, type OutboundSms, type SmsProvider } from '../sms-provider.js';

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../../simulators/http/http-provider.simulator.js';
 import { normaliseProviderMessageId, type OutboundSms } from '../../sms-provider.js';
-import { closedPort, startWebhookReceiver, waitFor, type WebhookReceiver, providerFailure as failure } from '../http-fixtures.js';
+import { closedPort, startWebhookReceiver, waitFor, type WebhookReceiver } from '../http-fixtures.js';
+import { providerFailure as failure } from '../../provider-fixtures.js';
 import { createHttpProviders, resolveHttpPreset, type HttpProviderSet } from '../http-presets.js';
 import { handleWebhook } from '../webhooks.js';
 import { hmacHeaders } from '../http-request.js';
