@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppDraft } from './admin-model.js';
-import { isHostname, isLocale, isSenderId, templateTextProblems, validateApp } from './app-validation.js';
+import { isHostname, isLocale, isSenderId, MAX_EMAIL_LOCALES, templateTextProblems, validateApp } from './app-validation.js';
 
 const app: AppDraft = {
   name: 'checkout',
@@ -34,6 +34,14 @@ describe('validateApp', () => {
   it('names a bad template text by template and locale', () => {
     const problems = validateApp({ ...app, templates: { login: { en: 'no code here' } } });
     expect(problems).toEqual([{ field: 'templates.login.texts.en', reason: 'must contain {code}' }]);
+  });
+
+  it('caps the number of e-mail locales', () => {
+    const template = { subject: 'Code', text: '{code}', html: '<p>{code}</p>' };
+    const locales = ['en', 'de', 'fr', 'es', 'it', 'nl', 'pt', 'pl', 'sv', 'da', 'fi', 'no', 'cs', 'sk', 'hu', 'ro', 'bg', 'el', 'tr', 'ru', 'uk', 'ja', 'ko', 'zh', 'ar', 'he', 'hi', 'th', 'vi', 'id', 'ms', 'lt', 'lv', 'et', 'sl', 'hr', 'sr', 'ga', 'mt', 'is', 'ca'];
+    const emailTemplates = Object.fromEntries(locales.map((locale) => [locale, template]));
+    expect(validateApp({ ...app, emailTemplates })).toEqual([{ field: 'emailTemplates', reason: `has ${locales.length} locales; at most ${MAX_EMAIL_LOCALES}` }]);
+    expect(validateApp({ ...app, emailTemplates: Object.fromEntries(locales.slice(1).map((locale) => [locale, template])) })).toEqual([]);
   });
 
   it('names bad e-mail templates by locale and part', () => {

@@ -13,6 +13,9 @@ export const MAX_TEMPLATE_LENGTH = 500;
 
 const PLACEHOLDERS = new Set(['code', 'brand', 'minutes']);
 
+/** Most e-mail locales one app may keep: each may hold 100 000 characters of HTML. */
+export const MAX_EMAIL_LOCALES = 40;
+
 /**
  * Whether `senderId` can be a sender address: up to 11 letters and digits with at least one letter
  * (GSM 03.38 alphanumeric originator, 3GPP 23.040 §9.1.2.5 allows 11 characters), a short code of
@@ -83,6 +86,8 @@ export function validateApp(draft: AppDraft): ValidationProblem[] {
       for (const reason of templateTextProblems(text)) add(field, reason);
     }
   }
+  const emailLocales = Object.keys(draft.emailTemplates).length;
+  if (emailLocales > MAX_EMAIL_LOCALES) add('emailTemplates', `has ${emailLocales} locales; at most ${MAX_EMAIL_LOCALES}`);
   for (const [locale, template] of Object.entries(draft.emailTemplates)) {
     const field = `emailTemplates.${locale}`;
     if (!isLocale(locale)) add(field, `"${locale.slice(0, 40)}" is not a BCP 47 language tag`);

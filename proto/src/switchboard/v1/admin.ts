@@ -499,7 +499,7 @@ export interface App {
   templates: { [key: string]: TemplateTexts };
   /**
    * E-mails carrying a code, by locale (BCP 47); empty: the built-in ones (en, de, fr, es).
-   * A set given here replaces the built-in one whole; locales fall back as for SMS.
+   * A set given here replaces the built-in one whole; locales fall back as for SMS. At most 40.
    */
   emailTemplates: { [key: string]: EmailTemplate };
 }
