@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AppDraft } from './admin-model.js';
-import { isHostname, isLocale, isSenderId, MAX_EMAIL_LOCALES, templateTextProblems, validateApp } from './app-validation.js';
+import { isHostname, isLocale, isSenderId, MAX_EMAIL_LOCALES, MAX_EMAIL_TEMPLATE_CHARACTERS, templateTextProblems, validateApp } from './app-validation.js';
 
 const app: AppDraft = {
   name: 'checkout',
@@ -42,6 +42,21 @@ describe('validateApp', () => {
     const emailTemplates = Object.fromEntries(locales.map((locale) => [locale, template]));
     expect(validateApp({ ...app, emailTemplates })).toEqual([{ field: 'emailTemplates', reason: `has ${locales.length} locales; at most ${MAX_EMAIL_LOCALES}` }]);
     expect(validateApp({ ...app, emailTemplates: Object.fromEntries(locales.slice(1).map((locale) => [locale, template])) })).toEqual([]);
+  });
+
+  it('caps the characters of all e-mail templates together', () => {
+    const html = `<p>{code}</p>${' '.repeat(99_000)}`;
+    const emailTemplates = Object.fromEntries(['en', 'de', 'fr', 'es'].map((locale) => [locale, { subject: 'Code', text: '{code}', html }]));
+    expect(validateApp({ ...app, emailTemplates })).toEqual([
+      { field: 'emailTemplates', reason: `hold ${4 * (4 + 6 + html.length)} characters in all; at most ${MAX_EMAIL_TEMPLATE_CHARACTERS}` },
+    ]);
+  });
+
+  it('refuses two keys for one locale', () => {
+    const template = { subject: 'Code', text: '{code}', html: '<p>{code}</p>' };
+    expect(validateApp({ ...app, emailTemplates: { 'de-CH': template, 'de-ch': template } })).toEqual([
+      { field: 'emailTemplates.de-ch', reason: 'is the same locale as "de-CH"' },
+    ]);
   });
 
   it('names bad e-mail templates by locale and part', () => {

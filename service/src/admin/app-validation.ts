@@ -13,8 +13,12 @@ export const MAX_TEMPLATE_LENGTH = 500;
 
 const PLACEHOLDERS = new Set(['code', 'brand', 'minutes']);
 
-/** Most e-mail locales one app may keep: each may hold 100 000 characters of HTML. */
+/**
+ * Most e-mail locales one app may keep, and most characters over all of them: the app is read
+ * on every authenticated call and listed whole by ListApps, within gRPC's 4 MB messages.
+ */
 export const MAX_EMAIL_LOCALES = 40;
+export const MAX_EMAIL_TEMPLATE_CHARACTERS = 300_000;
 
 /**
  * Whether `senderId` can be a sender address: up to 11 letters and digits with at least one letter
@@ -86,12 +90,23 @@ export function validateApp(draft: AppDraft): ValidationProblem[] {
       for (const reason of templateTextProblems(text)) add(field, reason);
     }
   }
-  const emailLocales = Object.keys(draft.emailTemplates).length;
-  if (emailLocales > MAX_EMAIL_LOCALES) add('emailTemplates', `has ${emailLocales} locales; at most ${MAX_EMAIL_LOCALES}`);
+  const emailLocales = Object.keys(draft.emailTemplates);
+  if (emailLocales.length > MAX_EMAIL_LOCALES) add('emailTemplates', `has ${emailLocales.length} locales; at most ${MAX_EMAIL_LOCALES}`);
+  const emailCharacters = Object.values(draft.emailTemplates).reduce((sum, template) => sum + textLength(template.subject) + textLength(template.text) + textLength(template.html), 0);
+  if (emailCharacters > MAX_EMAIL_TEMPLATE_CHARACTERS) add('emailTemplates', `hold ${emailCharacters} characters in all; at most ${MAX_EMAIL_TEMPLATE_CHARACTERS}`);
+  const seenLocales = new Map<string, string>();
   for (const [locale, template] of Object.entries(draft.emailTemplates)) {
     const field = `emailTemplates.${locale}`;
     if (!isLocale(locale)) add(field, `"${locale.slice(0, 40)}" is not a BCP 47 language tag`);
+    // Locales match ignoring case when a message picks one: two such keys would be a coin toss.
+    const same = seenLocales.get(locale.toLowerCase());
+    if (same !== undefined) add(field, `is the same locale as "${same}"`);
+    seenLocales.set(locale.toLowerCase(), locale);
     for (const problem of emailTemplateProblems(template)) add(problem.part === null ? field : `${field}.${problem.part}`, problem.reason);
   }
   return problems;
+}
+
+function textLength(value: unknown): number {
+  return typeof value === 'string' ? value.length : 0;
 }

@@ -12,7 +12,7 @@ import {
   UnauthenticatedError,
   type SwitchboardError,
 } from '../shared/errors.js';
-import { toServiceError } from './status-mapping.js';
+import { headerValue, toServiceError } from './status-mapping.js';
 
 /** A logger that remembers what it was asked to log. */
 function recordingLogger(): { entries: { obj: object; msg: string }[]; error(obj: object, msg: string): void } {
@@ -61,6 +61,16 @@ describe('toServiceError', () => {
     const mapped = toServiceError(new InvalidArgumentError('phone_number', 'is required'), recordingLogger());
     expect(mapped.details).toBe('phone_number: is required');
     expect(mapped.metadata?.get('error-field')).toEqual(['phone_number']);
+  });
+
+  it('percent-encodes a field path grpc-js could not carry, so the call is still answered', () => {
+    const mapped = toServiceError(new InvalidArgumentError('app.email_templates.deé\n%\uD800', 'is not a BCP 47 language tag'), recordingLogger());
+    expect(mapped.code).toBe(status.INVALID_ARGUMENT);
+    expect(mapped.metadata?.get('error-field')).toEqual(['app.email_templates.de%C3%A9%0A%25?']);
+  });
+
+  it('cuts a very long field path', () => {
+    expect(headerValue('x'.repeat(500))).toBe(`${'x'.repeat(197)}...`);
   });
 
   it('sets no error-field metadata for other errors', () => {

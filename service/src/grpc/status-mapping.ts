@@ -24,7 +24,7 @@ export function toServiceError(error: unknown, logger: ErrorLogger): Partial<Ser
   if (error instanceof SwitchboardError) {
     metadata.set('error-code', error.code);
     if (error instanceof InvalidArgumentError) {
-      metadata.set('error-field', error.field);
+      metadata.set('error-field', headerValue(error.field));
       return { code: status.INVALID_ARGUMENT, details: error.message, metadata };
     }
     if (error instanceof UnauthenticatedError) return { code: status.UNAUTHENTICATED, details: error.message, metadata };
@@ -39,4 +39,23 @@ export function toServiceError(error: unknown, logger: ErrorLogger): Partial<Ser
   }
   logger.error({ err: error }, 'unexpected error while handling a call');
   return { code: status.INTERNAL, details: 'internal error', metadata };
+}
+
+/** Longest `error-field` sent: a path names a field, it does not quote an input. */
+const MAX_FIELD_HEADER_LENGTH = 200;
+
+/**
+ * A field path as an ASCII metadata value. Paths carry map keys the caller chose (a locale such as
+ * `deé`), and grpc-js throws on a value outside printable ASCII: that throw would leave the call
+ * unanswered. Other characters are percent-encoded as UTF-8, as in a URL.
+ */
+export function headerValue(field: string): string {
+  const encoded = field.replace(/[^\x20-\x7e]|%/gu, (character) => {
+    try {
+      return encodeURIComponent(character);
+    } catch {
+      return '?'; // a lone surrogate has no UTF-8 form
+    }
+  });
+  return encoded.length > MAX_FIELD_HEADER_LENGTH ? `${encoded.slice(0, MAX_FIELD_HEADER_LENGTH - 3)}...` : encoded;
 }

@@ -529,6 +529,12 @@ describe('provider webhooks', () => {
         lookedUp: true,
         fetch: () => postAsTwilio(storedCall('twilio-voice', null).path, answerParams()),
       },
+      {
+        case: 'a stored code the document cannot read',
+        reason: 'answer not renderable: code: must be 4 to 10 digits (0-9) and nothing else',
+        lookedUp: true,
+        fetch: () => postAsTwilio(storedCall('twilio-voice', otp({ code: '12' })).path, answerParams()),
+      },
     ];
 
     it.each(refusals)('refuses $case with the same 404 as a path that does not exist, logging why', async ({ reason, fetch, lookedUp }) => {

@@ -83,12 +83,17 @@ describe('emailTemplateProblems', () => {
   });
 
   it('lists every problem with its part', () => {
-    expect(emailTemplateProblems({ subject: 'Code\n{brand}', text: 'Hallo {name} { }', html: '' })).toEqual([
+    expect(emailTemplateProblems({ subject: 'Code\n{brand}', text: 'Hallo {name} {user_id}', html: '' })).toEqual([
       { part: 'subject', reason: 'must be one line' },
-      { part: 'text', reason: 'unknown placeholder {name}, { }; use {code}, {brand} or {minutes}' },
+      { part: 'text', reason: 'unknown placeholder {name}, {user_id}; use {code}, {brand} or {minutes}' },
       { part: 'text', reason: 'must contain {code}' },
       { part: 'html', reason: 'is required' },
     ]);
+  });
+
+  it('takes CSS in the HTML part: only {name} is a placeholder', () => {
+    const html = '<style>p{color:#333} @media (max-width:600px){.code{font-size:24px}}</style><p class="code">{code}</p>';
+    expect(emailTemplateProblems({ subject: 'Code', text: '{code}', html })).toEqual([]);
   });
 
   it('refuses parts over their length limits', () => {
@@ -101,7 +106,8 @@ describe('emailTemplateProblems', () => {
 
   it('reports a template that is not an object, and parts that are not text', () => {
     expect(emailTemplateProblems(null)).toEqual([{ part: null, reason: 'must be an object with subject, text and html' }]);
-    expect(emailTemplateProblems({ subject: 7, text: '{code}', html: '{code}' })).toEqual([{ part: 'subject', reason: 'is required' }]);
+    expect(emailTemplateProblems({ subject: 7, text: '{code}', html: '{code}' })).toEqual([{ part: 'subject', reason: 'must be text' }]);
+    expect(emailTemplateProblems({ text: '{code}', html: '{code}' })).toEqual([{ part: 'subject', reason: 'is required' }]);
   });
 });
 

@@ -139,12 +139,17 @@ export function emailTemplateProblems(template: unknown): EmailTemplateProblem[]
   for (const part of ['subject', 'text', 'html'] as const) {
     const value: unknown = (template as Partial<Record<string, unknown>>)[part];
     const add = (reason: string) => problems.push({ part, reason });
-    if (typeof value !== 'string' || value.trim() === '') {
+    if (value !== undefined && value !== null && typeof value !== 'string') {
+      add('must be text');
+      continue;
+    }
+    if (value === undefined || value === null || value.trim() === '') {
       add('is required');
       continue;
     }
     if (value.length > EMAIL_TEMPLATE_LIMITS[part]) add(`is ${value.length} characters; at most ${EMAIL_TEMPLATE_LIMITS[part]}`);
-    const unknown = [...value.matchAll(/\{([^{}]*)\}/g)].map((match) => match[1] ?? '').filter((name) => name !== 'code' && name !== 'brand' && name !== 'minutes');
+    // Only `{name}` is a placeholder: HTML carries CSS (`p{color:red}`) whose braces are not ours.
+    const unknown = [...value.matchAll(/\{([A-Za-z_]\w*)\}/g)].map((match) => match[1] ?? '').filter((name) => name !== 'code' && name !== 'brand' && name !== 'minutes');
     if (unknown.length > 0) add(`unknown placeholder ${unknown.map((name) => `{${name}}`).join(', ')}; use {code}, {brand} or {minutes}`);
     if (part !== 'subject' && !value.includes('{code}')) add('must contain {code}');
     if (part === 'subject' && /[\r\n]/.test(value)) add('must be one line');

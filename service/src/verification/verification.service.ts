@@ -116,8 +116,9 @@ export class VerificationService {
     app: AppProfile,
     request: ValidSendCode,
   ): Promise<{ verification: Verification; messageId: string | null }> {
-    const now = this.#now();
     await uow.lockDestination(request.to);
+    // After the lock: a request that waited for another's commit must see that send as past.
+    const now = this.#now();
 
     if (request.idempotencyKey !== '') {
       const seen = await uow.findIdempotencyKey(app.id, request.idempotencyKey, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS));

@@ -530,6 +530,14 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
       expect(error.details).toContain('app.email_templates.de.text: must contain {code}');
     });
 
+    it('answers a locale key outside ASCII with INVALID_ARGUMENT, the field percent-encoded', async () => {
+      const template = { subject: 'Code', text: '{code}', html: '<p>{code}</p>' };
+      const error = await rejection(api.createApp({ app: { ...app, name: 'shop-3', emailTemplates: { 'deé': template } } }));
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(errorField(error)).toBe('app.email_templates.de%C3%A9');
+      expect(error.details).toContain('"deé" is not a BCP 47 language tag');
+    });
+
     it('updates an app by id', async () => {
       const id = (await api.listApps({})).apps.find((a) => a.name === 'shop')?.id ?? '';
       const { app: updated } = await api.updateApp({ app: { ...app, id, senderId: '+4930123456', allowedCountries: [] } });

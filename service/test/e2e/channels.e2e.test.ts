@@ -175,6 +175,18 @@ describe.each(databaseTargets())('voice and e-mail channels, HTTP providers and 
     expect((await api.getVerification({ verificationId: id })).verification).toMatchObject({ sendCount: 3, attemptsRemaining: remaining });
   }, 30_000);
 
+  it('answers a repeated idempotency key within the cooldown with the earlier verification, not a refusal', async () => {
+    const to = freshNumber();
+    const request = sendRequest({ to, idempotencyKey: `cooldown-${to}` });
+    const first = (await api.sendCode(request)).verification;
+    const again = (await api.sendCode(request)).verification;
+    expect(again).toMatchObject({ id: first?.id, sendCount: 1 });
+    // A new request within the cooldown is a resend, and refused.
+    const resend = await rejection(api.sendCode(sendRequest({ to })));
+    expect(resend.code).toBe(status.RESOURCE_EXHAUSTED);
+    await waitFor(() => system.smsc.inbox({ to }).length === 1, 'the one SMS');
+  });
+
   it('sends a code by e-mail on CHANNEL_EMAIL, and refuses CHANNEL_EMAIL without a usable address', async () => {
     const to = freshNumber();
     const email = 'max.mustermann@example.org';

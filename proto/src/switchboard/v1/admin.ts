@@ -499,7 +499,8 @@ export interface App {
   templates: { [key: string]: TemplateTexts };
   /**
    * E-mails carrying a code, by locale (BCP 47); empty: the built-in ones (en, de, fr, es).
-   * A set given here replaces the built-in one whole; locales fall back as for SMS. At most 40.
+   * A set given here replaces the built-in one whole; locales fall back as for SMS. At most 40
+   * locales and 300 000 characters in all. UpdateApp replaces it too: leaving it out clears it.
    */
   emailTemplates: { [key: string]: EmailTemplate };
 }
@@ -560,7 +561,10 @@ export interface CreateAppResponse {
   app?: App | undefined;
 }
 
-/** Replaces an app's settings. */
+/**
+ * Replaces an app's settings, every field: one left out (such as `email_templates` from a client
+ * built before it existed) is cleared. Read the app, change it, write it back whole.
+ */
 export interface UpdateAppRequest {
   /** The app; `id` says which. */
   app?: App | undefined;

@@ -134,7 +134,11 @@ export function parseSmppSettings(
   };
   const reconnectMin = parsed.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS;
   const reconnectMax = parsed.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS;
-  if (reconnectMax < reconnectMin) add('reconnectMaxMs', `is ${reconnectMax}, below reconnectMinMs ${reconnectMin}; the cap cannot be under the first delay`);
+  if (reconnectMax < reconnectMin) {
+    const max = parsed.reconnectMaxMs === undefined ? `is unset, so ${reconnectMax} (the default)` : `is ${reconnectMax}`;
+    const min = parsed.reconnectMinMs === undefined ? `${reconnectMin} (the default)` : String(reconnectMin);
+    add('reconnectMaxMs', `${max}, below reconnectMinMs ${min}; the cap cannot be under the first delay`);
+  }
   // What the provider would refuse at start must be refused here, naming the field, rather
   // than saved and then never run.
   if (parsed.sourceAddr !== '') {

@@ -157,6 +157,8 @@ const REGISTERED_DELIVERY: Readonly<Record<ReceiptRequest, number>> = { final: 0
 /** Rebind delays when the settings name none: the first, and the cap of the doubling. */
 export const DEFAULT_RECONNECT_MIN_MS = 500;
 export const DEFAULT_RECONNECT_MAX_MS = 30_000;
+/** How long a bind must stay up before a drop rebinds from the first delay again. */
+export const DEFAULT_STABLE_BIND_MS = 30_000;
 
 /** Submits given up on as outcome unknown, remembered this long for a late answer or receipt. */
 const UNANSWERED_MEMORY_MS = 60 * 60_000;
@@ -219,7 +221,7 @@ export class SmppProvider implements SmsProvider {
       unbindTimeoutMs: options.unbindTimeoutMs ?? 1_000,
       reconnectMinMs: options.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS,
       reconnectMaxMs: options.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS,
-      stableBindMs: options.stableBindMs ?? 30_000,
+      stableBindMs: options.stableBindMs ?? DEFAULT_STABLE_BIND_MS,
     };
     const target = {
       host: options.host,

@@ -1,3 +1,5 @@
+import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SmtpEmailProvider } from '../../providers/email/smtp-email-provider.js';
 import { loopbackSmtpSettings } from '../../providers/email/smtp-fixtures.js';
@@ -59,6 +61,30 @@ describe('MailCatcher', () => {
     const unknown = await fetch(`${base}/inbox`);
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: string }).error).toContain('use GET /mails');
+  });
+
+  it('answers a request target it cannot parse with 400 and keeps serving', async () => {
+    const { base } = await startCatcher();
+    const { port } = new URL(base);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      // fetch would normalise the path; a raw request sends it as written.
+      httpRequest({ host: '127.0.0.1', port, path: '//', method: 'GET' }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      }).on('error', reject).end();
+    });
+    expect(status).toBe(400);
+    expect((await fetch(`${base}/mails`)).status).toBe(200);
+  });
+
+  it('stops promptly while an SMTP client is still connected', async () => {
+    const { catcher, smtpPort } = await startCatcher();
+    const client = connect(smtpPort, '127.0.0.1');
+    await new Promise((resolve) => client.once('data', resolve)); // the greeting: connected
+    const stopped = catcher.stop();
+    const closed = new Promise((resolve) => client.once('close', resolve));
+    await Promise.all([stopped, closed]);
+    client.destroy();
   });
 
   it('keeps at most maxMails, dropping the oldest', async () => {

@@ -31,7 +31,7 @@ export interface MailCatcherOptions {
   readonly host?: string | undefined;
   /** Default 500. */
   readonly maxMails?: number | undefined;
-  /** Largest message taken, in bytes. Default 10 MiB. */
+  /** Largest message taken, in bytes. Default 1 MiB. */
   readonly maxMessageBytes?: number | undefined;
   readonly logger?: SmppLogger | undefined;
 }
@@ -47,13 +47,15 @@ export class MailCatcher {
   constructor(options: MailCatcherOptions = {}) {
     this.#options = options;
     this.#log = options.logger ?? silentLogger;
-    const maxBytes = options.maxMessageBytes ?? 10 * 1024 * 1024;
+    const maxBytes = options.maxMessageBytes ?? 1024 * 1024;
     this.#smtp = new SMTPServer({
       // Plain SMTP on loopback: a catcher has no certificate to offer.
       disabledCommands: ['STARTTLS'],
       authOptional: true,
       logger: false,
       size: maxBytes,
+      // The library waits 30 s for open connections on close; a demo stops on Ctrl-C at once.
+      closeTimeout: 500,
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -131,11 +133,19 @@ export class MailCatcher {
   #keep(mail: CaughtMail): void {
     this.#mails.push(mail);
     if (this.#mails.length > (this.#options.maxMails ?? 500)) this.#mails.shift();
-    this.#log.info({ to: mail.to, subject: mail.subject }, 'mail caught');
+    // Not the subject: a template may put the code there, and codes never go to logs.
+    this.#log.info({ recipients: mail.to.length }, 'mail caught');
   }
 
   #serve(request: IncomingMessage, response: ServerResponse): void {
-    const url = new URL(request.url ?? '/', 'http://catcher');
+    let url: URL;
+    try {
+      url = new URL(request.url ?? '/', 'http://catcher');
+    } catch {
+      // `//` and the like: no route, and no reason to take the demo down with it.
+      response.writeHead(400, { 'content-type': 'application/json' }).end(`${JSON.stringify({ error: 'unparseable request target' })}\n`);
+      return;
+    }
     const path = url.pathname.replace(/\/+$/, '');
     const to = url.searchParams.get('to') ?? undefined;
     const send = (status: number, body: unknown) => {
