@@ -120,7 +120,8 @@ export function renderVerificationEmail(input: EmailRenderInput): RenderedEmail 
  * The one template of an app's set that a message in `locale` will use, as a set of one, or
  * undefined when the app has none (the built-in e-mails then apply). Messages carry this rather
  * than the whole set: what an accepted code is sent with is fixed when it is accepted, as its
- * SMS text is, and stays small.
+ * SMS text is. One locale is at most about 110 000 characters (the part limits), sealed with
+ * the message until its delivery ends.
  */
 export function emailTemplateFor(set: EmailTemplateSet, locale: string, defaultLocale: string): EmailTemplateSet | undefined {
   const picked = pickLocale(Object.keys(set), locale, defaultLocale);
