@@ -4,7 +4,7 @@ import { ProviderError } from '../shared/errors.js';
 import { ProviderHealthRegistry } from '../routing/provider-health.js';
 import { compileRoutingTable } from '../routing/router.js';
 import type { AttemptError, ClaimedMessage, DispatchStore, NextStep, StoredStep } from './dispatch.ports.js';
-import { Dispatcher } from './dispatcher.js';
+import { Dispatcher, type DispatchLogger } from './dispatcher.js';
 
 /**
  * The dispatcher's failure paths, with its two ports replaced: a store that records what it is
@@ -98,7 +98,7 @@ const noRouting = {
   provider: (name: string) => ({ name, enabled: true, channels: ['sms' as const] }),
 };
 
-function dispatcherWith(store: RecordingStore, providers: CountingProvider[], health = new ProviderHealthRegistry({ now: Date.now, breaker })) {
+function dispatcherWith(store: RecordingStore, providers: CountingProvider[], health = new ProviderHealthRegistry({ now: Date.now, breaker }), logger: DispatchLogger = silent) {
   return new Dispatcher({
     store,
     routing: noRouting,
@@ -108,7 +108,7 @@ function dispatcherWith(store: RecordingStore, providers: CountingProvider[], he
     leaseSeconds: 60,
     sweepIntervalMs: 60_000,
     messageValiditySeconds: 600,
-    logger: silent,
+    logger,
   });
 }
 
@@ -244,5 +244,18 @@ describe('Dispatcher', () => {
     dispatcher.enqueue('m1');
     await dispatcher.idle();
     expect(a.sent[0]?.validUntil).toEqual(expiry);
+  });
+
+  it('holds at most 10 000 receipts for ids it does not know, dropping the oldest', async () => {
+    const warnings: { obj: object; msg: string }[] = [];
+    const logger = {
+      ...silent,
+      warn: (obj: object, msg: string) => {
+        warnings.push({ obj, msg });
+      },
+    };
+    const dispatcher = dispatcherWith(new RecordingStore(['a']), [], undefined, logger);
+    for (let id = 0; id <= 10_000; id++) await dispatcher.onReceipt('a', { providerMessageId: `unknown-${id}`, state: 'delivered' });
+    expect(warnings).toEqual([{ obj: { provider: 'a', providerMessageId: 'unknown-0' }, msg: 'receipt hold full; oldest unknown receipt dropped' }]);
   });
 });

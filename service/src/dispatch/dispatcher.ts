@@ -49,6 +49,8 @@ const ALWAYS_HEALTHY: ProviderHealth = {
 
 /** Receipts that arrive before the submit's result is stored are held this long, then dropped. */
 const EARLY_RECEIPT_HOLD_MS = 60_000;
+/** Most receipts held at once: an SMSC reporting ids we never had cannot fill memory. */
+const EARLY_RECEIPTS_MAX = 10_000;
 /** How often to delete old idempotency keys, in sweeps. */
 const HOUSEKEEPING_EVERY_SWEEPS = 30;
 
@@ -368,6 +370,13 @@ export class Dispatcher implements DispatchQueue {
     // not, and #recordSubmitted will find the receipt held.
     const key = `${providerName}\u0000${normaliseProviderMessageId(receipt.providerMessageId)}`;
     this.#earlyReceipts.set(key, { provider: providerName, receipt, at: Date.now() });
+    if (this.#earlyReceipts.size > EARLY_RECEIPTS_MAX) {
+      const [oldestKey, oldest] = this.#earlyReceipts.entries().next().value ?? [];
+      if (oldestKey !== undefined && oldest !== undefined) {
+        this.#earlyReceipts.delete(oldestKey);
+        this.#options.logger.warn({ provider: oldest.provider, providerMessageId: oldest.receipt.providerMessageId }, 'receipt hold full; oldest unknown receipt dropped');
+      }
+    }
     const again = await store.applyReceipt(providerName, receipt, this.#now());
     if (again.kind !== 'unmatched') {
       this.#earlyReceipts.delete(key);

@@ -67,4 +67,18 @@ describe('InboundAssembler', () => {
     expect(assembler.takeExpired(1000)).toEqual([{ from: '491511', to: '4711', text: 'A[part 2 of 3 missing]C', parts: 3 }]);
     expect(assembler.heldParts).toBe(0);
   });
+
+  it('holds at most maxHeldMessages, handing the oldest on incomplete to make room', () => {
+    const assembler = new InboundAssembler({ maxHeldMessages: 2 });
+    assembler.accept(part(1, 'A', 1), 0);
+    assembler.accept(part(1, 'B', 2), 1);
+    expect(assembler.overflowing).toBe(false);
+    assembler.accept(part(2, 'B2', 2), 2); // a known message: no room needed
+    assembler.accept(part(1, 'C', 3), 3);
+    expect(assembler.overflowing).toBe(true);
+    expect(assembler.takeExpired(4)).toEqual([{ from: '491511', to: '4711', text: 'A[part 2 of 3 missing][part 3 of 3 missing]', parts: 3 }]);
+    expect(assembler.overflowing).toBe(false);
+    expect(assembler.heldParts).toBe(3);
+    expect(assembler.accept(part(3, 'B3', 2), 5)).toEqual({ from: '491511', to: '4711', text: 'BB2B3', parts: 3 });
+  });
 });

@@ -73,14 +73,24 @@ interface Pending {
 
 /**
  * Holds parts of long inbound messages until every part came. A message whose parts stop coming
- * is handed on incomplete after `maxWaitMs`, with the gaps marked, rather than lost.
+ * is handed on incomplete after `maxWaitMs`, with the gaps marked, rather than lost. At most
+ * `maxHeldMessages` wait at once: an SMSC sending first parts without end cannot grow this
+ * without bound, and the oldest is handed on incomplete (through `takeExpired`) to make room.
  */
 export class InboundAssembler {
   readonly #pending = new Map<string, Pending>();
+  readonly #overflow: InboundSms[] = [];
   readonly #maxWaitMs: number;
+  readonly #maxHeldMessages: number;
 
-  constructor(options: { maxWaitMs?: number } = {}) {
+  constructor(options: { maxWaitMs?: number; maxHeldMessages?: number } = {}) {
     this.#maxWaitMs = options.maxWaitMs ?? 5 * 60_000;
+    this.#maxHeldMessages = options.maxHeldMessages ?? 10_000;
+  }
+
+  /** Whether messages were pushed out to make room and wait in `takeExpired`. */
+  get overflowing(): boolean {
+    return this.#overflow.length > 0;
   }
 
   /** Adds a part; returns the whole message once complete (a plain part at once), else null. */
@@ -90,6 +100,7 @@ export class InboundAssembler {
     const key = [part.from, part.to, concatenation.reference, concatenation.total].join('\u0000');
     let pending = this.#pending.get(key);
     if (!pending) {
+      if (this.#pending.size >= this.#maxHeldMessages) this.#evictOldest();
       pending = { from: part.from, to: part.to, total: concatenation.total, parts: new Map(), firstAt: now };
       this.#pending.set(key, pending);
     }
@@ -102,7 +113,7 @@ export class InboundAssembler {
 
   /** Messages whose missing parts did not come within the wait, handed on with the gaps marked. */
   takeExpired(now = Date.now()): InboundSms[] {
-    const expired: InboundSms[] = [];
+    const expired: InboundSms[] = this.#overflow.splice(0);
     for (const [key, pending] of this.#pending) {
       if (now - pending.firstAt < this.#maxWaitMs) continue;
       this.#pending.delete(key);
@@ -116,6 +127,13 @@ export class InboundAssembler {
     let count = 0;
     for (const pending of this.#pending.values()) count += pending.parts.size;
     return count;
+  }
+
+  #evictOldest(): void {
+    const [key, oldest] = this.#pending.entries().next().value ?? [];
+    if (key === undefined || oldest === undefined) return;
+    this.#pending.delete(key);
+    this.#overflow.push(this.#assemble(oldest));
   }
 
   #assemble(pending: Pending): InboundSms {

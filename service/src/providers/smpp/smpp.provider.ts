@@ -530,6 +530,10 @@ export class SmppProvider implements SmsProvider {
       this.#unansweredBySequence.set(session, bySequence);
     }
     bySequence.set(sequence, entry);
+    if (bySequence.size > UNANSWERED_MAX) {
+      const oldest = bySequence.keys().next().value;
+      if (oldest !== undefined) bySequence.delete(oldest);
+    }
     this.#unansweredByReference.set(referenceKey, entry);
     if (this.#unansweredByReference.size > UNANSWERED_MAX) {
       const oldest = this.#unansweredByReference.keys().next().value;
@@ -648,6 +652,7 @@ export class SmppProvider implements SmsProvider {
       return CommandStatus.ESME_ROK;
     }
     const whole = this.#assembler.accept(inboundPartFromPdu(pdu));
+    if (this.#assembler.overflowing) this.#storeIncomplete('inbound parts held for too many messages; oldest stored with gaps');
     if (whole === null) return CommandStatus.ESME_ROK; // more parts to come
     try {
       await sink(this.name, whole);
@@ -663,8 +668,12 @@ export class SmppProvider implements SmsProvider {
     for (const [key, entry] of this.#unansweredByReference) {
       if (entry.at < cutoff) this.#unansweredByReference.delete(key);
     }
+    this.#storeIncomplete('inbound message incomplete after waiting; stored with gaps');
+  }
+
+  #storeIncomplete(why: string): void {
     for (const whole of this.#assembler.takeExpired()) {
-      this.#log.warn({ provider: this.name, parts: whole.parts }, 'inbound message incomplete after waiting; stored with gaps');
+      this.#log.warn({ provider: this.name, parts: whole.parts }, why);
       void this.#options.inboundSink?.(this.name, whole).catch((error: unknown) => {
         this.#log.error({ provider: this.name, err: error }, 'incomplete inbound message could not be stored');
       });
