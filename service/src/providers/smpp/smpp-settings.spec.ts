@@ -43,6 +43,7 @@ describe('parseSmppSettings', () => {
         reconnectMinMs: '200',
         reconnectMaxMs: '5000',
         stableBindMs: '10000',
+        maxDeliveriesInFlight: '50',
       },
       password,
     );
@@ -65,6 +66,7 @@ describe('parseSmppSettings', () => {
         reconnectMinMs: 200,
         reconnectMaxMs: 5000,
         stableBindMs: 10000,
+        maxDeliveriesInFlight: 50,
       },
     });
   });

@@ -27,7 +27,7 @@ export const SMPP_SETTING_KEYS = [
   'sourceAddr', 'textCoding', 'longMessage', 'receipts', 'receiptIdBase',
   'alphanumericTon', 'alphanumericNpi', 'shortCodeTon', 'shortCodeNpi', 'internationalTon', 'internationalNpi',
   'throttleRetries', 'submitTimeoutMs', 'enquireLinkIntervalMs', 'enquireLinkTimeoutMs', 'bindTimeoutMs',
-  'reconnectMinMs', 'reconnectMaxMs', 'stableBindMs',
+  'reconnectMinMs', 'reconnectMaxMs', 'stableBindMs', 'maxDeliveriesInFlight',
 ] as const;
 
 const BIND_MODES: readonly BindMode[] = ['transceiver', 'pair'];
@@ -131,6 +131,7 @@ export function parseSmppSettings(
     reconnectMinMs: integer('reconnectMinMs', 100, 600_000),
     reconnectMaxMs: integer('reconnectMaxMs', 100, 3_600_000),
     stableBindMs: integer('stableBindMs', 0, 3_600_000),
+    maxDeliveriesInFlight: integer('maxDeliveriesInFlight', 1, 10_000),
   };
   const reconnectMin = parsed.reconnectMinMs ?? DEFAULT_RECONNECT_MIN_MS;
   const reconnectMax = parsed.reconnectMaxMs ?? DEFAULT_RECONNECT_MAX_MS;

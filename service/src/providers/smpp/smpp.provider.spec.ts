@@ -5,7 +5,7 @@ import type { DeliveryReceipt, InboundSms, LateAcceptance, OutboundSms } from '.
 import { TEST_TLS_CERT, TEST_TLS_KEY } from './smpp-frame-fixtures.js';
 import { normaliseProviderMessageId } from '../sms-provider.js';
 import type { SmppLogger } from './smpp-log.js';
-import { createWireServer } from './smpp-wire.js';
+import { CommandStatus, createWireServer } from './smpp-wire.js';
 import { SmppOptionsError, SmppProvider, type SmppProviderOptions } from './smpp.provider.js';
 import { providerFailure as rejection } from '../provider-fixtures.js';
 
@@ -710,6 +710,24 @@ describe('SmppProvider against the SMSC simulator', () => {
       await waitFor(() => inbound.length === 1);
       expect(inbound[0]).toMatchObject({ from: '4915199990002', to: '4711', text });
       expect(inbound[0]?.parts).toBeGreaterThan(1);
+    });
+  });
+
+  describe('a flood of deliver_sm', () => {
+    it('answers ESME_RTHROTTLED beyond maxDeliveriesInFlight while the store is slow, and takes the redelivery', async () => {
+      const { promise: gate, resolve: release } = Promise.withResolvers<undefined>();
+      const inbound: InboundSms[] = [];
+      await started({ maxDeliveriesInFlight: 2, inboundSink: async (_name, message) => { await gate; inbound.push(message); } });
+
+      const first = simulator.sendMo({ from: '4915199990003', to: '4711', text: 'one' });
+      const second = simulator.sendMo({ from: '4915199990003', to: '4711', text: 'two' });
+      await waitFor(() => simulator.stats().moSent >= 2);
+      expect(await simulator.sendMo({ from: '4915199990003', to: '4711', text: 'three' })).toBe(CommandStatus.ESME_RTHROTTLED);
+
+      release(undefined);
+      expect(await Promise.all([first, second])).toEqual([0, 0]);
+      expect(await simulator.sendMo({ from: '4915199990003', to: '4711', text: 'three' })).toBe(0);
+      expect(inbound.map((message) => message.text)).toEqual(['one', 'two', 'three']);
     });
   });
 

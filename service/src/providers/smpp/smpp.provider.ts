@@ -68,6 +68,11 @@ export interface SmppProviderOptions {
   readonly throttleRetries?: number | undefined;
   /** First back-off after a throttling answer; doubles each time. Default 250. */
   readonly throttleBackoffMs?: number | undefined;
+  /**
+   * deliver_sm/data_sm being stored at once, over all binds; more are answered ESME_RTHROTTLED
+   * for the SMSC to redeliver later, so a flood cannot queue unbounded writes. Default 200.
+   */
+  readonly maxDeliveriesInFlight?: number | undefined;
   /** How often to probe an idle bind (SMPP 3.4 §4.11). Default 30 000. */
   readonly enquireLinkIntervalMs?: number | undefined;
   /** How long an enquire_link may go unanswered before the bind is declared dead. Default 10 000. */
@@ -187,6 +192,7 @@ export class SmppProvider implements SmsProvider {
   readonly #submitTimeoutMs: number;
   readonly #bindWaitMs: number;
   readonly #throttleRetries: number;
+  #deliveriesInFlight = 0;
   readonly #throttleBackoffMs: number;
   readonly #assembler = new InboundAssembler();
   /** Submits given up on as outcome unknown, by bind session and sequence_number (late resp). */
@@ -572,7 +578,15 @@ export class SmppProvider implements SmsProvider {
     switch (pdu.command) {
       case 'deliver_sm':
       case 'data_sm':
-        void this.#handleDelivery(session, pdu);
+        if (this.#deliveriesInFlight >= (this.#options.maxDeliveriesInFlight ?? 200)) {
+          this.#log.warn({ provider: this.name, inFlight: this.#deliveriesInFlight }, 'deliver_sm refused as throttled: too many being stored');
+          session.respond(pdu.response({ command_status: CommandStatus.ESME_RTHROTTLED }));
+          return;
+        }
+        this.#deliveriesInFlight += 1;
+        void this.#handleDelivery(session, pdu).finally(() => {
+          this.#deliveriesInFlight -= 1;
+        });
         return;
       case 'alert_notification':
         return; // §4.12: no response is sent
