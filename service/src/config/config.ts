@@ -120,7 +120,7 @@ const schema = z.object({
   RESEND_COOLDOWN_SECONDS: z.coerce.number().int().min(0).max(3600).default(30),
   MAX_FAILED_CHECKS_PER_NUMBER: positiveInt.max(1000).default(10),
   CHECK_WINDOW_SECONDS: positiveInt.default(3600),
-  // The lease must outlast a submit (SMPP waits up to 10 s for submit_sm_resp) with room to spare.
+  // Renewed every third of it during a submit; long enough that a busy event loop cannot miss a renewal.
   DISPATCH_LEASE_SECONDS: positiveInt.min(30, 'must be at least 30 (longer than a submit may take)').default(60),
   DISPATCH_SWEEP_INTERVAL_MS: positiveInt.default(2000),
   MESSAGE_VALIDITY_SECONDS: positiveInt.max(86_400).default(600),

@@ -94,6 +94,11 @@ export interface DispatchStore {
    * or null when the claim's lease was lost meanwhile (then nothing may be sent).
    */
   startAttempt(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, step: number, leaseUntil: Date): Promise<string | null>;
+  /**
+   * Extends the lease of a message being submitted under `token`, so a long submit (many parts,
+   * throttling back-off) is not taken for a dead replica's; false when the lease is no longer ours.
+   */
+  renewLease(messageId: string, token: string, leaseUntil: Date): Promise<boolean>;
   /** A step that cannot be tried now (breaker open, provider full): move on without an attempt row. */
   skipStep(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, next: NextStep | null, reason: string, now: Date): Promise<void>;
   /** The provider accepted the message; its part ids are recorded for receipts to match. */

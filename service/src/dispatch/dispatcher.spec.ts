@@ -40,6 +40,10 @@ class RecordingStore implements DispatchStore {
     this.calls.push(`start ${plan.steps[step]?.provider ?? '?'} step ${step}`);
     return Promise.resolve(this.loseLease ? null : `a${step}`);
   }
+  renewLease(messageId: string) {
+    this.calls.push(`renew ${messageId}`);
+    return Promise.resolve(true);
+  }
   skipStep(_m: string, _t: string, _p: unknown, next: NextStep | null, reason: string) {
     this.calls.push(`skip ${reason} next=${next ? String(next.step) : 'none'}`);
     return Promise.resolve();
@@ -80,12 +84,12 @@ class RecordingStore implements DispatchStore {
 
 class CountingProvider implements SmsProvider {
   readonly sent: OutboundSms[] = [];
-  constructor(readonly name: string, private readonly outcome: () => SubmitAccepted) {}
+  constructor(readonly name: string, private readonly outcome: () => SubmitAccepted, private readonly submitMs = 0) {}
   start() { return Promise.resolve(); }
   stop() { return Promise.resolve(); }
   async submit(message: OutboundSms): Promise<SubmitAccepted> {
     this.sent.push(message);
-    await Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, this.submitMs));
     return this.outcome();
   }
 }
@@ -98,14 +102,14 @@ const noRouting = {
   provider: (name: string) => ({ name, enabled: true, channels: ['sms' as const] }),
 };
 
-function dispatcherWith(store: RecordingStore, providers: CountingProvider[], health = new ProviderHealthRegistry({ now: Date.now, breaker }), logger: DispatchLogger = silent) {
+function dispatcherWith(store: RecordingStore, providers: CountingProvider[], health = new ProviderHealthRegistry({ now: Date.now, breaker }), logger: DispatchLogger = silent, leaseSeconds = 60) {
   return new Dispatcher({
     store,
     routing: noRouting,
     health,
     providers: new Map(providers.map((p) => [p.name, p])),
     owner: 'test',
-    leaseSeconds: 60,
+    leaseSeconds,
     sweepIntervalMs: 60_000,
     messageValiditySeconds: 600,
     logger,
@@ -257,5 +261,19 @@ describe('Dispatcher', () => {
     const dispatcher = dispatcherWith(new RecordingStore(['a']), [], undefined, logger);
     for (let id = 0; id <= 10_000; id++) await dispatcher.onReceipt('a', { providerMessageId: `unknown-${id}`, state: 'delivered' });
     expect(warnings).toEqual([{ obj: { provider: 'a', providerMessageId: 'unknown-0' }, msg: 'receipt hold full; oldest unknown receipt dropped' }]);
+  });
+
+  it('renews the lease while a submit runs longer than a third of it, and stops once the submit ends', async () => {
+    const store = new RecordingStore(['a']);
+    // A submit of 700 ms under a 0.3 s lease: renewed every 100 ms, so never taken for a dead replica's.
+    const slow = new CountingProvider('a', accepted, 700);
+    const dispatcher = dispatcherWith(store, [slow], undefined, silent, 0.3);
+    dispatcher.enqueue('m1');
+    await dispatcher.idle();
+    const renewals = store.calls.filter((call) => call === 'renew m1').length;
+    expect(renewals).toBeGreaterThanOrEqual(2);
+    expect(store.calls.at(-1)).toBe('markSubmitted a0');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(store.calls.filter((call) => call === 'renew m1')).toHaveLength(renewals);
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type SmsProvider, type SubmitAccepted } from '../providers/sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OutboundSms, type SmsProvider, type SubmitAccepted } from '../providers/sms-provider.js';
 import type { ProviderHealthRegistry } from '../routing/provider-health.js';
 import { NoRouteError, type RoutingTable } from '../routing/router.js';
 import type { ProviderHealth, ProviderProfile } from '../routing/routing-model.js';
@@ -228,7 +228,7 @@ export class Dispatcher implements DispatchQueue {
       try {
         const provider = providers.get(step.provider);
         if (!provider) throw new ProviderError(`provider ${step.provider} is not running on this replica`, { retryable: true, notConnected: true });
-        accepted = await provider.submit({
+        const outbound: OutboundSms = {
           messageId: message.id,
           attemptId,
           to: message.to,
@@ -237,7 +237,8 @@ export class Dispatcher implements DispatchQueue {
           validUntil,
           otp: message.otp ?? undefined,
           email: message.email ?? undefined,
-        });
+        };
+        accepted = await this.#keepingLease(message.id, message.token, () => provider.submit(outbound));
       } catch (error) {
         this.#health.limiter(step.provider)?.release();
         await this.#submitFailed(message, plan.steps.length, attemptId, step.provider, error);
@@ -429,6 +430,30 @@ export class Dispatcher implements DispatchQueue {
       if (value.at >= cutoff) continue;
       this.#earlyReceipts.delete(key);
       this.#options.logger.warn({ provider: value.provider, providerMessageId: value.receipt.providerMessageId }, 'receipt for an unknown message dropped');
+    }
+  }
+
+  /**
+   * Runs a submit while renewing the message's lease every third of its length. A submit may
+   * legitimately take longer than one lease (many parts, throttling back-off); without this the
+   * sweep would take it for a dead replica's and end the attempt as outcome unknown mid-send.
+   */
+  async #keepingLease<T>(messageId: string, token: string, submit: () => Promise<T>): Promise<T> {
+    const { store, logger, leaseSeconds } = this.#options;
+    const timer = setInterval(() => {
+      store.renewLease(messageId, token, this.#leaseUntil()).then(
+        (renewed) => {
+          if (!renewed) logger.warn({ messageId }, 'lease lost during a submit; the sweep may record its outcome as unknown');
+        },
+        (error: unknown) => {
+          logger.error({ err: error, messageId }, 'lease renewal failed during a submit');
+        },
+      );
+    }, Math.max(100, (leaseSeconds * 1000) / 3));
+    try {
+      return await submit();
+    } finally {
+      clearInterval(timer);
     }
   }
 

@@ -353,6 +353,11 @@ export class OrmDispatchStore implements DispatchStore {
     return row ? { id: row.id, attempt: row.attempt_id } : null;
   }
 
+  async renewLease(messageId: string, token: string, leaseUntil: Date): Promise<boolean> {
+    const renewed = await this.em.fork().nativeUpdate(MessageSchema, { id: messageId, status: 'sending', leaseOwner: token }, { leaseUntil });
+    return renewed > 0;
+  }
+
   async recoverStaleSends(now: Date): Promise<number> {
     return this.em.fork().transactional(async (em) => {
       const stale = await em.execute<{ id: string }[]>(

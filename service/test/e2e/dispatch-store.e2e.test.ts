@@ -74,7 +74,7 @@ describe.each(databaseTargets())('dispatch store receipts on $name', ({ url }) =
   let database: Database;
   let drop: (() => Promise<void>) | undefined;
   let store: OrmDispatchStore;
-  let submittedMessage: (steps?: number) => Promise<{ messageId: string; attemptId: string }>;
+  let submittedMessage: (steps?: number) => Promise<{ messageId: string; attemptId: string; token: string }>;
   const provider = 'parts-smsc';
 
   beforeAll(async () => {
@@ -100,7 +100,7 @@ describe.each(databaseTargets())('dispatch store receipts on $name', ({ url }) =
       const plan = { rule: 'r', steps: Array.from({ length: steps }, () => ({ provider, channel: 'sms' as const, expectedCostMicros: 10_000, currency: 'EUR', receiptTimeoutSeconds: 60 })) };
       const attemptId = await store.startAttempt(messageId, token, plan, 0, new Date(Date.now() + 30_000));
       if (attemptId === null) throw new Error('lease lost');
-      return { messageId, attemptId };
+      return { messageId, attemptId, token };
     };
   });
 
@@ -114,6 +114,16 @@ describe.each(databaseTargets())('dispatch store receipts on $name', ({ url }) =
     return row.status;
   };
   const attemptStatus = async (attemptId: string) => (await database.em.fork().findOneOrFail(AttemptSchema, { id: attemptId })).status;
+
+  it('renews the lease of a message being sent under its own token only, so the sweep leaves a long submit alone', async () => {
+    const { messageId, attemptId, token } = await submittedMessage(1);
+    expect(await store.renewLease(messageId, 'another-replica', new Date(Date.now() + 120_000))).toBe(false);
+    expect(await store.renewLease(messageId, token, new Date(Date.now() + 120_000))).toBe(true);
+    // The 30 s lease startAttempt gave would have run out by now; the renewed one has not.
+    await store.recoverStaleSends(new Date(Date.now() + 60_000));
+    expect(await status(messageId)).toBe('sending');
+    expect(await attemptStatus(attemptId)).toBe('sending');
+  });
 
   it('delivers a three-part text only when every part is delivered, and ignores a duplicate part report', async () => {
     const { messageId, attemptId } = await submittedMessage();
