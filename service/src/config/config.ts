@@ -121,7 +121,7 @@ const schema = z.object({
   MAX_FAILED_CHECKS_PER_NUMBER: positiveInt.max(1000).default(10),
   CHECK_WINDOW_SECONDS: positiveInt.default(3600),
   // Renewed every third of it during a submit; long enough that a busy event loop cannot miss a renewal.
-  DISPATCH_LEASE_SECONDS: positiveInt.min(30, 'must be at least 30 (longer than a submit may take)').default(60),
+  DISPATCH_LEASE_SECONDS: positiveInt.min(30, 'must be at least 30 (a lease renewed every third of it must survive a busy event loop)').default(60),
   DISPATCH_SWEEP_INTERVAL_MS: positiveInt.default(2000),
   MESSAGE_VALIDITY_SECONDS: positiveInt.max(86_400).default(600),
   RECEIPT_TIMEOUT_SECONDS: positiveInt.max(86_400).default(120),
