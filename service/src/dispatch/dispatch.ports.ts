@@ -63,6 +63,8 @@ export interface PartialAcceptance {
   readonly partMessageIds: readonly string[];
   /** Parts the text was submitted as, each answered (and reported on) separately. */
   readonly parts: number;
+  /** Final receipts expected for the text, when not one per part. */
+  readonly receiptsExpected?: number | undefined;
 }
 
 /** Where a message goes after a failed attempt: another step, or the same one again later. */

@@ -157,7 +157,7 @@ export class OrmDispatchStore implements DispatchStore {
       const changed = await em.nativeUpdate(
         AttemptSchema,
         { id: attemptId, status: 'sending' },
-        { status: 'submitted', providerMessageId, parts: accepted.parts, receiptParts: ids.length, actualCostMicros, submittedAt: now },
+        { status: 'submitted', providerMessageId, parts: accepted.parts, receiptParts: accepted.receiptsExpected ?? ids.length, actualCostMicros, submittedAt: now },
       );
       if (changed === 0) return;
       await this.#insertParts(em, attemptId, attempt.provider, ids.map((id, index) => ({ part: index + 1, id })));
@@ -214,7 +214,7 @@ export class OrmDispatchStore implements DispatchStore {
           errorCode: error.code,
           errorMessage: error.message,
           submittedAt: now,
-          ...(accepted ? { receiptParts: accepted.parts, providerMessageId: normaliseProviderMessageId(accepted.partMessageIds[0] ?? '') || null } : {}),
+          ...(accepted ? { receiptParts: accepted.receiptsExpected ?? accepted.parts, providerMessageId: normaliseProviderMessageId(accepted.partMessageIds[0] ?? '') || null } : {}),
         },
       );
       if (changed > 0 && accepted) {
@@ -252,7 +252,7 @@ export class OrmDispatchStore implements DispatchStore {
         AttemptSchema,
         { id: attempt.id },
         {
-          receiptParts: acceptance.parts,
+          receiptParts: acceptance.receiptsExpected ?? acceptance.parts,
           ...(attempt.providerMessageId ? {} : { providerMessageId: normaliseProviderMessageId(acceptance.providerMessageId) }),
           errorMessage: `${attempt.errorMessage ?? ''}${attempt.errorMessage ? '; ' : ''}part ${acceptance.part} accepted late at ${now.toISOString()}`,
         },

@@ -55,6 +55,11 @@ export interface SubmitAccepted {
   /** How many SMS parts the text was sent as (what the network bills). */
   readonly parts: number;
   /**
+   * Final receipts the provider will send for the message; absent: one per id in
+   * `partMessageIds` (or one). A carrier that reports a long text once says 1.
+   */
+  readonly receiptsExpected?: number | undefined;
+  /**
    * True when acceptance is all the provider will ever report (SMTP has no delivery reports):
    * the attempt counts as delivered at once instead of waiting out its receipt timeout.
    */
@@ -68,6 +73,8 @@ export interface LateAcceptance {
   readonly part: number;
   /** Parts the text was submitted as, each answered (and reported on) separately. */
   readonly parts: number;
+  /** Final receipts expected for the text, when not one per part. */
+  readonly receiptsExpected?: number | undefined;
   readonly providerMessageId: string;
 }
 

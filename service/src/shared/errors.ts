@@ -82,7 +82,7 @@ export class ProviderError extends SwitchboardError {
    * For a text sent in parts: the parts the provider had already taken (ids in order from part 1)
    * when a later one failed. Such a failure is always `outcomeUnknown`: resending would repeat them.
    */
-  readonly acceptedParts: { readonly partMessageIds: readonly string[]; readonly parts: number } | undefined;
+  readonly acceptedParts: { readonly partMessageIds: readonly string[]; readonly parts: number; readonly receiptsExpected?: number | undefined } | undefined;
 
   constructor(
     message: string,
@@ -91,7 +91,7 @@ export class ProviderError extends SwitchboardError {
       outcomeUnknown?: boolean;
       providerCode?: string | undefined;
       notConnected?: boolean;
-      acceptedParts?: { readonly partMessageIds: readonly string[]; readonly parts: number } | undefined;
+      acceptedParts?: { readonly partMessageIds: readonly string[]; readonly parts: number; readonly receiptsExpected?: number | undefined } | undefined;
       cause?: unknown;
     },
   ) {

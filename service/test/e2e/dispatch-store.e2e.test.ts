@@ -146,6 +146,16 @@ describe.each(databaseTargets())('dispatch store receipts on $name', ({ url }) =
     expect(attempt).toMatchObject({ status: 'delivered', parts: 3, receiptParts: 1, actualCostMicros: 30_000 });
   });
 
+  it('settles a three-part text on one receipt when the carrier reports a text once, under whichever part id', async () => {
+    for (const [ids, reported] of [[['160', '161', '162'], '162'], [['170', '171', '172'], '170']] as const) {
+      const { messageId, attemptId } = await submittedMessage();
+      await store.markSubmitted(attemptId, messageId, { providerMessageId: ids[0], partMessageIds: ids, parts: 3, receiptsExpected: 1 }, new Date());
+      expect(await store.applyReceipt(provider, { providerMessageId: reported, state: 'delivered' }, new Date())).toMatchObject({ kind: 'final', delivered: true });
+      expect(await status(messageId)).toBe('delivered');
+      expect(await database.em.fork().findOneOrFail(AttemptSchema, { id: attemptId })).toMatchObject({ status: 'delivered', parts: 3, receiptParts: 1 });
+    }
+  });
+
   it('fails the attempt on the first failed part and moves to the next step', async () => {
     const { messageId, attemptId } = await submittedMessage();
     await store.markSubmitted(attemptId, messageId, { providerMessageId: '201', partMessageIds: ['201', '202'], parts: 2 }, new Date());

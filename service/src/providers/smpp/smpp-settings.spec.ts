@@ -44,6 +44,7 @@ describe('parseSmppSettings', () => {
         reconnectMaxMs: '5000',
         stableBindMs: '10000',
         maxDeliveriesInFlight: '50',
+        partReceipts: 'one',
       },
       password,
     );
@@ -67,6 +68,7 @@ describe('parseSmppSettings', () => {
         reconnectMaxMs: 5000,
         stableBindMs: 10000,
         maxDeliveriesInFlight: 50,
+        partReceipts: 'one',
       },
     });
   });
@@ -94,6 +96,7 @@ describe('parseSmppSettings', () => {
     [{ textCoding: 'utf8' }, 'settings.textCoding', 'is not one of gsm7, latin1, default-latin1, 8bit'],
     [{ longMessage: 'split' }, 'settings.longMessage', 'is not one of udh, sar, payload'],
     [{ receipts: 'all' }, 'settings.receipts', 'is not one of final, final-and-intermediate'],
+    [{ partReceipts: 'last' }, 'settings.partReceipts', 'is not one of each, one'],
     [{ tls: 'yes' }, 'settings.tls', 'must be true or false'],
     [{ tlsServername: 'smsc' }, 'settings.tls', 'must be true when other tls* settings are given'],
     [{ tls: 'true', tlsCa: 'not pem' }, 'settings.tlsCa', 'must be PEM'],

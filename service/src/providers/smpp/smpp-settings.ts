@@ -8,7 +8,7 @@ import { RECEIPT_ID_BASES } from '../sms-provider.js';
 import { TEXT_CODINGS, type TextCoding } from './message-encoding.js';
 import { InvalidAddressError, sourceAddress, type SenderKind, type TonNpiOverride } from './smpp-address.js';
 import { LONG_MESSAGE_MODES, type LongMessageMode } from './smpp-segmentation.js';
-import { DEFAULT_RECONNECT_MAX_MS, DEFAULT_RECONNECT_MIN_MS, type BindMode, type ReceiptRequest, type SmppProviderOptions } from './smpp.provider.js';
+import { DEFAULT_RECONNECT_MAX_MS, DEFAULT_RECONNECT_MIN_MS, PART_RECEIPTS, type BindMode, type ReceiptRequest, type SmppProviderOptions } from './smpp.provider.js';
 
 /** A bad setting: `field` is `settings.<key>` or `credentials.<key>`. */
 export interface SettingProblem {
@@ -24,7 +24,7 @@ export const SMPP_SETTING_KEYS = [
   'host', 'port', 'systemId', 'systemType', 'addressRange',
   'tls', 'tlsServername', 'tlsCa', 'tlsRejectUnauthorized',
   'bindMode', 'binds', 'windowSize',
-  'sourceAddr', 'textCoding', 'longMessage', 'receipts', 'receiptIdBase',
+  'sourceAddr', 'textCoding', 'longMessage', 'receipts', 'receiptIdBase', 'partReceipts',
   'alphanumericTon', 'alphanumericNpi', 'shortCodeTon', 'shortCodeNpi', 'internationalTon', 'internationalNpi',
   'throttleRetries', 'submitTimeoutMs', 'enquireLinkIntervalMs', 'enquireLinkTimeoutMs', 'bindTimeoutMs',
   'reconnectMinMs', 'reconnectMaxMs', 'stableBindMs', 'maxDeliveriesInFlight',
@@ -123,6 +123,7 @@ export function parseSmppSettings(
     longMessage: choice<LongMessageMode>('longMessage', LONG_MESSAGE_MODES),
     receipts: choice('receipts', RECEIPT_REQUESTS),
     receiptIdBase: choice('receiptIdBase', RECEIPT_ID_BASES),
+    partReceipts: choice('partReceipts', PART_RECEIPTS),
     throttleRetries: integer('throttleRetries', 0, 100),
     submitTimeoutMs: integer('submitTimeoutMs', 100, 120_000),
     enquireLinkIntervalMs: integer('enquireLinkIntervalMs', 1000, 3_600_000),

@@ -624,6 +624,22 @@ describe('SmppProvider against the SMSC simulator', () => {
       expect(accepted.providerMessageId).toBe(accepted.partMessageIds?.[0]);
     });
 
+    it('expects one receipt per long text from a carrier that reports a text once, and gets it for the last part', async () => {
+      simulator.updateBehaviour({ receiptParts: 'last', receiptDelayMs: 10 });
+      const smpp = await started({ partReceipts: 'one' });
+
+      const accepted = await smpp.submit(sms({ text: 'c'.repeat(400) }));
+
+      expect(accepted).toMatchObject({ parts: 3, receiptsExpected: 1 });
+      await waitFor(() => receipts.length === 1);
+      expect(receipts.map((receipt) => receipt.providerMessageId)).toEqual([accepted.partMessageIds?.[2]]);
+    });
+
+    it('expects a receipt for every part by default', async () => {
+      const smpp = await started();
+      expect(await smpp.submit(sms({ text: 'c'.repeat(400) }))).toMatchObject({ parts: 3, receiptsExpected: 3 });
+    });
+
     it('sends Latin-1 with data_coding 3 for carriers that want it', async () => {
       const smpp = await started({ textCoding: 'latin1' });
 
@@ -696,7 +712,7 @@ describe('SmppProvider against the SMSC simulator', () => {
 
       expect(error).toMatchObject({ retryable: false, outcomeUnknown: true });
       await waitFor(() => late.length === 1);
-      expect(late[0]).toEqual({ attemptId: 'attempt-late', part: 1, parts: 1, providerMessageId: simulator.latest(TO)?.id.toLowerCase() });
+      expect(late[0]).toEqual({ attemptId: 'attempt-late', part: 1, parts: 1, receiptsExpected: 1, providerMessageId: simulator.latest(TO)?.id.toLowerCase() });
       expect(simulator.inbox({ to: TO })).toHaveLength(1);
     });
 

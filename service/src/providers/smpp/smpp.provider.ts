@@ -64,6 +64,11 @@ export interface SmppProviderOptions {
   readonly receipts?: ReceiptRequest | undefined;
   /** How the carrier writes ids in receipts compared with submit answers. Default 'same'. */
   readonly receiptIdBase?: ReceiptIdBase | undefined;
+  /**
+   * Whether the carrier reports every part of a long text (`each`, the default) or the text once,
+   * under one of its part ids (`one`); with `one` a single final receipt settles the attempt.
+   */
+  readonly partReceipts?: PartReceipts | undefined;
   /** Submits re-sent after ESME_RTHROTTLED / ESME_RMSGQFUL before giving up. Default 5. */
   readonly throttleRetries?: number | undefined;
   /** First back-off after a throttling answer; doubles each time. Default 250. */
@@ -150,6 +155,9 @@ function validateOptions(options: SmppProviderOptions): void {
     if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) throw new SmppOptionsError(field, `must be an integer from ${min} to ${max}`);
   }
 }
+
+export const PART_RECEIPTS = ['each', 'one'] as const;
+export type PartReceipts = (typeof PART_RECEIPTS)[number];
 
 // SMPP 3.4 §5.2.12: esm_class bits 5-2 give the message type of a deliver_sm/data_sm.
 const ESM_TYPE_MASK = 0x3c;
@@ -345,7 +353,7 @@ export class SmppProvider implements SmsProvider {
     }
     const [first = ''] = ids;
     this.#log.debug({ ...logFields, providerMessageId: first, parts: prepared.billedParts, submits: ids.length }, 'submit_sm accepted');
-    return { providerMessageId: first, ...(ids.length > 1 ? { partMessageIds: ids } : {}), parts: prepared.billedParts };
+    return { providerMessageId: first, ...(ids.length > 1 ? { partMessageIds: ids, receiptsExpected: this.#receiptsFor(ids.length) } : {}), parts: prepared.billedParts };
   }
 
   /** Unbinds every bind (SMPP 3.4 §4.2), waits briefly for the answers, closes; no reconnect follows. */
@@ -440,13 +448,18 @@ export class SmppProvider implements SmsProvider {
     }
   }
 
+  /** Final receipts the carrier sends for a text submitted as `parts` separate submit_sm. */
+  #receiptsFor(parts: number): number {
+    return this.#options.partReceipts === 'one' ? 1 : parts;
+  }
+
   /**
    * The error for a part that was not accepted. Before any part went, it is the part's own
    * outcome; once parts were taken, resending would repeat them, so it is outcome unknown with
    * the taken parts named (their receipts are still followed).
    */
   #partFailed(failure: PartFailure, acceptedIds: readonly string[], parts: number, part: number, logFields: object): ProviderError {
-    const acceptedParts = acceptedIds.length > 0 ? { partMessageIds: acceptedIds, parts } : undefined;
+    const acceptedParts = acceptedIds.length > 0 ? { partMessageIds: acceptedIds, parts, receiptsExpected: this.#receiptsFor(parts) } : undefined;
     const where = parts > 1 ? ` (part ${part} of ${parts})` : '';
     if (failure.kind === 'no-bind') {
       this.#log.warn({ ...logFields, part }, 'no bind available for submit_sm');
@@ -568,7 +581,7 @@ export class SmppProvider implements SmsProvider {
     const sink = this.#options.lateAcceptanceSink;
     if (!sink) return;
     try {
-      await sink(this.name, { attemptId: entry.attemptId, part: entry.part, parts: entry.parts, providerMessageId });
+      await sink(this.name, { attemptId: entry.attemptId, part: entry.part, parts: entry.parts, receiptsExpected: this.#receiptsFor(entry.parts), providerMessageId });
     } catch (error) {
       this.#log.error({ provider: this.name, attemptId: entry.attemptId, err: error }, 'late acceptance could not be recorded');
     }

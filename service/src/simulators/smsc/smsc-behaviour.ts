@@ -58,6 +58,11 @@ export interface SmscBehaviour {
   readonly messageIdFormat: MessageIdFormat;
   /** Receipt dates as YYMMDDhhmmss rather than YYMMDDhhmm. */
   readonly receiptDateSeconds: boolean;
+  /**
+   * Which parts of a concatenated message get a final receipt: each, or only the last (as many
+   * carriers do: one report per message, under the last part's id).
+   */
+  readonly receiptParts: 'each' | 'last';
   /** The `stat:` of intermediate notifications (esm_class 0x20), sent when registered_delivery bit 4 asks. */
   readonly intermediateReceiptState: 'ENROUTE' | 'ACCEPTD';
   /** False makes the SMSC ignore enquire_link, as a half-dead link does. */
@@ -102,6 +107,7 @@ export const DEFAULT_BEHAVIOUR: SmscBehaviour = {
   receiptIdFormat: 'same',
   messageIdFormat: 'hex',
   receiptDateSeconds: false,
+  receiptParts: 'each',
   intermediateReceiptState: 'ENROUTE',
   answerEnquireLink: true,
   answerSubmits: true,
@@ -161,6 +167,7 @@ const patchSchema = z.strictObject({
   receiptIdFormat: z.enum(['same', 'hex', 'decimal']).optional(),
   messageIdFormat: z.enum(['hex', 'decimal']).optional(),
   receiptDateSeconds: z.boolean().optional(),
+  receiptParts: z.enum(['each', 'last']).optional(),
   intermediateReceiptState: z.enum(['ENROUTE', 'ACCEPTD']).optional(),
   answerEnquireLink: z.boolean().optional(),
   answerSubmits: z.boolean().optional(),

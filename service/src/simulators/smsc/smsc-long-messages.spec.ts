@@ -177,6 +177,16 @@ describe('SmscSimulator long messages', () => {
     expect(bed.simulator.latest()?.parts.map((part) => part.status)).toEqual(['delivered', 'delivered', 'delivered']);
   });
 
+  it("with receiptParts `last`, reports a concatenated message once, under its last part's id", async () => {
+    bed.simulator.updateBehaviour({ receiptParts: 'last', receiptDelayMs: 10 });
+    const responses = await submitAll(udhParts(handGsm7(GSM_TEXT), 0, 5, 8));
+    await waitFor(() => esme.delivered.length === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // room for reports that must not come
+
+    const receipted = esme.delivered.map((receipt) => receipt.tlvs.get(TlvTag.receipted_message_id)?.toString('latin1').replace('\0', ''));
+    expect(receipted).toEqual([decodeMessageIdResp((responses[2] as RawPdu).body)]);
+  });
+
   it('counts a part sent again as a duplicate, the message once', async () => {
     const parts = udhParts(handGsm7(GSM_TEXT), 0, 5, 8);
     await submitAll(parts);

@@ -890,7 +890,9 @@ export class SmscSimulator {
     const { alphabet } = alphabetOf(submit.dataCoding);
     // Appendix B `text:` quotes the first 20 characters, only when they are GSM text.
     const quotedText = alphabet === 'gsm7' ? decodeText(segment.content, submit.dataCoding).text.slice(0, 20) : '';
-    this.#scheduleReceipts({ part: added.part, submit, systemId, issuedAs, quotedText, preferred: session });
+    // Carriers that report once per message do so for its last part.
+    const reported = this.#behaviour.receiptParts === 'each' || segment.total <= 1 || segment.sequence === segment.total;
+    this.#scheduleReceipts({ part: added.part, submit, systemId, issuedAs, quotedText, preferred: session }, reported);
     this.#countTowardsDisconnect();
   }
 
@@ -926,7 +928,7 @@ export class SmscSimulator {
     return true;
   }
 
-  #scheduleReceipts(receipt: Omit<PendingReceipt, 'stat' | 'intermediate'>): void {
+  #scheduleReceipts(receipt: Omit<PendingReceipt, 'stat' | 'intermediate'>, finalReported = true): void {
     const asked = receipt.submit.registeredDelivery;
     const { receiptDelayMs, receiptsByDestination, receipts, intermediateReceiptState } = this.#behaviour;
     if ((asked & INTERMEDIATE_WANTED) !== 0) {
@@ -935,6 +937,7 @@ export class SmscSimulator {
       });
     }
     const wanted = asked & 0x03;
+    if (!finalReported) return;
     if (wanted !== RECEIPT_ALWAYS && wanted !== RECEIPT_ON_FAILURE) return; // 00 none, 11 reserved
     const mode = this.#takeNextReceipt() ?? receiptsByDestination[digitsOf(receipt.submit.destinationAddr)] ?? receipts;
     if (wanted === RECEIPT_ON_FAILURE && mode === 'delivered') return;
