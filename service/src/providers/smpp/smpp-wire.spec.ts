@@ -256,3 +256,56 @@ describe('WireSession framing over a socket', () => {
     for (const wire of wires) wire.destroy();
   });
 });
+
+/** A deliver_sm receipt as octets, with the TLVs given (tag, value) after an empty short_message. */
+function rawReceipt(tlvs: [tag: number, value: Buffer][]): Buffer {
+  const cString = (text: string) => Buffer.from(`${text}\0`, 'latin1');
+  const body = Buffer.concat([
+    cString(''), // service_type
+    Buffer.from([1, 1]), cString('4915112345678'), // source_addr_ton, _npi, source_addr
+    Buffer.from([5, 0]), cString('Test'), // dest_addr_ton, _npi, destination_addr
+    Buffer.from([0x04, 0, 0]), // esm_class (receipt), protocol_id, priority_flag
+    cString(''), cString(''), // schedule_delivery_time, validity_period
+    Buffer.from([0, 0, 0, 0, 0]), // registered_delivery, replace_if_present, data_coding, sm_default_msg_id, sm_length
+    ...tlvs.map(([tag, value]) => {
+      const header = Buffer.alloc(4);
+      header.writeUInt16BE(tag, 0);
+      header.writeUInt16BE(value.length, 2);
+      return Buffer.concat([header, value]);
+    }),
+  ]);
+  const header = Buffer.alloc(16);
+  header.writeUInt32BE(16 + body.length, 0);
+  header.writeUInt32BE(0x00000005, 4);
+  header.writeUInt32BE(7, 12);
+  return Buffer.concat([header, body]);
+}
+
+describe('C-octet-string TLVs (SMPP 3.4 §5.3.2)', () => {
+  const RECEIPTED_MESSAGE_ID = 0x001e;
+  const MESSAGE_STATE = 0x0427;
+  const NETWORK_ERROR_CODE = 0x0423;
+
+  it.each([
+    ['with its NUL, as the spec writes it', Buffer.from('1009\0', 'latin1')],
+    ['without the NUL, as several SMSCs send it', Buffer.from('1009', 'latin1')],
+    ['padded with NULs', Buffer.from('1009\0\0\0', 'latin1')],
+  ])('reads receipted_message_id %s by its length, and the TLV after it intact', (_, value) => {
+    const pdu = parsePdu(rawReceipt([[RECEIPTED_MESSAGE_ID, value], [MESSAGE_STATE, Buffer.from([2])]]));
+    expect(pdu.receipted_message_id).toBe('1009');
+    expect(pdu.message_state).toBe(2);
+  });
+
+  it('reads an id without NUL as the last TLV, and one before a three-octet TLV', () => {
+    expect(parsePdu(rawReceipt([[MESSAGE_STATE, Buffer.from([5])], [RECEIPTED_MESSAGE_ID, Buffer.from('a1b2c3', 'latin1')]])).receipted_message_id).toBe('a1b2c3');
+    const before = parsePdu(rawReceipt([[RECEIPTED_MESSAGE_ID, Buffer.from('77', 'latin1')], [NETWORK_ERROR_CODE, Buffer.from([3, 0, 1])]]));
+    expect(before.receipted_message_id).toBe('77');
+    expect(before.network_error_code).toEqual(Buffer.from([3, 0, 1]));
+  });
+
+  it('still writes the TLV with its NUL', () => {
+    const bytes = createPdu('deliver_sm', { esm_class: 0x04, receipted_message_id: 'abc' }).toBuffer();
+    expect(bytes.subarray(-8)).toEqual(Buffer.from([0x00, 0x1e, 0x00, 0x04, 0x61, 0x62, 0x63, 0x00]));
+    expect(parsePdu(bytes).receipted_message_id).toBe('abc');
+  });
+});

@@ -75,11 +75,20 @@ interface FieldFilter {
   decode(value: unknown): unknown;
 }
 
+interface FieldType {
+  read(buffer: Buffer, offset: number, length?: number): unknown;
+  write(value: unknown, buffer: Buffer, offset: number): void;
+  size(value: unknown): number;
+  default: unknown;
+}
+
 interface SmppModule {
   PDU: { new (commandOrBytes: string | Buffer, options?: Record<string, unknown>): Pdu; maxLength: number };
   errors: Record<string, number>;
   filters: { time: FieldFilter };
   commands: Record<string, { params?: Record<string, { filter?: FieldFilter }> }>;
+  types: { cstring: FieldType; tlv: { cstring: FieldType } };
+  tlvs: Record<string, { id: number; type: FieldType }>;
 }
 
 const wire = smpp as SmppModule;
@@ -96,6 +105,24 @@ for (const definition of Object.values(wire.commands)) {
   for (const param of Object.values(definition.params ?? {})) {
     if (param.filter === wire.filters.time) param.filter = keepTimeText;
   }
+}
+
+// SMPP 3.4 §5.3.2: a TLV's value is exactly `length` octets. The library reads C-octet-string
+// TLVs (receipted_message_id, additional_status_info_text …) up to the next NUL instead, past the
+// TLV's end when an SMSC leaves the NUL out (several do): `1009` then reads as `1009\u0004'` and
+// no receipt matches. Read them by their length; a trailing NUL, or NUL padding, is cut off.
+const tlvCString: FieldType = {
+  read(buffer, offset, length = 0) {
+    const value = buffer.subarray(offset, offset + length);
+    const nul = value.indexOf(0);
+    return value.toString('ascii', 0, nul === -1 ? value.length : nul);
+  },
+  write: (value, buffer, offset) => { wire.types.cstring.write(value, buffer, offset); },
+  size: (value) => wire.types.cstring.size(value),
+  default: '',
+};
+for (const definition of Object.values(wire.tlvs)) {
+  if (definition.type === wire.types.tlv.cstring) definition.type = tlvCString;
 }
 
 /** SMPP 3.4 §5.1.3 command_status values used by Switchboard (the library knows all of them). */

@@ -535,6 +535,14 @@ describe('SmppProvider against the SMSC simulator', () => {
       await waitFor(() => simulator.stats().receiptsAcknowledged === 1);
     });
 
+    it('reads receipted_message_id sent without its NUL by its length: the receipt matches its id', async () => {
+      simulator.updateBehaviour({ receiptStyle: 'tlv', receiptIdTlvNul: false, messageIdFormat: 'decimal' });
+      const smpp = await started();
+      const { providerMessageId } = await smpp.submit(sms());
+      await waitFor(() => receipts.length === 1);
+      expect(receipts[0]).toMatchObject({ providerMessageId, state: 'delivered' });
+    });
+
     it('reports a failed receipt with the network error', async () => {
       const smpp = await started();
       simulator.setReceipts('failed');

@@ -59,6 +59,11 @@ export interface SmscBehaviour {
   /** Receipt dates as YYMMDDhhmmss rather than YYMMDDhhmm. */
   readonly receiptDateSeconds: boolean;
   /**
+   * False sends receipted_message_id without its terminating NUL, as several SMSCs do (the TLV's
+   * length is then the id's length); true, as SMPP 3.4 §5.3.2.12 writes it.
+   */
+  readonly receiptIdTlvNul: boolean;
+  /**
    * Which parts of a concatenated message get a final receipt: each, or only the last (as many
    * carriers do: one report per message, under the last part's id).
    */
@@ -107,6 +112,7 @@ export const DEFAULT_BEHAVIOUR: SmscBehaviour = {
   receiptIdFormat: 'same',
   messageIdFormat: 'hex',
   receiptDateSeconds: false,
+  receiptIdTlvNul: true,
   receiptParts: 'each',
   intermediateReceiptState: 'ENROUTE',
   answerEnquireLink: true,
@@ -167,6 +173,7 @@ const patchSchema = z.strictObject({
   receiptIdFormat: z.enum(['same', 'hex', 'decimal']).optional(),
   messageIdFormat: z.enum(['hex', 'decimal']).optional(),
   receiptDateSeconds: z.boolean().optional(),
+  receiptIdTlvNul: z.boolean().optional(),
   receiptParts: z.enum(['each', 'last']).optional(),
   intermediateReceiptState: z.enum(['ENROUTE', 'ACCEPTD']).optional(),
   answerEnquireLink: z.boolean().optional(),

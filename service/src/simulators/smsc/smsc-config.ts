@@ -120,6 +120,7 @@ export function parseSmscEnv(env: Readonly<Record<string, string | undefined>>):
     receiptIdFormat: oneOf<ReceiptIdFormat>('SMSC_SIM_RECEIPT_ID_FORMAT', ['same', 'hex', 'decimal']),
     messageIdFormat: oneOf<MessageIdFormat>('SMSC_SIM_MESSAGE_ID_FORMAT', ['hex', 'decimal']),
     receiptDateSeconds: boolean('SMSC_SIM_RECEIPT_DATE_SECONDS'),
+    receiptIdTlvNul: boolean('SMSC_SIM_RECEIPT_ID_TLV_NUL'),
     receiptParts: oneOf<'each' | 'last'>('SMSC_SIM_RECEIPT_PARTS', ['each', 'last']),
     maxTps: optionalInteger('SMSC_SIM_MAX_TPS', 1, 100_000),
     window: optionalInteger('SMSC_SIM_WINDOW', 1, 100_000),

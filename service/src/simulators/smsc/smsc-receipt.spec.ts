@@ -77,6 +77,11 @@ describe('receiptDeliverSm', () => {
     );
   });
 
+  it('leaves the NUL off receipted_message_id when told to, as several SMSCs do', () => {
+    const receipt = receiptDeliverSm(facts({ style: 'tlv', idTlvNul: false }));
+    expect(new Map(receipt.tlvs).get(TlvTag.receipted_message_id)).toEqual(Buffer.from('1234567890', 'latin1'));
+  });
+
   it('carries only text in the `text` style', () => {
     expect(receiptDeliverSm(facts({ style: 'text' })).tlvs).toEqual([]);
   });

@@ -74,6 +74,8 @@ export interface ReceiptFacts {
   readonly submittedAt: Date;
   readonly doneAt: Date;
   readonly dateSeconds: boolean;
+  /** False leaves the NUL off receipted_message_id (some SMSCs do). */
+  readonly idTlvNul?: boolean | undefined;
   /** The first 20 characters of the part's text when it was GSM text, else empty (Appendix B). */
   readonly quotedText: string;
   /** The submit's destination, which becomes the receipt's source. */
@@ -98,7 +100,8 @@ export function receiptText(facts: ReceiptFacts): string {
 export function receiptDeliverSm(facts: ReceiptFacts): DeliverSmFields {
   const tlvs: [number, Buffer][] = [];
   if (facts.style !== 'text') {
-    tlvs.push([TlvTag.receipted_message_id, cStringTlv(receiptId(facts.messageId, facts.issuedAs, facts.idFormat))]);
+    const id = receiptId(facts.messageId, facts.issuedAs, facts.idFormat);
+    tlvs.push([TlvTag.receipted_message_id, facts.idTlvNul === false ? Buffer.from(id, 'latin1') : cStringTlv(id)]);
     tlvs.push([TlvTag.message_state, u8Tlv(MESSAGE_STATE[facts.stat])]);
     const error = MAP_ERROR[facts.stat];
     // TLV-only receipts always say the network error; `both` only when there was one.

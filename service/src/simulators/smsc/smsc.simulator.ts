@@ -964,7 +964,7 @@ export class SmscSimulator {
       return;
     }
     const { part, submit } = receipt;
-    const { receiptStyle, receiptIdFormat, receiptDateSeconds } = this.#behaviour;
+    const { receiptStyle, receiptIdFormat, receiptDateSeconds, receiptIdTlvNul } = this.#behaviour;
     const fields = receiptDeliverSm({
       messageId: part.messageId,
       issuedAs: receipt.issuedAs,
@@ -975,6 +975,7 @@ export class SmscSimulator {
       submittedAt: part.receivedAt,
       doneAt: new Date(),
       dateSeconds: receiptDateSeconds,
+      idTlvNul: receiptIdTlvNul,
       quotedText: receipt.quotedText,
       recipient: { addr: submit.destinationAddr, ton: submit.destAddrTon, npi: submit.destAddrNpi },
       sender: { addr: submit.sourceAddr, ton: submit.sourceAddrTon, npi: submit.sourceAddrNpi },
