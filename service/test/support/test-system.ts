@@ -91,7 +91,7 @@ export async function startTestSystem(options: {
   /** The default rule's candidates (default: every SMSC) and fallback steps (default: none). */
   defaultRule?: { candidates?: string[]; fallback?: { provider: string | null; channel: string; receiptTimeoutSeconds: number }[] };
   /** More route rules, e.g. by prefix, besides the default one. */
-  rules?: { name: string; priority: number; prefixes?: string[]; candidates: string[] }[];
+  rules?: { name: string; priority: number; prefixes?: string[]; candidates: string[]; fallback?: { provider: string | null; channel: string; receiptTimeoutSeconds: number }[] }[];
 }): Promise<TestSystem> {
   const smscUp = options.smscUp ?? true;
   const smscs = Array.from(

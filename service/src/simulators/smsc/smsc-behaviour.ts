@@ -56,6 +56,18 @@ export interface SmscBehaviour {
   readonly receiptIdFormat: ReceiptIdFormat;
   /** How submit_sm_resp issues message ids: 8 lower-case hex digits, or a decimal number. */
   readonly messageIdFormat: MessageIdFormat;
+  /**
+   * Null issues random ids, never one twice. A number issues ids counting up from it, as many
+   * SMSCs do; setting it again starts over, as an SMSC that restarted does, so ids already given
+   * to open messages are issued again.
+   */
+  readonly messageIdSequence: number | null;
+  /**
+   * Which bind a receipt goes out on: the one its submit came over (when it can receive), or
+   * another receiving bind of the same system_id when there is one, as SMSCs that spread
+   * deliver_sm over an account's binds (and so over the ESME's replicas) do.
+   */
+  readonly receiptSession: 'submitting' | 'other';
   /** Receipt dates as YYMMDDhhmmss rather than YYMMDDhhmm. */
   readonly receiptDateSeconds: boolean;
   /**
@@ -111,6 +123,8 @@ export const DEFAULT_BEHAVIOUR: SmscBehaviour = {
   receiptStyle: 'both',
   receiptIdFormat: 'same',
   messageIdFormat: 'hex',
+  messageIdSequence: null,
+  receiptSession: 'submitting',
   receiptDateSeconds: false,
   receiptIdTlvNul: true,
   receiptParts: 'each',
@@ -172,6 +186,8 @@ const patchSchema = z.strictObject({
   receiptStyle: z.enum(['text', 'tlv', 'both']).optional(),
   receiptIdFormat: z.enum(['same', 'hex', 'decimal']).optional(),
   messageIdFormat: z.enum(['hex', 'decimal']).optional(),
+  messageIdSequence: z.number().int().min(1).max(0xffffffff).nullable().optional(),
+  receiptSession: z.enum(['submitting', 'other']).optional(),
   receiptDateSeconds: z.boolean().optional(),
   receiptIdTlvNul: z.boolean().optional(),
   receiptParts: z.enum(['each', 'last']).optional(),

@@ -123,6 +123,8 @@ export function parseSmscEnv(env: Readonly<Record<string, string | undefined>>):
     receiptIdTlvNul: boolean('SMSC_SIM_RECEIPT_ID_TLV_NUL'),
     receiptParts: oneOf<'each' | 'last'>('SMSC_SIM_RECEIPT_PARTS', ['each', 'last']),
     maxTps: optionalInteger('SMSC_SIM_MAX_TPS', 1, 100_000),
+    messageIdSequence: optionalInteger('SMSC_SIM_MESSAGE_ID_SEQUENCE', 1, 0xffffffff),
+    receiptSession: oneOf<'submitting' | 'other'>('SMSC_SIM_RECEIPT_SESSION', ['submitting', 'other']),
     window: optionalInteger('SMSC_SIM_WINDOW', 1, 100_000),
     submitLatencyMs: optionalInteger('SMSC_SIM_SUBMIT_LATENCY_MS', 0, 600_000),
     submitErrorRate: fraction('SMSC_SIM_SUBMIT_ERROR_RATE'),

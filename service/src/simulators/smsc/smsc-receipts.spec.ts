@@ -34,6 +34,36 @@ describe('SmscSimulator receipts', () => {
     return decodeMessageIdResp(response.body);
   }
 
+  describe('ids and binds', () => {
+    it('issues ids counting up from messageIdSequence, and the same ids again when told to start over', async () => {
+      await start({ messageIdSequence: 4000, messageIdFormat: 'decimal' });
+
+      const first = [await submitAndWait(), await submitAndWait()];
+      bed.simulator.updateBehaviour({ messageIdSequence: 4000 });
+      const again = await submitAndWait('+4915112345679');
+
+      expect(first).toEqual(['4000', '4001']);
+      expect(again).toBe('4000');
+    });
+
+    it('sends a receipt on another receiving bind of the account when receiptSession is `other`', async () => {
+      await start({ receiptSession: 'other' });
+      const other = await bed.bound('receiver');
+
+      const response = await esme.submit(asciiSubmit(TO, 'Your code is 482913', 1));
+      await waitFor(() => other.delivered.length === 1);
+
+      expect(tlvText(other.delivered[0], TlvTag.receipted_message_id)).toBe(decodeMessageIdResp(response.body));
+      expect(esme.delivered).toHaveLength(0);
+    });
+
+    it('sends it on the submitting bind when that is the only one that can receive', async () => {
+      await start({ receiptSession: 'other' });
+      await submitAndWait();
+      expect(esme.delivered).toHaveLength(1);
+    });
+  });
+
   describe('styles', () => {
     it('sends the Appendix B text and the TLVs in the `both` style (the default)', async () => {
       await start();

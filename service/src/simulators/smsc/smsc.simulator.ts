@@ -290,6 +290,9 @@ export class SmscSimulator {
   readonly #pendingReceipts: PendingReceipt[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #issuedIds = new Set<string>();
+  /** The `messageIdSequence` the counter below was started from, and the next id it issues. */
+  #sequenceStart: number | null = null;
+  #nextSequentialId = 1;
   readonly #limiter = new RateLimiter();
   #behaviour: SmscBehaviour;
   #random: Random;
@@ -451,6 +454,7 @@ export class SmscSimulator {
     this.#stats = emptyStats();
     this.#behaviour = this.#initialBehaviour;
     this.#random = this.#newRandom();
+    this.#sequenceStart = null;
     this.#acceptedSinceDisconnect = 0;
     if (this.#smpp) this.#armDisconnectTimer();
   }
@@ -465,6 +469,7 @@ export class SmscSimulator {
     const checked = checkedPatch(patch);
     this.#behaviour = { ...this.#behaviour, ...checked };
     if ('seed' in checked) this.#random = this.#newRandom();
+    if ('messageIdSequence' in checked) this.#sequenceStart = null;
     if ('disconnectAfterSubmits' in checked) this.#acceptedSinceDisconnect = 0;
     if ('disconnectEveryMs' in checked && this.#smpp) this.#armDisconnectTimer();
     return this.#behaviour;
@@ -957,7 +962,10 @@ export class SmscSimulator {
   }
 
   #sendReceipt(receipt: PendingReceipt): void {
-    const session = this.#receiverFor(receipt.systemId, receipt.preferred);
+    const session =
+      this.#behaviour.receiptSession === 'other'
+        ? (this.#receiverFor(receipt.systemId, undefined, undefined, receipt.preferred) ?? this.#receiverFor(receipt.systemId, receipt.preferred))
+        : this.#receiverFor(receipt.systemId, receipt.preferred);
     if (!session) {
       // A real SMSC stores receipts until a receiver binds again; so do we.
       this.#pendingReceipts.push(receipt);
@@ -1077,6 +1085,14 @@ export class SmscSimulator {
   }
 
   #freshMessageId(format: MessageIdFormat): string {
+    const sequence = this.#behaviour.messageIdSequence;
+    if (sequence !== null) {
+      this.#nextSequentialId = this.#sequenceStart === sequence ? this.#nextSequentialId : sequence;
+      this.#sequenceStart = sequence;
+      const id = this.#nextSequentialId;
+      this.#nextSequentialId = id >= 0xffffffff ? 1 : id + 1;
+      return format === 'hex' ? id.toString(16).padStart(8, '0') : String(id);
+    }
     for (;;) {
       const bytes = randomBytes(4);
       const id = format === 'hex' ? bytes.toString('hex') : String(bytes.readUInt32BE(0) || 1);
@@ -1091,8 +1107,9 @@ export class SmscSimulator {
    * The preferred session if it can still receive, else a receiving session of `systemId` (any,
    * when undefined), one whose address_range matches `digits` first.
    */
-  #receiverFor(systemId: string | undefined, preferred?: SimSession, digits?: string): SimSession | undefined {
+  #receiverFor(systemId: string | undefined, preferred?: SimSession, digits?: string, avoid?: SimSession): SimSession | undefined {
     const canReceive = (session: SimSession): boolean =>
+      session !== avoid &&
       !session.closed &&
       !session.closing &&
       session.socket.writable &&
