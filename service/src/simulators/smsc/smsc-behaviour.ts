@@ -80,6 +80,10 @@ export interface SmscBehaviour {
    * carriers do: one report per message, under the last part's id).
    */
   readonly receiptParts: 'each' | 'last';
+  /** Wait before a receipt the ESME refused or left unanswered is sent again; null: never again. */
+  readonly receiptRedeliveryMs: number | null;
+  /** Most times one receipt is sent again. */
+  readonly receiptRedeliveries: number;
   /** The `stat:` of intermediate notifications (esm_class 0x20), sent when registered_delivery bit 4 asks. */
   readonly intermediateReceiptState: 'ENROUTE' | 'ACCEPTD';
   /** False makes the SMSC ignore enquire_link, as a half-dead link does. */
@@ -127,6 +131,8 @@ export const DEFAULT_BEHAVIOUR: SmscBehaviour = {
   receiptSession: 'submitting',
   receiptDateSeconds: false,
   receiptIdTlvNul: true,
+  receiptRedeliveryMs: 1000,
+  receiptRedeliveries: 10,
   receiptParts: 'each',
   intermediateReceiptState: 'ENROUTE',
   answerEnquireLink: true,
@@ -190,6 +196,8 @@ const patchSchema = z.strictObject({
   receiptSession: z.enum(['submitting', 'other']).optional(),
   receiptDateSeconds: z.boolean().optional(),
   receiptIdTlvNul: z.boolean().optional(),
+  receiptRedeliveryMs: z.number().int().min(0).max(3_600_000).nullable().optional(),
+  receiptRedeliveries: z.number().int().min(0).max(1000).optional(),
   receiptParts: z.enum(['each', 'last']).optional(),
   intermediateReceiptState: z.enum(['ENROUTE', 'ACCEPTD']).optional(),
   answerEnquireLink: z.boolean().optional(),

@@ -121,6 +121,8 @@ export function parseSmscEnv(env: Readonly<Record<string, string | undefined>>):
     messageIdFormat: oneOf<MessageIdFormat>('SMSC_SIM_MESSAGE_ID_FORMAT', ['hex', 'decimal']),
     receiptDateSeconds: boolean('SMSC_SIM_RECEIPT_DATE_SECONDS'),
     receiptIdTlvNul: boolean('SMSC_SIM_RECEIPT_ID_TLV_NUL'),
+    receiptRedeliveryMs: optionalInteger('SMSC_SIM_RECEIPT_REDELIVERY_MS', 0, 3_600_000),
+    receiptRedeliveries: optionalInteger('SMSC_SIM_RECEIPT_REDELIVERIES', 0, 1000),
     receiptParts: oneOf<'each' | 'last'>('SMSC_SIM_RECEIPT_PARTS', ['each', 'last']),
     maxTps: optionalInteger('SMSC_SIM_MAX_TPS', 1, 100_000),
     messageIdSequence: optionalInteger('SMSC_SIM_MESSAGE_ID_SEQUENCE', 1, 0xffffffff),

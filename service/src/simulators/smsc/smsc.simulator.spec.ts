@@ -173,6 +173,7 @@ describe('SmscSimulator', () => {
     });
 
     it('counts receipts the ESME refused apart from acknowledged ones', async () => {
+      simulator.updateBehaviour({ receiptRedeliveryMs: null });
       const refusing = await bed.bound();
       refusing.deliverStatus = 0x64;
 
@@ -183,6 +184,32 @@ describe('SmscSimulator', () => {
       await waitFor(() => simulator.stats().receiptsAcknowledged === 1);
 
       expect(simulator.stats()).toMatchObject({ receiptsSent: 2, receiptsAcknowledged: 1, receiptsRejected: 1 });
+    });
+
+    it('sends a refused receipt again later, as SMSCs do, until the ESME takes it', async () => {
+      simulator.updateBehaviour({ receiptRedeliveryMs: 50, receiptRedeliveries: 3 });
+      const esme = await bed.bound();
+      esme.deliverStatus = 0x58; // ESME_RTHROTTLED
+
+      await esme.submit(asciiSubmit('+4915112345678', 'x'));
+      await waitFor(() => simulator.stats().receiptsRejected === 2);
+      esme.deliverStatus = 0;
+      await waitFor(() => simulator.stats().receiptsAcknowledged === 1);
+
+      expect(simulator.stats()).toMatchObject({ receiptsSent: 1, receiptsRejected: 2, receiptsRedelivered: 2, receiptsAcknowledged: 1 });
+      expect(esme.delivered).toHaveLength(3);
+    });
+
+    it('gives up on a receipt after receiptRedeliveries tries', async () => {
+      simulator.updateBehaviour({ receiptRedeliveryMs: 20, receiptRedeliveries: 2 });
+      const esme = await bed.bound();
+      esme.deliverStatus = 0x64;
+
+      await esme.submit(asciiSubmit('+4915112345678', 'x'));
+      await waitFor(() => simulator.stats().receiptsRejected === 3);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+
+      expect(simulator.stats()).toMatchObject({ receiptsRejected: 3, receiptsRedelivered: 2, receiptsAcknowledged: 0 });
     });
 
     it('sends no receipt when none was requested', async () => {

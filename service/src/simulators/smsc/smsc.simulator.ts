@@ -120,8 +120,10 @@ export interface SmscStats {
   receiptsDropped: number;
   /** deliver_sm_resp with command_status 0 for a final receipt. */
   receiptsAcknowledged: number;
-  /** deliver_sm_resp with an error status: the ESME did not take the receipt (and a real SMSC would resend it). */
+  /** deliver_sm_resp with an error status: the ESME did not take the receipt (it is sent again, see `receiptRedeliveryMs`). */
   receiptsRejected: number;
+  /** Receipts sent again after a refusal or no answer. */
+  receiptsRedelivered: number;
   /** Intermediate notifications (ENROUTE/ACCEPTD) sent. */
   intermediateReceiptsSent: number;
   /** MO deliver_sm sent (one per part), and how the ESME answered them. */
@@ -198,6 +200,8 @@ interface PendingReceipt {
   readonly intermediate: boolean;
   readonly quotedText: string;
   readonly preferred: SimSession;
+  /** Times this receipt was sent again after the ESME refused it or did not answer. */
+  readonly redeliveries?: number | undefined;
 }
 
 const BIND_MODES: Readonly<Record<string, BindMode>> = {
@@ -250,6 +254,7 @@ function emptyStats(): SmscStats {
     receiptsDropped: 0,
     receiptsAcknowledged: 0,
     receiptsRejected: 0,
+    receiptsRedelivered: 0,
     intermediateReceiptsSent: 0,
     moSent: 0,
     moAcknowledged: 0,
@@ -992,15 +997,27 @@ export class SmscSimulator {
     if (receipt.intermediate) {
       if (part.status === 'accepted') part.status = 'enroute';
       this.#stats.intermediateReceiptsSent += 1;
-    } else {
+    } else if ((receipt.redeliveries ?? 0) === 0) {
       part.status = STATUS_OF[receipt.stat] ?? part.status;
       this.#inbox.refreshStatus(part);
       this.#stats.receiptsSent += 1;
     }
     void this.#request(session, (sequence) => encodeDeliverSm(fields, sequence), 10_000).then((response) => {
-      if (receipt.intermediate || response === undefined) return;
-      if (response.commandStatus === SmscStatus.ESME_ROK) this.#stats.receiptsAcknowledged += 1;
-      else this.#stats.receiptsRejected += 1;
+      if (receipt.intermediate) return;
+      if (response?.commandStatus === SmscStatus.ESME_ROK) {
+        this.#stats.receiptsAcknowledged += 1;
+        return;
+      }
+      if (response !== undefined) this.#stats.receiptsRejected += 1;
+      // As SMSCs do: a receipt the ESME refused (ESME_RTHROTTLED, ESME_RX_T_APPN …) or left
+      // unanswered is sent again later, a bounded number of times.
+      const { receiptRedeliveryMs, receiptRedeliveries } = this.#behaviour;
+      const done = receipt.redeliveries ?? 0;
+      if (receiptRedeliveryMs === null || done >= receiptRedeliveries) return;
+      this.#stats.receiptsRedelivered += 1;
+      this.#later(receiptRedeliveryMs, () => {
+        this.#sendReceipt({ ...receipt, redeliveries: done + 1 });
+      });
     });
   }
 
