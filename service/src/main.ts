@@ -10,9 +10,17 @@ async function main(): Promise<void> {
   const switchboard = await startSwitchboard(config, logger);
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // The stop is bounded step by step; this is the backstop should any step hang all the same.
+    setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs + 5000 }, 'shutdown did not finish in time; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5000).unref();
     switchboard.stop().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { MessagingServiceService } from '@switchboard/proto/switchboard/v1/messaging';
 import { VerifyServiceService } from '@switchboard/proto/switchboard/v1/verify';
 import type { ServiceConfig } from './config/config.js';
+import type { DispatchStore } from './dispatch/dispatch.ports.js';
 import { Dispatcher } from './dispatch/dispatcher.js';
 import { messagingServiceHandlers } from './grpc/messaging.handlers.js';
 import { AdminServiceService } from '@switchboard/proto/switchboard/v1/admin';
@@ -15,14 +16,15 @@ import { PrometheusMetrics } from './http/metrics.js';
 import { verifyServiceHandlers } from './grpc/verify.handlers.js';
 import { MessagingService } from './messaging/messaging.service.js';
 import { AppRepository } from './persistence/app.repository.js';
-import { listenForConfigChanges } from './persistence/config-changes.js';
+import { CachedAppAuthenticator } from './persistence/app-cache.js';
+import { CONFIG_CHANNEL, listenForNotifications } from './persistence/config-changes.js';
 import { InboundMessageRepository } from './persistence/inbound.repository.js';
-import { OrmDispatchStore } from './persistence/dispatch.repository.js';
+import { SqlDispatchStore, WORK_CHANNEL } from './persistence/dispatch.store.js';
 import { OrmMessagingRepository } from './persistence/messaging.repository.js';
 import { openDatabase, type Database } from './persistence/orm.js';
 import { ProviderRepository } from './persistence/provider.repository.js';
 import { loadRoutingSnapshot } from './persistence/routing-config.repository.js';
-import { OrmVerificationRepository } from './persistence/verification.repository.js';
+import { SqlVerificationRepository } from './persistence/verification.repository.js';
 import { answerFormatOf, createProvider, webhookOf } from './providers/provider-factory.js';
 import { deriveAnswerTokenKey } from './providers/voice/voice-answer-token.js';
 import { voiceAnswerHandler, webhookHandler } from './http/provider-webhooks.js';
@@ -34,6 +36,7 @@ import { ProviderHealthRegistry } from './routing/provider-health.js';
 import type { Logger } from './shared/logger.js';
 import { SecretBox } from './shared/secret-box.js';
 import { CodeHasher } from './verification/code.js';
+import { RequestBatcher } from './verification/request-batcher.js';
 import { VerificationService } from './verification/verification.service.js';
 
 /** A running Switchboard: what main.ts, the demo and the end-to-end tests start and stop. */
@@ -64,6 +67,8 @@ export interface StartOptions {
    * channels whose real providers arrive later). A row of the same name must exist for routing.
    */
   readonly extraProviders?: ReadonlyMap<string, SmsProvider>;
+  /** Wraps the dispatcher's store (tests inject database faults with it). */
+  readonly wrapDispatchStore?: (store: DispatchStore) => DispatchStore;
 }
 
 /** Provider health for AdminService: breaker and limiter of this replica, plus connection state. */
@@ -91,9 +96,10 @@ function healthSnapshot(health: ProviderHealthRegistry, providers: ReadonlyMap<s
 
 /** The composition root: config in, a serving process out. */
 export async function startSwitchboard(config: ServiceConfig, logger: Logger, options: StartOptions = {}): Promise<RunningSwitchboard> {
-  const database = await openDatabase(
-    config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir },
-  );
+  const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir }, {
+    pool: { max: config.database.poolSize, connectTimeoutMs: config.database.connectTimeoutMs, statementTimeoutMs: config.database.statementTimeoutMs },
+    logger: logger.child({ component: 'database' }),
+  });
   let stopPool: (() => Promise<void>) | undefined;
   let stopListening: (() => Promise<void>) | undefined;
   let stopHttp: (() => Promise<void>) | undefined;
@@ -162,7 +168,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
     const providers = pool.running;
     runningProviders = providers;
     const dispatcher = new Dispatcher({
-      store: new OrmDispatchStore(database.em, box),
+      store: options.wrapDispatchStore ? options.wrapDispatchStore(new SqlDispatchStore(database.sql, box)) : new SqlDispatchStore(database.sql, box),
       providers,
       routing,
       health,
@@ -170,6 +176,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       leaseSeconds: config.dispatch.leaseSeconds,
       sweepIntervalMs: config.dispatch.sweepIntervalMs,
       messageValiditySeconds: config.dispatch.messageValiditySeconds,
+      maxHeld: config.dispatch.maxHeld,
       logger: logger.child({ component: 'dispatch' }),
       metrics,
     });
@@ -177,24 +184,38 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
     onLateAcceptance = dispatcher.onLateAcceptance;
     stopPool = () => pool.stop();
     await pool.sync();
-    // Every replica follows any committed edit within a moment (LISTEN/NOTIFY): routing reloads
-    // and providers are started, restarted or stopped to match their rows.
-    stopListening = await listenForConfigChanges(
+    const cachedApps = new CachedAppAuthenticator(apps);
+    // Every replica follows any committed edit within a moment (LISTEN/NOTIFY): routing reloads,
+    // providers are started, restarted or stopped to match their rows, cached apps are dropped.
+    // Queued messages nobody holds (a backlog, a replica that stopped) wake every replica.
+    stopListening = await listenForNotifications(
       database,
-      () => {
-        void routing.reload();
-        void pool.sync();
+      {
+        [CONFIG_CHANNEL]: () => {
+          cachedApps.invalidate();
+          void routing.reload();
+          void pool.sync();
+        },
+        [WORK_CHANNEL]: () => { dispatcher.wake(); },
       },
-      logger.child({ component: 'routing' }),
+      logger.child({ component: 'notifications' }),
     );
 
+    const verificationRepository = new SqlVerificationRepository(database.sql, box);
+    const batcher = new RequestBatcher(verificationRepository, {
+      maxWaiting: config.acceptQueueLimit,
+      // PGlite is one connection: one transaction at a time.
+      concurrency: database.target.kind === 'pglite' ? 1 : 2,
+      onBatch: (size) => { metrics.batch('accept', size); },
+    });
     const verification = new VerificationService({
-      repository: new OrmVerificationRepository(database.em, box),
+      repository: verificationRepository,
+      batcher,
       hasher: new CodeHasher(config.codeHmacKey),
       dispatch: dispatcher,
       settings: config.verification,
     });
-    const messaging = new MessagingService({ repository: new OrmMessagingRepository(database.em, box), dispatch: dispatcher });
+    const messaging = new MessagingService({ repository: new OrmMessagingRepository(database.em), batcher, dispatch: dispatcher });
     const grpcLogger = logger.child({ component: 'grpc' });
     if (!config.adminToken) logger.warn({}, 'ADMIN_TOKEN is not set: AdminService refuses every call');
     const admin = new AdminService({ em: database.em, box, routing, health: { snapshot: () => healthSnapshot(health, providers) } });
@@ -202,8 +223,8 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       host: config.grpc.host,
       port: config.grpc.port,
       services: [
-        { name: 'switchboard.v1.VerifyService', definition: VerifyServiceService, implementation: verifyServiceHandlers({ verification, apps, logger: grpcLogger }) },
-        { name: 'switchboard.v1.MessagingService', definition: MessagingServiceService, implementation: messagingServiceHandlers({ messaging, apps, logger: grpcLogger }) },
+        { name: 'switchboard.v1.VerifyService', definition: VerifyServiceService, implementation: verifyServiceHandlers({ verification, apps: cachedApps, logger: grpcLogger }) },
+        { name: 'switchboard.v1.MessagingService', definition: MessagingServiceService, implementation: messagingServiceHandlers({ messaging, apps: cachedApps, logger: grpcLogger }) },
         {
           name: 'switchboard.v1.AdminService',
           definition: AdminServiceService,
@@ -243,12 +264,18 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       routing,
       health,
       async stop() {
-        await grpc.stop(5000);
-        await http.close();
-        await dispatcher.stop();
-        await stopListening?.();
-        await stopPool?.();
-        await database.close();
+        // Bounded as a whole: a stuck peer or database must not keep a stopping replica alive.
+        // Whatever is cut short is safe: accepted requests were committed, sends under way are
+        // settled by recovery (outcome unknown, never resent).
+        const deadline = Date.now() + config.shutdownTimeoutMs;
+        const left = () => Math.max(500, deadline - Date.now());
+        await grpc.stop(Math.min(5000, left()));
+        await withDeadline(batcher.close(), left(), 'requests waiting for the database', logger);
+        await withDeadline(http.close(), Math.min(2000, left()), 'HTTP connections to close', logger);
+        await withDeadline(dispatcher.stop(left()), left(), 'the dispatcher', logger);
+        await withDeadline(stopListening?.() ?? Promise.resolve(), Math.min(2000, left()), 'the notification listener', logger);
+        await withDeadline(stopPool?.() ?? Promise.resolve(), left(), 'providers to unbind', logger);
+        await withDeadline(database.close(), left(), 'the database to close', logger);
       },
     };
   } catch (error) {
@@ -258,6 +285,15 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
     await database.close();
     throw error;
   }
+}
+
+/** Waits for `work` at most `ms`; logs and moves on when it takes longer. */
+async function withDeadline(work: Promise<unknown>, ms: number, what: string, logger: Logger): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => { resolve('late'); }, ms); });
+  const result = await Promise.race([work.then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  if (result === 'late') logger.warn({ waitedMs: ms }, `shutdown: stopped waiting for ${what}`);
 }
 
 /**

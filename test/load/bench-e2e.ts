@@ -20,7 +20,7 @@ import pg from 'pg';
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
 import { ProviderKind, RouteStrategy } from '@switchboard/proto/switchboard/v1/admin';
 import { closedLoop, openLoop, quantile, type LoadResult } from './load-generator.js';
-import { cpuMicros, freePort, getJson, peakRssBytes, REPO_ROOT, startNode, waitFor, type NodeProcess } from './processes.js';
+import { cpuMicros, cpuSplit, freePort, getJson, peakRssBytes, REPO_ROOT, startNode, waitFor, type NodeProcess } from './processes.js';
 import { adminApi, callerApi, type CallerApi } from './switchboard-clients.js';
 
 type Database = 'postgresql' | 'pglite';
@@ -95,6 +95,15 @@ interface Target {
   readonly callers: CallerApi;
 }
 
+/** Children to kill if this process is interrupted, so no service outlives its benchmark. */
+const children = new Set<NodeProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of children) child.child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
 async function main(): Promise<void> {
   const figures: PhaseFigures[] = [];
   for (const database of options.databases) figures.push(...(await runDatabase(database)));
@@ -111,6 +120,7 @@ async function runDatabase(database: Database): Promise<PhaseFigures[]> {
     const smscEnv = { SMSC_SIM_PORT: String(smscPort), SMSC_SIM_HTTP_PORT: String(smscHttpPort), SMSC_SIM_RECEIPT_DELAY_MS: '0', SMSC_SIM_SYSTEM_ID: 'bench', SMSC_SIM_PASSWORD: 'secret' };
     const smscScript = join(REPO_ROOT, 'service/dist/simulators/smsc/main.js');
     let smsc = startNode(smscScript, smscEnv, join(dir, 'smsc.log'));
+    children.add(smsc);
     cleanups.push(() => smsc.stop());
     const smscHttp = `http://127.0.0.1:${smscHttpPort}`;
     await waitFor(async () => (await getJson(`${smscHttp}/stats`)) !== undefined, 'the SMSC simulator');
@@ -153,8 +163,15 @@ async function runDatabase(database: Database): Promise<PhaseFigures[]> {
     const startReplica = async (index: number) => {
       const grpcPort = await freePort();
       const httpPort = await freePort();
-      const replica = startNode(join(REPO_ROOT, 'service/dist/main.js'), { ...serviceEnv, GRPC_PORT: String(grpcPort), HTTP_PORT: String(httpPort) }, join(dir, `service-${index}.log`));
+      // BENCH_CPU_PROFILE=<folder>: each replica writes a V8 CPU profile there when it stops.
+      // BENCH_NODE_ARGS: more flags for the service's node (e.g. --perf-basic-prof for `perf record`).
+      const profile = [
+        ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
+        ...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ];
+      const replica = startNode(join(REPO_ROOT, 'service/dist/main.js'), { ...serviceEnv, GRPC_PORT: String(grpcPort), HTTP_PORT: String(httpPort) }, join(dir, `service-${index}.log`), profile);
       replicas.push(replica);
+      children.add(replica);
       cleanups.push(() => replica.stop());
       await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/healthz`).then((r) => r.ok, () => false)), `replica ${index} to serve`);
       grpcAddresses.push(`127.0.0.1:${grpcPort}`);
@@ -242,6 +259,7 @@ async function runDatabase(database: Database): Promise<PhaseFigures[]> {
         const accepted = await closedLoop(options.backlog, options.concurrency, (i) => callers.sendMessage({ to: to(i), text: `Backlog ${i}`, idempotencyKey: '' }));
         console.log(`backlog: ${accepted.ok} accepted in ${(accepted.elapsedMs / 1000).toFixed(1)} s while the SMSC was down`);
         smsc = startNode(smscScript, smscEnv, join(dir, 'smsc.log'));
+        children.add(smsc);
         cleanups.push(() => smsc.stop());
         await waitFor(async () => (await getJson(`${smscHttp}/stats`)) !== undefined, 'the SMSC simulator to come back');
         results.push(await measure(target, `backlog of ${options.backlog}`, options.backlog, true, () => Promise.resolve({ ...accepted, startedAt: performance.now() }), true));
@@ -308,6 +326,8 @@ async function waitForReceipts(target: Target, count: number, before: number, ti
 async function measure(target: Target, phase: string, n: number, withReceipts: boolean, run: () => Promise<LoadResult>, restarted = false): Promise<PhaseFigures> {
   const acknowledgedBefore = restarted ? 0 : ((await smscStats(target.smscHttp)).receiptsAcknowledged ?? 0);
   const cpuBefore = target.replicas.map((replica) => cpuMicros(replica.pid));
+  const splitBefore = target.replicas.map((replica) => cpuSplit(replica.pid));
+  const others = (await otherProcesses()).map((pid) => ({ pid, cpu: safeCpu(pid) }));
   const database = target.sql ? await databaseCounters(target.sql) : null;
   const load = await run();
   if (load.ok !== n) {
@@ -316,6 +336,9 @@ async function measure(target: Target, phase: string, n: number, withReceipts: b
   }
   const doneAt = withReceipts ? await waitForReceipts(target, n, acknowledgedBefore) : performance.now();
   const cpu = target.replicas.reduce((sum, replica, i) => sum + cpuMicros(replica.pid) - (cpuBefore[i] ?? 0), 0);
+  const system = target.replicas.reduce((sum, replica, i) => sum + cpuSplit(replica.pid).system - (splitBefore[i]?.system ?? 0), 0);
+  const otherCpu = others.reduce((sum, other) => sum + Math.max(0, safeCpu(other.pid) - other.cpu), 0);
+  console.log(`  ${phase}: service CPU ${(cpu / n).toFixed(0)} µs/msg (${((100 * system) / Math.max(1, cpu)).toFixed(0)}% system); PostgreSQL server processes ${(otherCpu / n).toFixed(0)} µs/msg; load generator ${(process.cpuUsage().user / 1000 / 1000).toFixed(1)} s user so far`);
   const databaseAfter = target.sql ? await databaseCounters(target.sql) : null;
   const figures: PhaseFigures = {
     database: target.database,
@@ -330,6 +353,29 @@ async function measure(target: Target, phase: string, n: number, withReceipts: b
   };
   console.log(formatRow(figures));
   return figures;
+}
+
+/** PostgreSQL's server processes (by their title), to tell what the database costs per message. */
+async function otherProcesses(): Promise<number[]> {
+  const { readdirSync, readFileSync } = await import('node:fs');
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').startsWith('postgres')) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+function safeCpu(pid: number): number {
+  try {
+    return cpuMicros(pid);
+  } catch {
+    return 0;
+  }
 }
 
 async function databaseCounters(sql: pg.Client): Promise<{ nextXid: number; walBytes: number }> {

@@ -389,7 +389,7 @@ export class AdminService {
     const taken = () => new AlreadyExistsError(`app "${draft.name}" already exists`);
     return inTransaction(
       this.#em,
-      async (repository) => {
+      async (repository, tx) => {
         const existing = await repository.findApp(id);
         if (!existing) throw new NotFoundError(`app ${id} does not exist`);
         const sameName = await repository.findAppByName(draft.name);
@@ -397,6 +397,8 @@ export class AdminService {
         await repository.updateApp(id, appRow(draft));
         const view = appView({ ...existing, ...appRow(draft) });
         await this.#audit(repository, actor, 'app.update', id, appView(existing), view);
+        // Replicas cache apps by API key: they drop the cache on this.
+        await notifyConfigChanged(tx, `app.update ${id}`);
         return view;
       },
       taken,
@@ -428,13 +430,15 @@ export class AdminService {
   /** Revokes a key at once; revoking a revoked key changes nothing. */
   async revokeApiKey(actor: string, id: string): Promise<ApiKeyView> {
     assertId(id, 'id');
-    return this.#mutate(async (repository) => {
+    return this.#mutate(async (repository, tx) => {
       const existing = await repository.findApiKey(id);
       if (!existing) throw new NotFoundError(`API key ${id} does not exist`);
       if (existing.revokedAt) return apiKeyView(existing);
       const revoked = { ...existing, revokedAt: this.#now() };
       await repository.revokeApiKey(id, revoked.revokedAt);
       await this.#audit(repository, actor, 'api_key.revoke', id, apiKeyView(existing), apiKeyView(revoked));
+      // Replicas cache apps by API key: a revoked key stops working on every replica at once.
+      await notifyConfigChanged(tx, `api_key.revoke ${id}`);
       return apiKeyView(revoked);
     });
   }

@@ -41,7 +41,10 @@ describe('loadConfig', () => {
     it('uses the default verification and dispatch limits', () => {
       const config = loadConfig(minimalEnv);
       expect(config.verification).toEqual({ codeTtlSeconds: 600, maxChecks: 5, maxSendsPerNumber: 5, sendWindowSeconds: 600, resendCooldownSeconds: 30, maxFailedChecksPerNumber: 10, checkWindowSeconds: 3600 });
-      expect(config.dispatch).toEqual({ leaseSeconds: 60, sweepIntervalMs: 2000, messageValiditySeconds: 600, receiptTimeoutSeconds: 120 });
+      expect(config.dispatch).toEqual({ leaseSeconds: 60, sweepIntervalMs: 2000, messageValiditySeconds: 600, receiptTimeoutSeconds: 120, maxHeld: 10_000 });
+      expect(config.database).toEqual({ poolSize: 10, connectTimeoutMs: 5000, statementTimeoutMs: 15_000 });
+      expect(config.acceptQueueLimit).toBe(5000);
+      expect(config.shutdownTimeoutMs).toBe(20_000);
       expect(config.logLevel).toBe('info');
       expect(config.http).toEqual({ host: '127.0.0.1', port: 8080, publicBaseUrl: undefined });
     });
@@ -190,6 +193,18 @@ describe('loadConfig', () => {
     expect(configErrorOf({ ...minimalEnv, CODE_HMAC_KEY: 'a'.repeat(63) }).problems).toEqual([
       'CODE_HMAC_KEY: hex key has an odd number of digits (a character missing?)',
     ]);
+  });
+
+  it('names each bad database, queue and shutdown bound', () => {
+    const problems = configErrorOf({
+      ...minimalEnv,
+      DATABASE_POOL_SIZE: '0',
+      DATABASE_STATEMENT_TIMEOUT_MS: '10',
+      ACCEPT_QUEUE_LIMIT: 'lots',
+      SHUTDOWN_TIMEOUT_SECONDS: '9999',
+      DISPATCH_MAX_HELD: '5',
+    }).problems.map((problem) => problem.split(':')[0]);
+    expect(problems.sort()).toEqual(['ACCEPT_QUEUE_LIMIT', 'DATABASE_POOL_SIZE', 'DATABASE_STATEMENT_TIMEOUT_MS', 'DISPATCH_MAX_HELD', 'SHUTDOWN_TIMEOUT_SECONDS']);
   });
 
   it('caps the message validity at one day', () => {

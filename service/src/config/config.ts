@@ -18,6 +18,15 @@ export interface ServiceConfig {
   readonly databaseUrl: string | undefined;
   /** Folder of the embedded database (`memory://` keeps it in memory, for tests). */
   readonly dataDir: string;
+  /** How connections to PostgreSQL are bounded. */
+  readonly database: { readonly poolSize: number; readonly connectTimeoutMs: number; readonly statementTimeoutMs: number };
+  /**
+   * Requests (SendCode, VerifyCode, SendMessage …) waiting for a database transaction; more are
+   * answered UNAVAILABLE with a retry hint.
+   */
+  readonly acceptQueueLimit: number;
+  /** Longest a graceful stop waits for work under way before it closes anyway. */
+  readonly shutdownTimeoutMs: number;
   /** Key for the HMAC of verification codes (at least 32 bytes). */
   readonly codeHmacKey: Buffer;
   /** Key for AES-256-GCM encryption of message bodies and provider credentials (32 bytes). */
@@ -40,6 +49,8 @@ export interface ServiceConfig {
     readonly messageValiditySeconds: number;
     /** How long a submitted attempt waits for its delivery report before the next step. */
     readonly receiptTimeoutSeconds: number;
+    /** Most messages one replica holds in memory; the rest wait in the table for any replica. */
+    readonly maxHeld: number;
   };
   readonly routing: {
     /** ISO 4217 currency costs are compared and reported in. */
@@ -110,6 +121,12 @@ const schema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_POOL_SIZE: positiveInt.max(200).default(10),
+  DATABASE_CONNECT_TIMEOUT_MS: positiveInt.max(120_000).default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: positiveInt.min(100).max(600_000).default(15_000),
+  ACCEPT_QUEUE_LIMIT: positiveInt.max(1_000_000).default(5000),
+  SHUTDOWN_TIMEOUT_SECONDS: positiveInt.max(600).default(20),
+  DISPATCH_MAX_HELD: positiveInt.min(10).max(1_000_000).default(10_000),
   CODE_HMAC_KEY: secretKey(32, false),
   ENCRYPTION_KEY: secretKey(32, true),
   CODE_TTL_SECONDS: positiveInt.max(86_400).default(600),
@@ -179,6 +196,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     http: { host: c.HTTP_HOST, port: c.HTTP_PORT, publicBaseUrl: c.PUBLIC_BASE_URL },
     databaseUrl: c.DATABASE_URL,
     dataDir: c.DATA_DIR,
+    database: { poolSize: c.DATABASE_POOL_SIZE, connectTimeoutMs: c.DATABASE_CONNECT_TIMEOUT_MS, statementTimeoutMs: c.DATABASE_STATEMENT_TIMEOUT_MS },
+    acceptQueueLimit: c.ACCEPT_QUEUE_LIMIT,
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     codeHmacKey: c.CODE_HMAC_KEY,
     encryptionKey: c.ENCRYPTION_KEY,
     verification: {
@@ -195,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       sweepIntervalMs: c.DISPATCH_SWEEP_INTERVAL_MS,
       messageValiditySeconds: c.MESSAGE_VALIDITY_SECONDS,
       receiptTimeoutSeconds: c.RECEIPT_TIMEOUT_SECONDS,
+      maxHeld: c.DISPATCH_MAX_HELD,
     },
     routing: {
       currency: c.ROUTING_CURRENCY,

@@ -1,5 +1,6 @@
-import type { DeliveryReceipt, LateAcceptance, OtpContent, SubmitAccepted } from '../providers/sms-provider.js';
+import type { OtpContent } from '../providers/sms-provider.js';
 import type { Channel, MessageKind } from '../routing/routing-model.js';
+import type { AttemptChange, AttemptState, MessageChange, MessageState, PartState, ReportedState } from './attempt-lifecycle.js';
 
 /** One step of a message's stored plan; costs in millionths of `currency`. */
 export interface StoredStep {
@@ -10,11 +11,9 @@ export interface StoredStep {
   readonly receiptTimeoutSeconds: number;
 }
 
-/** A message claimed under a lease token, ready for its next attempt. */
+/** A message this replica holds under its lease, ready for its next attempt. */
 export interface ClaimedMessage {
   readonly id: string;
-  /** The lease token this claim holds; writes about the attempt present it. */
-  readonly token: string;
   readonly verificationId: string | null;
   readonly to: string;
   readonly country: string;
@@ -31,8 +30,9 @@ export interface ClaimedMessage {
   readonly otp: OtpContent | null;
   /** The user's e-mail address; null when none is known (e-mail steps are then skipped). */
   readonly email: string | null;
-  /** The plan fixed at the first claim; null until then. */
+  /** The plan fixed at the first attempt; null until then. */
   readonly plan: readonly StoredStep[] | null;
+  readonly routeRule: string | null;
   readonly step: number;
   readonly retries: number;
   /** When the message was accepted. */
@@ -43,100 +43,137 @@ export interface ClaimedMessage {
   readonly verificationExpiresAt: Date | null;
 }
 
-/** The result of a receipt for the attempt it belongs to. */
-export type ReceiptOutcome =
-  | { readonly kind: 'unmatched' }
-  | { readonly kind: 'ignored' }
-  | { readonly kind: 'final'; readonly messageId: string; readonly delivered: boolean; readonly provider: string }
-  /** The attempt failed and the plan has another step: the message is queued for it. */
-  | { readonly kind: 'requeued'; readonly messageId: string; readonly provider: string };
-
-/** A failure as recorded on an attempt. */
-export interface AttemptError {
-  readonly code: string;
-  readonly message: string;
+/** A message row as a transaction has locked it. */
+export interface LockedMessage extends MessageState {
+  /** Destination, E.164. */
+  readonly to: string;
+  /** The replica holding its lease (null: none). */
+  readonly leaseOwner: string | null;
+  /** For a code: whether its verification can still be approved (pending, not expired); true for other messages. */
+  readonly verificationOpen: boolean;
 }
 
-/** Parts a provider took before a later part failed or went unanswered (outcome unknown). */
-export interface PartialAcceptance {
-  /** Ids of the parts taken, in order from part 1. */
-  readonly partMessageIds: readonly string[];
-  /** Parts the text was submitted as, each answered (and reported on) separately. */
-  readonly parts: number;
-  /** Final receipts expected for the text, when not one per part. */
-  readonly receiptsExpected?: number | undefined;
+/** A part of some attempt that carries a receipt's id (a match candidate). */
+export interface StoredPartRef {
+  readonly attemptId: string;
+  readonly messageId: string;
+  readonly part: number;
+  readonly to: string;
+  /** The attempt is open and this part has no final report yet. */
+  readonly open: boolean;
+  /** When its attempt was started, ms since epoch. */
+  readonly startedAt: number;
 }
 
-/** Where a message goes after a failed attempt: another step, or the same one again later. */
-export interface NextStep {
+/** A final receipt no part matched when it came, kept until its submit is recorded. */
+export interface PendingReceipt {
+  readonly id: string;
+  readonly provider: string;
+  readonly providerMessageId: string;
+  readonly state: ReportedState;
+  readonly errorCode: string | null;
+  readonly handset: string | null;
+  readonly attemptHint: string | null;
+  /** Database time it was stored, ms since epoch. */
+  readonly receivedAt: number;
+}
+
+/** An attempt row to insert when its submit starts (with the message going to `sending`). */
+export interface AttemptStart {
+  readonly attemptId: string;
+  readonly messageId: string;
+  readonly provider: string;
   readonly step: number;
-  readonly retries: number;
-  readonly notBefore: Date;
+  readonly channel: Channel;
+  readonly expectedCostMicros: number | null;
+  readonly currency: string;
+  readonly receiptTimeoutSeconds: number;
+  readonly plan: readonly StoredStep[];
+  /** The rule that made the plan; null when the plan was stored before. */
+  readonly routeRule: string | null;
 }
 
-/**
- * What the dispatcher reads and writes. Each method is one transaction. Writes about an attempt
- * change the message only while it is still in the state the dispatcher left it in, so a late
- * write can never resurrect a message that recovery already settled.
- */
+/** What the provider answered, stored on the attempt when it becomes known. */
+export interface SubmitFacts {
+  /** Sets submitted_at (a submit answer, or its absence, was recorded; not a late answer). */
+  readonly markSubmitted: boolean;
+  /** Normalised id of the first part. */
+  readonly providerMessageId: string | null;
+  /** SMS parts the network bills. */
+  readonly billedParts: number | null;
+  readonly actualCostMicros: number | null;
+  /** Appended to the attempt's error message (e.g. that a part was accepted late). */
+  readonly note?: string | undefined;
+}
+
+/** Every write of one hot-path transaction, applied in a handful of batched statements. */
+export interface DispatchWrites {
+  readonly starts: AttemptStart[];
+  readonly attempts: { readonly id: string; readonly change: AttemptChange; readonly submit?: SubmitFacts | undefined }[];
+  readonly newParts: { readonly attemptId: string; readonly provider: string; readonly part: PartState }[];
+  readonly reportedParts: { readonly attemptId: string; readonly part: PartState }[];
+  /** `plan`: stored with the change when the message was planned in this transaction. */
+  readonly messages: { readonly id: string; readonly change: MessageChange; readonly plan?: { readonly steps: readonly StoredStep[]; readonly rule: string | null } | undefined }[];
+  readonly verifications: { readonly id: string; readonly delivery: 'submitted' | 'delivered' | 'failed'; readonly fail: boolean }[];
+  readonly pendingReceipts: Omit<PendingReceipt, 'id' | 'receivedAt'>[];
+  readonly consumedPendingReceipts: string[];
+}
+
+/** The reads and writes of one transaction of the hot path; see `DispatchStore.transaction`. */
+export interface DispatchTransaction {
+  /** Locks messages in id order (so concurrent transactions never deadlock on them) and reads them. */
+  lockMessages(ids: readonly string[]): Promise<Map<string, LockedMessage>>;
+  /** Attempts with their parts. */
+  attempts(ids: readonly string[]): Promise<Map<string, AttemptState>>;
+  /** The attempt of each message at its current step that is still open. */
+  openAttempts(messageIds: readonly string[]): Promise<Map<string, AttemptState>>;
+  /** Parts carrying these (provider, id) pairs, with what choosing between them needs. Not locked. */
+  partsWithIds(keys: readonly { provider: string; providerMessageId: string }[]): Promise<Map<string, StoredPartRef[]>>;
+  /** The message and provider of attempts named by id (webhook correlations). Not locked. */
+  attemptOwners(attemptIds: readonly string[]): Promise<Map<string, { messageId: string; provider: string }>>;
+  /** Stored receipts naming these (provider, id) pairs, locked so only one transaction consumes each. */
+  pendingReceiptsFor(keys: readonly { provider: string; providerMessageId: string }[]): Promise<PendingReceipt[]>;
+  /**
+   * Of these verifications (locked here, after the messages), the ones that still have another
+   * message under way or delivered besides `excluding`.
+   */
+  verificationsStillLive(verificationIds: readonly string[], excluding: readonly string[]): Promise<Set<string>>;
+  /** Submitted messages whose receipt is overdue, locked, skipping those another transaction holds. */
+  overdueMessages(limit: number): Promise<Map<string, LockedMessage>>;
+  /** Messages left `sending` by a replica whose lease ran out, locked likewise. */
+  staleSends(limit: number): Promise<Map<string, LockedMessage>>;
+  write(writes: DispatchWrites): Promise<void>;
+}
+
+/** The message table as the dispatcher's work queue, in PostgreSQL or PGlite. */
 export interface DispatchStore {
+  /** Runs `work` in one transaction; a deadlock runs it again. */
+  transaction<T>(work: (tx: DispatchTransaction) => Promise<T>): Promise<T>;
   /**
-   * Leases the message under `token` if it is queued, due, and either unleased (or the lease ran
-   * out) or already leased under `token` (handed over by `claimDue`); null otherwise. Tokens are
-   * unique per claim, so two claims never both succeed, even within one replica.
+   * Leases up to `limit` due queued messages nobody holds to `owner` (one statement, SKIP LOCKED:
+   * replicas claiming at once take different rows) and reads them, decrypted.
    */
-  claim(messageId: string, token: string, now: Date, leaseUntil: Date): Promise<ClaimedMessage | null>;
-  /**
-   * Due messages nobody holds, locked with SKIP LOCKED and leased, each under a fresh token
-   * derived from `owner`; the caller then claims each with its token.
-   */
-  claimDue(owner: string, now: Date, leaseUntil: Date, limit: number): Promise<{ id: string; token: string }[]>;
-  /**
-   * Stores the plan, renews the lease and records an attempt as `sending`; returns the attempt id,
-   * or null when the claim's lease was lost meanwhile (then nothing may be sent).
-   */
-  startAttempt(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, step: number, leaseUntil: Date): Promise<string | null>;
-  /**
-   * Extends the lease of a message being submitted under `token`, so a long submit (many parts,
-   * throttling back-off) is not taken for a dead replica's; false when the lease is no longer ours.
-   */
-  renewLease(messageId: string, token: string, leaseUntil: Date): Promise<boolean>;
-  /** A step that cannot be tried now (breaker open, provider full): move on without an attempt row. */
-  skipStep(messageId: string, token: string, plan: { rule: string; steps: readonly StoredStep[] }, next: NextStep | null, reason: string, now: Date): Promise<void>;
-  /** The provider accepted the message; its part ids are recorded for receipts to match. */
-  markSubmitted(attemptId: string, messageId: string, accepted: SubmitAccepted, now: Date): Promise<void>;
-  /** The attempt failed for sure; the message goes to `next` or fails. */
-  markAttemptFailed(attemptId: string, messageId: string, error: AttemptError, next: NextStep | null, now: Date): Promise<void>;
-  /** The provider may have taken the message: never resend; the receipt deadline settles it. */
-  markOutcomeUnknown(attemptId: string, messageId: string, error: AttemptError, now: Date, accepted?: PartialAcceptance): Promise<void>;
-  /**
-   * A part whose submit went unanswered was accepted after all (late submit_sm_resp): records its
-   * id on the still-open attempt so its receipt matches. 'unmatched' when no open attempt fits.
-   */
-  recordLateAcceptance(providerName: string, acceptance: LateAcceptance, now: Date): Promise<'recorded' | 'unmatched'>;
-  /** Ends a message that must not be sent (expired, verification closed, unreadable) without failing its verification. */
-  dropMessage(messageId: string, reason: string, now: Date): Promise<void>;
-  /** Fails a message no route can carry, and its verification when nothing else is under way. */
-  failUnroutable(messageId: string, reason: string, now: Date): Promise<void>;
-  /**
-   * Applies a receipt to the newest part with that provider message id (in the reported form,
-   * else converted between hex and decimal). The attempt is delivered once every part is, and
-   * fails with the first failed part.
-   */
-  applyReceipt(providerName: string, receipt: DeliveryReceipt, now: Date): Promise<ReceiptOutcome>;
-  /** Sends whose lease ran out mid-submit (a replica died): recorded as outcome unknown, never resent. */
-  recoverStaleSends(now: Date): Promise<number>;
-  /**
-   * Attempts without a final receipt within their step's receipt timeout: a submitted one expires
-   * and the message moves to its next step (returned) or fails; an unknown one ends the message.
-   */
-  expireOverdueAttempts(now: Date): Promise<{ requeued: string[]; expired: { provider: string; wasUnknown: boolean }[] }>;
+  claimDue(owner: string, leaseSeconds: number, limit: number): Promise<ClaimedMessage[]>;
+  /** Extends the leases `owner` holds on these messages. */
+  renewLeases(owner: string, leaseSeconds: number, messageIds: readonly string[]): Promise<void>;
+  /** Gives up the leases of queued messages (a stopping replica), so any replica takes them at once. */
+  releaseLeases(owner: string, messageIds: readonly string[]): Promise<void>;
+  /** Deletes stored receipts older than `seconds` nothing claimed; returns them, to be logged. */
+  purgePendingReceipts(olderThanSeconds: number, limit: number): Promise<PendingReceipt[]>;
+  /** Stored receipts that a part recorded since now matches: the residue of a race, re-tried by the sweep. */
+  matchablePendingReceipts(limit: number): Promise<PendingReceipt[]>;
   /** Forgets idempotency keys created before `before`. */
-  deleteIdempotencyKeysBefore(before: Date): Promise<number>;
+  deleteIdempotencyKeysBefore(before: Date): Promise<void>;
+  /** Tells every replica that queued messages wait for whoever has room (LISTEN/NOTIFY). */
+  announceWork(): Promise<void>;
 }
 
 /** What the dispatcher counts (Prometheus in production, nothing in unit tests). */
 export interface DispatchMetrics {
   submit(provider: string, outcome: 'accepted' | 'failed' | 'unknown'): void;
   receipt(provider: string, state: string): void;
+  /** A message reached its end: delivered, or failed (dropped, unroutable, every step tried). */
+  finished?(status: 'delivered' | 'failed'): void;
+  /** Size of a committed hot-path transaction (items in it). */
+  batch?(kind: 'dispatch' | 'sweep', size: number): void;
 }

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OutboundSms, type SmsProvider, type SubmitAccepted } from '../providers/sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OutboundSms, type SmsProvider } from '../providers/sms-provider.js';
 import type { ProviderHealthRegistry } from '../routing/provider-health.js';
 import { NoRouteError, type RoutingTable } from '../routing/router.js';
 import type { ProviderHealth, ProviderProfile } from '../routing/routing-model.js';
 import { ProviderError } from '../shared/errors.js';
-import type { DispatchQueue } from '../verification/verification.ports.js';
-import type { ClaimedMessage, DispatchMetrics, DispatchStore, NextStep, ReceiptOutcome, StoredStep } from './dispatch.ports.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../shared/request-rules.js';
+import type { DispatchQueue } from '../verification/verification.ports.js';
+import type { MessageChange, RetryPolicy } from './attempt-lifecycle.js';
+import { DispatchJournal, type CommittedEffects, type EventOutcome, type SubmitResult } from './dispatch-journal.js';
+import type { ClaimedMessage, DispatchMetrics, DispatchStore, StoredStep } from './dispatch.ports.js';
 
 /** Minimal logger shape (pino's). */
 export interface DispatchLogger {
+  debug?(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
@@ -17,13 +20,13 @@ export interface DispatchLogger {
 
 export interface DispatcherOptions {
   readonly store: DispatchStore;
-  /** Providers by name; a plan step naming a missing one fails that step. */
+  /** Providers by name; a plan step naming a missing one waits for it (last step) or moves on. */
   readonly providers: ReadonlyMap<string, SmsProvider>;
   /** The routing table in force (swapped on configuration changes) and the providers it knows. */
   readonly routing: { current(): RoutingTable; provider(name: string): ProviderProfile | undefined };
   /** Circuit breakers and throughput limits per provider, fed by what happens here. */
   readonly health: ProviderHealthRegistry;
-  /** Source of randomness for weighted splits. */
+  /** Source of randomness for weighted splits and jitter. */
   readonly random?: () => number;
   /** Identifies this replica in leases. */
   readonly owner: string;
@@ -35,8 +38,10 @@ export interface DispatcherOptions {
    * lifetime is useless, and a late SMS confuses more than it helps.
    */
   readonly messageValiditySeconds: number;
+  /** Most messages this replica holds in memory at once; the rest wait in the table for any replica. */
+  readonly maxHeld?: number | undefined;
   readonly logger: DispatchLogger;
-  readonly metrics?: DispatchMetrics;
+  readonly metrics?: DispatchMetrics | undefined;
   readonly now?: () => Date;
 }
 
@@ -47,35 +52,115 @@ const ALWAYS_HEALTHY: ProviderHealth = {
   hasCapacity: () => ({ ok: true }),
 };
 
-/** Receipts that arrive before the submit's result is stored are held this long, then dropped. */
-const EARLY_RECEIPT_HOLD_MS = 60_000;
-/** Most receipts held at once: an SMSC reporting ids we never had cannot fill memory. */
-const EARLY_RECEIPTS_MAX = 10_000;
-/** How often to delete old idempotency keys, in sweeps. */
+/** Messages claimed per statement when the table has a backlog. */
+const CLAIM_BATCH = 500;
+/** Attempts and interrupted sends settled per sweep transaction. */
+const SWEEP_BATCH = 500;
+/** How often a step waits to look again at a provider that is not connected. */
+const NOT_CONNECTED_RECHECK_MS = 250;
+/** Receipts no submit claimed are kept this long (a restart, a slow replica), then dropped and logged. */
+const PENDING_RECEIPT_HOLD_SECONDS = 600;
+/** Housekeeping (idempotency keys, unclaimed receipts) every this many sweeps. */
 const HOUSEKEEPING_EVERY_SWEEPS = 30;
+const DEFAULT_MAX_HELD = 10_000;
+
+/** A message this replica holds (leased) and is moving along its plan. */
+interface Job {
+  message: ClaimedMessage;
+  plan: { readonly steps: readonly StoredStep[]; readonly rule: string | null } | null;
+  /** Whether `plan` is stored already (the first attempt or passed-over step stores it). */
+  planStored: boolean;
+  step: number;
+  retries: number;
+  readonly validUntil: Date;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** Jobs waiting for one provider's capacity (throughput, in-flight window, a bind), in order. */
+interface ProviderQueue {
+  readonly jobs: Job[];
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** A submit result on its way to the table; receipts for its ids that come meanwhile ride along. */
+interface Recording {
+  readonly held: { sealed: boolean; readonly receipts: DeliveryReceipt[] };
+  readonly committed: Promise<EventOutcome>;
+}
+
+const receiptKey = (provider: string, id: string) => `${provider}\u0000${normaliseProviderMessageId(id)}`;
 
 /**
- * Moves stored messages to providers. A message committed by SendCode is handed over in process
- * at once; a periodic sweep (SELECT … FOR UPDATE SKIP LOCKED with a lease) picks up whatever no
- * replica is working on, recovers sends a dead replica left mid-submit (as outcome unknown, never
- * resent), and ends attempts whose delivery report never came. Each submit is an attempt row; a
- * failed submit moves to the next plan step or retries with backoff; a failed receipt moves on.
+ * Moves stored messages to providers. A message accepted on this replica is held here at once
+ * (it was stored under this replica's lease); others are claimed from the table in batches when
+ * there is room, woken by NOTIFY from any replica or by the sweep. A held message waits in memory
+ * for its provider's capacity, never polling the table; every write (attempt started, submit
+ * result, receipt) goes through the journal, in batches. The sweep settles attempts whose receipt
+ * is overdue and sends a dead replica left mid-submit (outcome unknown, never resent).
  */
 export class Dispatcher implements DispatchQueue {
   readonly #options: DispatcherOptions;
   readonly #now: () => Date;
-  readonly #inFlight = new Set<Promise<void>>();
-  readonly #earlyReceipts = new Map<string, { provider: string; receipt: DeliveryReceipt; at: number }>();
+  readonly #random: () => number;
+  readonly #maxHeld: number;
+  readonly #journal: DispatchJournal;
+  readonly #jobs = new Map<string, Job>();
+  readonly #queues = new Map<string, ProviderQueue>();
+  readonly #recording = new Map<string, Recording>();
+  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Places reserved by requests being committed (see `reserve`). */
+  #reserved = 0;
   #sweepTimer: NodeJS.Timeout | undefined;
+  #leaseTimer: NodeJS.Timeout | undefined;
   #sweeps = 0;
-  #stopped = false;
+  #stopped = true;
+  #claiming = false;
+  #claimAgain = false;
+  /** The last claim filled its batch: more may be waiting in the table. */
+  #backlog = false;
 
   constructor(options: DispatcherOptions) {
     this.#options = options;
     this.#now = options.now ?? (() => new Date());
+    this.#random = options.random ?? Math.random;
+    this.#maxHeld = options.maxHeld ?? DEFAULT_MAX_HELD;
+    this.#journal = new DispatchJournal({
+      store: options.store,
+      now: this.#now,
+      onCommitted: (effects) => { this.#committed(effects); },
+      onBatch: (size) => options.metrics?.batch?.('dispatch', size),
+    });
   }
 
-  /** Starts the recovery sweep. */
+  get owner(): string {
+    return this.#options.owner;
+  }
+
+  get leaseSeconds(): number {
+    return this.#options.leaseSeconds;
+  }
+
+  /** Messages held in memory right now (leased to this replica). */
+  get held(): number {
+    return this.#jobs.size;
+  }
+
+  /** How many more messages it can take now (held and reserved count). */
+  room(): number {
+    return this.#stopped ? 0 : Math.max(0, this.#maxHeld - this.#jobs.size - this.#reserved);
+  }
+
+  reserve(): { owner: string; seconds: number } | null {
+    if (this.room() === 0) return null;
+    this.#reserved += 1;
+    return { owner: this.#options.owner, seconds: this.#options.leaseSeconds };
+  }
+
+  cancelReservation(): void {
+    this.#reserved = Math.max(0, this.#reserved - 1);
+  }
+
+  /** Starts the sweep, the lease renewal, and a first claim of what the table holds. */
   start(): void {
     this.#stopped = false;
     const tick = () => {
@@ -84,18 +169,43 @@ export class Dispatcher implements DispatchQueue {
       });
     };
     this.#sweepTimer = setTimeout(tick, this.#options.sweepIntervalMs);
+    const renewEvery = Math.max(100, (this.#options.leaseSeconds * 1000) / 3);
+    const renew = () => {
+      void this.#track(this.#renewLeases()).finally(() => {
+        if (!this.#stopped) this.#leaseTimer = setTimeout(renew, renewEvery);
+      });
+    };
+    this.#leaseTimer = setTimeout(renew, renewEvery);
+    this.wake();
   }
 
-  /** Stops sweeping and waits for submits under way; queued messages stay for the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking work, lets submits under way finish and their results be stored, then gives the
+   * held messages' leases back so another replica sends them at once. Bounded by `deadlineMs`:
+   * what is still under way then is left to recovery (outcome unknown, never resent).
+   */
+  async stop(deadlineMs = 10_000): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#sweepTimer);
-    await this.idle();
-  }
-
-  enqueue(messageId: string): void {
-    if (this.#stopped) return; // the sweep of a running replica will pick it up
-    void this.#track(this.process(messageId));
+    clearTimeout(this.#leaseTimer);
+    for (const queue of this.#queues.values()) clearTimeout(queue.timer);
+    const waiting: Job[] = [];
+    for (const queue of this.#queues.values()) waiting.push(...queue.jobs.splice(0));
+    for (const job of this.#jobs.values()) clearTimeout(job.timer);
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => { timer = setTimeout(() => { resolve('late'); }, deadlineMs); });
+    const settled = await Promise.race([this.idle().then(() => 'done' as const), deadline]);
+    clearTimeout(timer);
+    if (settled === 'late') this.#options.logger.warn({ held: this.#jobs.size }, 'dispatcher stop: submits still under way at the deadline; recovery settles them');
+    await Promise.race([this.#journal.close(), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    const queued = [...this.#jobs.values()].filter((job) => !this.#sending.has(job.message.id)).map((job) => job.message.id);
+    try {
+      await this.#options.store.releaseLeases(this.#options.owner, queued);
+      if (queued.length > 0) await this.#options.store.announceWork();
+    } catch (error) {
+      this.#options.logger.warn({ err: error, messages: queued.length }, 'could not give back leases; they run out by themselves');
+    }
+    this.#jobs.clear();
   }
 
   /** Resolves when every dispatch under way has settled (tests and shutdown use it). */
@@ -103,89 +213,154 @@ export class Dispatcher implements DispatchQueue {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
   }
 
-  /** One pass of the recovery sweep. */
-  async sweep(): Promise<void> {
-    const { store, owner, logger } = this.#options;
-    const now = this.#now();
+  /** Messages this replica stored under its own lease (SendCode, SendMessage): held at once. */
+  accepted(messages: readonly ClaimedMessage[]): void {
+    this.#reserved = Math.max(0, this.#reserved - messages.length);
+    for (const message of messages) this.#hold(message);
+  }
+
+  /** Queued messages nobody holds were stored: tell every replica, this one included. */
+  announce(): void {
+    this.#backlog = true;
+    void this.#options.store.announceWork().catch((error: unknown) => {
+      this.#options.logger.warn({ err: error }, 'could not announce queued work; the sweeps find it');
+    });
+    this.wake();
+  }
+
+  /** Something may be waiting in the table (NOTIFY from a replica, a released message): claim it if there is room. */
+  wake(): void {
+    if (this.#stopped) return;
+    // Until a claim finds fewer than it asked for, assume the table holds more.
+    this.#backlog = true;
+    if (this.#claiming) {
+      this.#claimAgain = true;
+      return;
+    }
+    this.#claiming = true;
+    void this.#track(
+      this.#claimWhileRoom().finally(() => {
+        this.#claiming = false;
+        if (this.#claimAgain) {
+          this.#claimAgain = false;
+          this.wake();
+        }
+      }),
+    );
+  }
+
+  async #claimWhileRoom(): Promise<void> {
+    const { store, owner, leaseSeconds, logger } = this.#options;
     try {
-      const recovered = await store.recoverStaleSends(now);
-      if (recovered > 0) logger.warn({ recovered }, 'sends interrupted mid-submit: outcome unknown, not resent');
-      const { requeued, expired } = await store.expireOverdueAttempts(now);
-      for (const { provider, wasUnknown } of expired) if (!wasUnknown) this.#receiptOutcome(provider, 'expired');
-      for (const id of requeued) this.enqueue(id);
-      const due = await store.claimDue(owner, now, this.#leaseUntil(), 50);
-      for (const { id, token } of due) void this.#track(this.process(id, token));
-      this.#pruneEarlyReceipts();
+      for (;;) {
+        const room = this.room();
+        if (room === 0) return;
+        const limit = Math.min(CLAIM_BATCH, room);
+        const claimed = await store.claimDue(owner, leaseSeconds, limit);
+        for (const message of claimed) this.#hold(message);
+        this.#backlog = claimed.length === limit;
+        if (!this.#backlog) return;
+      }
+    } catch (error) {
+      logger.error({ err: error }, 'claiming queued messages failed; the sweep tries again');
+    }
+  }
+
+  /** One pass of the sweep: receipt deadlines, interrupted sends, claims, housekeeping. */
+  async sweep(): Promise<void> {
+    const { store, logger } = this.#options;
+    try {
+      for (;;) {
+        const { overdue, interrupted } = await this.#journal.sweep(SWEEP_BATCH);
+        if (interrupted > 0) logger.warn({ interrupted }, 'sends interrupted mid-submit: outcome unknown, not resent');
+        if (overdue < SWEEP_BATCH && interrupted < SWEEP_BATCH) break;
+      }
+      // Receipts stored while the submit they name was being recorded elsewhere: apply them now.
+      for (const pending of await store.matchablePendingReceipts(SWEEP_BATCH)) {
+        await this.#journal.receipt(pending.provider, { providerMessageId: pending.providerMessageId, state: pending.state, errorCode: pending.errorCode ?? undefined, handset: pending.handset ?? undefined, attemptId: pending.attemptHint ?? undefined }, pending.id);
+      }
+      this.wake();
       if (++this.#sweeps % HOUSEKEEPING_EVERY_SWEEPS === 0) {
-        await store.deleteIdempotencyKeysBefore(new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS));
+        await store.deleteIdempotencyKeysBefore(new Date(this.#now().getTime() - IDEMPOTENCY_WINDOW_MS));
+        for (const dropped of await store.purgePendingReceipts(PENDING_RECEIPT_HOLD_SECONDS, SWEEP_BATCH)) {
+          logger.warn({ provider: dropped.provider, providerMessageId: dropped.providerMessageId, state: dropped.state }, 'receipt for an unknown message dropped');
+        }
       }
     } catch (error) {
       logger.error({ err: error }, 'dispatch sweep failed');
     }
   }
 
-  /**
-   * Sends the message's next step, unless someone else holds it or it is not due. `token` is the
-   * lease the sweep already took for it; without one, a fresh token is claimed.
-   */
-  async process(messageId: string, token = `${this.#options.owner}:${randomUUID()}`): Promise<void> {
-    const { store, logger } = this.#options;
+  async #renewLeases(): Promise<void> {
+    if (this.#jobs.size === 0) return;
     try {
-      const message = await store.claim(messageId, token, this.#now(), this.#leaseUntil());
-      if (message) await this.#attempt(message);
+      await this.#options.store.renewLeases(this.#options.owner, this.#options.leaseSeconds, [...this.#jobs.keys()]);
     } catch (error) {
-      logger.error({ err: error, messageId }, 'dispatch failed; the sweep will retry after the lease');
+      this.#options.logger.error({ err: error, held: this.#jobs.size }, 'lease renewal failed; retrying at the next renewal');
     }
   }
 
-  async #attempt(message: ClaimedMessage): Promise<void> {
-    const { store, providers, logger } = this.#options;
+  #hold(message: ClaimedMessage): void {
+    if (this.#stopped || this.#jobs.has(message.id)) return;
+    const job: Job = {
+      message,
+      plan: message.plan === null ? null : { steps: message.plan, rule: message.routeRule },
+      planStored: message.plan !== null,
+      step: message.step,
+      retries: message.retries,
+      validUntil: this.#validUntil(message),
+      timer: undefined,
+    };
+    this.#jobs.set(message.id, job);
+    this.#advance(job);
+  }
+
+  #forget(job: Job): void {
+    clearTimeout(job.timer);
+    this.#jobs.delete(job.message.id);
+    // With a backlog in the table, claim again once a quarter batch of room is free (not per message).
+    if (this.#backlog && !this.#claiming && this.room() >= Math.max(1, Math.min(CLAIM_BATCH, this.#maxHeld) / 4)) this.wake();
+  }
+
+  /** The message is useless after this: its validity, or its verification's expiry if sooner. */
+  #validUntil(message: ClaimedMessage): Date {
+    const validity = message.createdAt.getTime() + this.#options.messageValiditySeconds * 1000;
+    const expiry = message.verificationExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    return new Date(Math.min(validity, expiry));
+  }
+
+  #policy(job: Job): RetryPolicy {
+    return { now: this.#now(), validUntil: job.validUntil };
+  }
+
+  /** Takes the job to its current step: drops or fails it, passes over the step, or queues it for the provider. */
+  #advance(job: Job): void {
+    if (this.#stopped) return;
     const now = this.#now();
-    const validUntil = this.#validUntil(message);
+    const { message } = job;
     const unsendable =
       !message.verificationOpen ? 'its verification is no longer pending'
-      : validUntil.getTime() <= now.getTime() ? 'it expired before it could be sent'
+      : job.validUntil.getTime() <= now.getTime() ? 'it expired before it could be sent'
       : message.text === null ? 'its text cannot be decrypted (was ENCRYPTION_KEY changed?)'
       : null;
-    if (unsendable !== null || message.text === null) {
-      await store.dropMessage(message.id, `not sent: ${unsendable ?? 'no text'}`, now);
-      logger.warn({ messageId: message.id, reason: unsendable }, 'message dropped unsent');
+    if (unsendable !== null) {
+      this.#options.logger.warn({ messageId: message.id, reason: unsendable }, 'message dropped unsent');
+      this.#pass(job, 'drop', unsendable, false);
       return;
     }
-    let plan: { rule: string; steps: readonly StoredStep[] };
-    if (message.plan === null) {
+    if (job.plan === null) {
       try {
-        // Planned on static facts only (enabled, channel, price, rule): breakers and limits change
-        // by the second and are checked when each step runs, so a burst or a sick provider
-        // delays or skips a step instead of failing the whole message at planning time.
-        const routed = this.#options.routing.current().plan(
-          { to: message.to, country: message.country, app: message.app, channel: message.channel, kind: message.kind, parts: message.parts },
-          ALWAYS_HEALTHY,
-          now.getTime(),
-          this.#options.random ?? Math.random,
-        );
-        plan = {
-          rule: routed.rule,
-          steps: routed.steps.map((step) => ({
-            provider: step.provider,
-            channel: step.channel,
-            expectedCostMicros: step.expectedCost === null ? null : Math.round(step.expectedCost * 1_000_000),
-            currency: step.currency,
-            receiptTimeoutSeconds: step.receiptTimeoutSeconds,
-          })),
-        };
+        job.plan = this.#planFor(message, now);
       } catch (error) {
         if (!(error instanceof NoRouteError)) throw error;
-        await store.failUnroutable(message.id, error.message, now);
-        logger.warn({ messageId: message.id, reason: error.message }, 'message has no route');
+        this.#options.logger.warn({ messageId: message.id, reason: error.message }, 'message has no route');
+        this.#pass(job, 'unroutable', error.message, false);
         return;
       }
-    } else {
-      plan = { rule: '', steps: message.plan };
     }
-    const step = plan.steps[message.step];
+    const step = job.plan.steps[job.step];
     if (step === undefined) {
-      await store.failUnroutable(message.id, 'every step of the plan was tried', now);
+      this.#pass(job, 'unroutable', 'every step of the plan was tried', false);
       return;
     }
     // The configuration may have changed since the plan was made: a provider that was deleted,
@@ -199,271 +374,315 @@ export class Dispatcher implements DispatchQueue {
       : step.channel === 'email' && message.email === null ? 'no e-mail address for this message'
       : step.channel === 'voice' && message.otp === null ? 'no code to read out (voice carries verification codes only)'
       : null;
-    const verdict = gone === null ? this.#reserve(step.provider) : ({ kind: 'skip', reason: gone } as const);
-    if (verdict.kind === 'wait') {
-      // Full right now (rate or in-flight window): same step, a little later. Not a failure.
-      const next = { step: message.step, retries: message.retries, notBefore: new Date(now.getTime() + verdict.ms) };
-      await store.skipStep(message.id, message.token, plan, next, `${step.provider}: ${verdict.reason}, waiting`, now);
-      this.#enqueueAt(message.id, next.notBefore);
+    if (gone !== null) {
+      this.#options.logger.warn({ messageId: message.id, provider: step.provider, reason: gone }, 'step skipped');
+      this.#pass(job, 'skip', `${step.provider}: ${gone}`, false);
       return;
     }
-    if (verdict.kind === 'skip') {
-      // An open circuit closes again; a deleted or disabled provider on the last step does not.
-      const next = this.#nextStep(message, plan.steps.length, verdict.reason === 'circuit open');
-      await store.skipStep(message.id, message.token, plan, next, `${step.provider}: ${verdict.reason}`, now);
-      logger.warn({ messageId: message.id, provider: step.provider, reason: verdict.reason, next }, 'step skipped');
-      if (next) this.#enqueueAt(message.id, next.notBefore);
-      return;
-    }
+    const queue = this.#queueFor(step.provider);
+    queue.jobs.push(job);
+    this.#pump(step.provider);
+  }
 
-    // The in-flight slot is held for the submit only: it is this replica's submit window.
-    let accepted: SubmitAccepted;
-    let attemptId: string | null = null;
-    try {
-      attemptId = await store.startAttempt(message.id, message.token, plan, message.step, this.#leaseUntil());
-      if (attemptId === null) {
-        this.#health.limiter(step.provider)?.release();
-        return; // the lease was lost: whoever holds it now sends
-      }
-      try {
-        const provider = providers.get(step.provider);
-        if (!provider) throw new ProviderError(`provider ${step.provider} is not running on this replica`, { retryable: true, notConnected: true });
-        const outbound: OutboundSms = {
-          messageId: message.id,
-          attemptId,
-          to: message.to,
-          from: message.from,
-          text: message.text,
-          validUntil,
-          otp: message.otp ?? undefined,
-          email: message.email ?? undefined,
-        };
-        accepted = await this.#keepingLease(message.id, message.token, () => provider.submit(outbound));
-      } catch (error) {
-        this.#health.limiter(step.provider)?.release();
-        await this.#submitFailed(message, plan.steps.length, attemptId, step.provider, error);
+  #planFor(message: ClaimedMessage, now: Date): { steps: StoredStep[]; rule: string } {
+    // Planned on static facts only (enabled, channel, price, rule): breakers and limits change by
+    // the second and are checked when each step runs, so a burst or a sick provider delays or
+    // skips a step instead of failing the whole message at planning time.
+    const routed = this.#options.routing.current().plan(
+      { to: message.to, country: message.country, app: message.app, channel: message.channel, kind: message.kind, parts: message.parts },
+      ALWAYS_HEALTHY,
+      now.getTime(),
+      this.#random,
+    );
+    return {
+      rule: routed.rule,
+      steps: routed.steps.map((step) => ({
+        provider: step.provider,
+        channel: step.channel,
+        expectedCostMicros: step.expectedCost === null ? null : Math.round(step.expectedCost * 1_000_000),
+        currency: step.currency,
+        receiptTimeoutSeconds: step.receiptTimeoutSeconds,
+      })),
+    };
+  }
+
+  #queueFor(provider: string): ProviderQueue {
+    let queue = this.#queues.get(provider);
+    if (!queue) {
+      queue = { jobs: [], timer: undefined };
+      this.#queues.set(provider, queue);
+    }
+    return queue;
+  }
+
+  /**
+   * Starts as many of the provider's waiting jobs as it has capacity for, in order. A full
+   * provider (rate or in-flight window) wakes the queue when its next token is due; one without a
+   * usable connection is looked at again shortly (in memory: the table is not polled). An open
+   * circuit passes every waiting job over to its next step.
+   */
+  #pump(name: string): void {
+    const queue = this.#queues.get(name);
+    if (!queue || this.#stopped) return;
+    clearTimeout(queue.timer);
+    queue.timer = undefined;
+    const health = this.#options.health;
+    while (queue.jobs.length > 0) {
+      const breaker = health.breaker(name);
+      if (breaker.state === 'open') {
+        for (const job of queue.jobs.splice(0)) this.#pass(job, 'skip', `${name}: circuit open`, true);
         return;
       }
-      this.#health.limiter(step.provider)?.release();
-    } catch (error) {
-      if (attemptId === null) this.#health.limiter(step.provider)?.release();
-      throw error;
+      const provider = this.#options.providers.get(name);
+      if (!isReady(provider)) {
+        // No usable connection: a later step goes on without this provider; the last step waits for it.
+        const waiting = queue.jobs.splice(0);
+        const stay: Job[] = [];
+        for (const job of waiting) {
+          if (job.plan && job.step + 1 < job.plan.steps.length) this.#pass(job, 'skip', `${name}: not connected`, false);
+          else if (job.validUntil.getTime() <= this.#now().getTime()) this.#pass(job, 'drop', 'it expired before it could be sent', false);
+          else stay.push(job);
+        }
+        queue.jobs.push(...stay);
+        if (queue.jobs.length > 0) queue.timer = setTimeout(() => { this.#pump(name); }, NOT_CONNECTED_RECHECK_MS).unref();
+        return;
+      }
+      const limiter = health.limiter(name);
+      const capacity = limiter?.tryAcquire() ?? { ok: true as const };
+      if (!capacity.ok) {
+        // Full right now: not a failure. Woken when the next token is due (with jitter, so
+        // replicas sharing a carrier do not all wake at once), or when a submit returns.
+        const ms = Math.max(1, Math.min(5000, limiter?.msUntilToken() ?? 50)) + Math.floor(this.#random() * 5);
+        queue.timer = setTimeout(() => { this.#pump(name); }, ms).unref();
+        return;
+      }
+      if (!breaker.tryAcquire()) {
+        limiter?.release();
+        const job = queue.jobs.shift();
+        if (job) this.#pass(job, 'skip', `${name}: circuit open`, true);
+        continue;
+      }
+      const job = queue.jobs.shift();
+      if (!job) {
+        limiter?.release();
+        return;
+      }
+      void this.#track(this.#send(job, name));
     }
-    this.#health.breaker(step.provider).recordSubmitSuccess();
-    this.#options.metrics?.submit(step.provider, 'accepted');
-    // From here the provider HAS the message: no failure below may lead to a resend.
-    await this.#recordSubmitted(message.id, attemptId, step.provider, accepted);
   }
 
-  get #health() {
-    return this.#options.health;
-  }
+  /** Messages whose submit is under way (between attempt start and submit result). */
+  readonly #sending = new Set<string>();
 
-  /**
-   * Whether the step may run now: a throughput token and an in-flight slot (else wait), and the
-   * breaker's permission (else skip; when half-open this takes its single probe slot). The limiter
-   * is asked first, so a full provider never holds the breaker's probe slot.
-   */
-  #reserve(provider: string): { kind: 'go' } | { kind: 'wait'; reason: string; ms: number } | { kind: 'skip'; reason: string } {
-    const limiter = this.#health.limiter(provider);
-    if (this.#health.breaker(provider).state === 'open') return { kind: 'skip', reason: 'circuit open' };
-    const capacity = limiter?.tryAcquire() ?? { ok: true as const };
-    if (!capacity.ok) return { kind: 'wait', reason: capacity.reason, ms: Math.max(50, Math.min(5000, limiter?.msUntilToken() ?? 1000)) };
-    if (!this.#health.breaker(provider).tryAcquire()) {
+  async #send(job: Job, providerName: string): Promise<void> {
+    const { logger, metrics } = this.#options;
+    const plan = job.plan;
+    const step = plan?.steps[job.step];
+    const limiter = this.#options.health.limiter(providerName);
+    if (!plan || !step) {
       limiter?.release();
-      return { kind: 'skip', reason: 'circuit open' };
-    }
-    return { kind: 'go' };
-  }
-
-  /** Tells the breaker how a delivery report went. */
-  #receiptOutcome(provider: string, receipt: 'delivered' | 'failed' | 'expired'): void {
-    this.#health.breaker(provider).recordReceipt(receipt);
-  }
-
-  #enqueueAt(messageId: string, notBefore: Date): void {
-    const delay = notBefore.getTime() - this.#now().getTime();
-    if (delay <= 0) this.enqueue(messageId);
-    else setTimeout(() => { this.enqueue(messageId); }, delay).unref();
-  }
-
-  async #submitFailed(message: ClaimedMessage, planLength: number, attemptId: string, providerName: string, error: unknown): Promise<void> {
-    const { store, logger } = this.#options;
-    const now = this.#now();
-    const failure = error instanceof ProviderError ? error : new ProviderError('submit threw', { retryable: false, outcomeUnknown: true, cause: error });
-    const detail = { code: failure.providerCode ?? failure.code, message: failure.message };
-    this.#options.metrics?.submit(providerName, failure.outcomeUnknown ? 'unknown' : 'failed');
-    if (failure.outcomeUnknown) {
-      await store.markOutcomeUnknown(attemptId, message.id, detail, now, failure.acceptedParts);
-      // Receipts for the parts that were taken may already be waiting.
-      for (const id of failure.acceptedParts?.partMessageIds ?? []) await this.#replayEarlyReceipt(providerName, id);
-      logger.warn({ messageId: message.id, provider: providerName, error: detail }, 'submit outcome unknown; not resending');
       return;
     }
-    if (!failure.notConnected) this.#health.breaker(providerName).recordSubmitFailure();
-    const next = this.#nextStep(message, planLength, failure.retryable);
-    await store.markAttemptFailed(attemptId, message.id, detail, next, now);
-    logger.warn({ messageId: message.id, provider: providerName, error: detail, next }, 'submit failed');
-    if (next) this.#enqueueAt(message.id, next.notBefore);
+    const attemptId = randomUUID();
+    let started: boolean;
+    try {
+      started = await this.#journal.start(this.#options.owner, {
+        attemptId,
+        messageId: job.message.id,
+        provider: providerName,
+        step: job.step,
+        channel: step.channel,
+        expectedCostMicros: step.expectedCostMicros,
+        currency: step.currency,
+        receiptTimeoutSeconds: step.receiptTimeoutSeconds,
+        plan: plan.steps,
+        routeRule: job.planStored ? null : plan.rule,
+      });
+    } catch (error) {
+      limiter?.release();
+      logger.error({ err: error, messageId: job.message.id }, 'could not start the attempt; the message waits for the sweep');
+      this.#forget(job);
+      return;
+    }
+    if (!started) {
+      limiter?.release();
+      this.#forget(job); // the lease was lost: whoever holds it now sends
+      return;
+    }
+    job.planStored = true;
+    this.#sending.add(job.message.id);
+    const result = await this.#submit(job, providerName, attemptId);
+    limiter?.release();
+    this.#sending.delete(job.message.id);
+    this.#pump(providerName);
+    metrics?.submit(providerName, result.kind === 'accepted' ? 'accepted' : result.kind === 'refused' ? 'failed' : 'unknown');
+    if (result.kind === 'refused') logger.warn({ messageId: job.message.id, provider: providerName, error: result.error }, 'submit failed');
+    else if (result.kind === 'unknown') logger.warn({ messageId: job.message.id, provider: providerName, error: result.error }, 'submit outcome unknown; not resending');
+    // From here the provider may have the message: no failure below may lead to a resend.
+    const outcome = await this.#record(job, attemptId, providerName, result);
+    if (outcome === undefined) return;
+    if (result.kind === 'accepted') logger.debug?.({ messageId: job.message.id, provider: providerName, parts: result.accepted.parts }, 'message submitted');
+    this.#continue(job, outcome.change, outcome.lost);
+  }
+
+  async #submit(job: Job, providerName: string, attemptId: string): Promise<SubmitResult> {
+    const provider = this.#options.providers.get(providerName);
+    const { message } = job;
+    try {
+      if (!provider) throw new ProviderError(`provider ${providerName} is not running on this replica`, { retryable: true, notConnected: true });
+      const outbound: OutboundSms = {
+        messageId: message.id,
+        attemptId,
+        to: message.to,
+        from: message.from,
+        text: message.text ?? '',
+        validUntil: job.validUntil,
+        otp: message.otp ?? undefined,
+        email: message.email ?? undefined,
+      };
+      return { kind: 'accepted', accepted: await provider.submit(outbound) };
+    } catch (error) {
+      const failure = error instanceof ProviderError ? error : new ProviderError('submit threw', { retryable: false, outcomeUnknown: true, cause: error });
+      const detail = { code: failure.providerCode ?? failure.code, message: failure.message };
+      if (failure.outcomeUnknown) return { kind: 'unknown', error: detail, acceptedParts: failure.acceptedParts };
+      return { kind: 'refused', error: detail, retryable: failure.retryable, notConnected: failure.notConnected };
+    }
   }
 
   /**
-   * Stores the provider's acceptance, retrying briefly: a database hiccup here must not turn an
-   * accepted message into a failed one. If it cannot be stored, the attempt stays `sending` and
-   * recovery records it as outcome unknown once the lease runs out; it is never resent.
+   * Stores the submit's result. Receipts for its ids that arrive meanwhile on this replica ride in
+   * the same transaction. A database outage must not turn an accepted message into a failed one:
+   * the write is retried while the lease lasts; after that recovery records it as outcome unknown.
    */
-  async #recordSubmitted(messageId: string, attemptId: string, providerName: string, accepted: SubmitAccepted): Promise<void> {
-    const { store, logger } = this.#options;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await store.markSubmitted(attemptId, messageId, accepted, this.#now());
-        break;
-      } catch (error) {
-        if (attempt >= 3) {
-          logger.error({ err: error, messageId, provider: providerName }, 'submitted but not recorded; recovery will mark it outcome unknown');
-          return;
+  async #record(job: Job, attemptId: string, providerName: string, result: SubmitResult): Promise<EventOutcome | undefined> {
+    const ids = result.kind === 'accepted' ? (result.accepted.partMessageIds ?? [result.accepted.providerMessageId]) : result.kind === 'unknown' ? (result.acceptedParts?.partMessageIds ?? []) : [];
+    const held = { sealed: false, receipts: [] as DeliveryReceipt[] };
+    const step = job.plan?.steps[job.step];
+    const write = () =>
+      this.#journal.record({
+        messageId: job.message.id,
+        attemptId,
+        result,
+        policy: this.#policy(job),
+        expectedCostMicros: step?.expectedCostMicros ?? null,
+        predictedParts: job.message.parts,
+        held,
+      });
+    const deadline = Date.now() + this.#options.leaseSeconds * 1000;
+    let committed: Promise<EventOutcome> = write();
+    const keys = ids.map((id) => receiptKey(providerName, id));
+    for (const key of keys) this.#recording.set(key, { held, committed });
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await committed;
+        } catch (error) {
+          if (Date.now() + 1000 * attempt > deadline || this.#stopped) {
+            this.#options.logger.error({ err: error, messageId: job.message.id, provider: providerName }, 'submit result not stored; recovery will record it as outcome unknown');
+            this.#forget(job);
+            return undefined;
+          }
+          this.#options.logger.warn({ err: error, messageId: job.message.id, attempt }, 'storing a submit result failed; retrying');
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 200 * 2 ** attempt)));
+          held.sealed = false;
+          committed = write();
+          for (const key of keys) this.#recording.set(key, { held, committed });
         }
-        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
+    } finally {
+      for (const key of keys) if (this.#recording.get(key)?.held === held) this.#recording.delete(key);
     }
-    logger.info({ messageId, provider: providerName, parts: accepted.parts }, 'message submitted');
-    for (const id of accepted.partMessageIds ?? [accepted.providerMessageId]) await this.#replayEarlyReceipt(providerName, id);
-    // Acceptance is the provider's last word (SMTP): settle the attempt through the same receipt path.
-    if (accepted.final === true) await this.onReceipt(providerName, { providerMessageId: accepted.providerMessageId, state: 'delivered', doneAt: this.#now() });
   }
 
-  /** The message is useless after this: its validity, or its verification's expiry if sooner. */
-  #validUntil(message: ClaimedMessage): Date {
-    const validity = message.createdAt.getTime() + this.#options.messageValiditySeconds * 1000;
-    const expiry = message.verificationExpiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
-    return new Date(Math.min(validity, expiry));
-  }
-
-  /**
-   * After a failed submit: the next plan step at once; on the last step, a retryable failure is
-   * tried again with exponential backoff while the message is still valid; otherwise none.
-   */
-  #nextStep(message: ClaimedMessage, planLength: number, retryable: boolean): NextStep | null {
-    const now = this.#now().getTime();
-    if (message.step + 1 < planLength) return { step: message.step + 1, retries: 0, notBefore: new Date(now) };
-    const backoffMs = Math.min(30_000, 500 * 2 ** Math.min(message.retries, 10));
-    if (retryable && now + backoffMs < this.#validUntil(message).getTime()) {
-      return { step: message.step, retries: message.retries + 1, notBefore: new Date(now + backoffMs) };
+  /** After a stored event: go on with the next step (held), try again later, or let the message go. */
+  #continue(job: Job, change: MessageChange | undefined, lost: boolean): void {
+    if (lost || change === undefined || change.status !== 'queued' || !change.keepLease) {
+      this.#forget(job);
+      return;
     }
-    return null;
+    if (this.#stopped) return; // still held: stop() gives its lease back
+
+    job.step = change.step;
+    job.retries = change.retries;
+    const delay = change.notBefore.getTime() - this.#now().getTime();
+    if (delay <= 0) this.#advance(job);
+    else job.timer = setTimeout(() => { job.timer = undefined; this.#advance(job); }, delay).unref();
   }
 
-  /** Entry point for every provider's receipts (the providers' ReceiptSink). */
+  #pass(job: Job, how: 'skip' | 'drop' | 'unroutable', reason: string, retryable: boolean): void {
+    const plan = job.planStored ? null : job.plan;
+    void this.#track(
+      this.#journal
+        .pass({ owner: this.#options.owner, messageId: job.message.id, how, reason, retryable, policy: this.#policy(job), plan })
+        .then((outcome) => {
+          if (plan) job.planStored = true;
+          this.#continue(job, outcome.change, outcome.lost);
+        })
+        .catch((error: unknown) => {
+          this.#options.logger.error({ err: error, messageId: job.message.id }, 'could not store a passed-over step; the sweep takes the message up again');
+          this.#forget(job);
+        }),
+    );
+  }
+
+  /** Entry point for every provider's receipts (the providers' ReceiptSink): resolves once the receipt is stored. */
   readonly onReceipt = async (providerName: string, receipt: DeliveryReceipt): Promise<void> => {
     this.#options.metrics?.receipt(providerName, receipt.state);
-    await this.#receive(providerName, receipt);
+    const recording = this.#recording.get(receiptKey(providerName, receipt.providerMessageId));
+    if (recording) {
+      if (!recording.held.sealed) {
+        // Its submit's result is about to be written: the receipt goes in the same transaction.
+        recording.held.receipts.push(receipt);
+        await recording.committed;
+        return;
+      }
+      await recording.committed.catch(() => undefined);
+    }
+    const fate = await this.#journal.receipt(providerName, receipt);
+    if (fate.kind === 'applied' && fate.change?.status === 'queued') {
+      this.#options.logger.info({ messageId: fate.messageId, provider: providerName, state: receipt.state }, 'receipt failed; trying next step');
+    }
   };
 
-  async #receive(providerName: string, receipt: DeliveryReceipt): Promise<void> {
-    const { store } = this.#options;
-    const outcome = await store.applyReceipt(providerName, receipt, this.#now());
-    if (outcome.kind !== 'unmatched') {
-      this.#afterReceipt(providerName, receipt, outcome);
-      return;
-    }
-    // SMPP lets the receipt overtake our write of the submit's result. Hold it, then look once
-    // more: either that write has committed by now (and this second look matches), or it has
-    // not, and #recordSubmitted will find the receipt held.
-    const key = `${providerName}\u0000${normaliseProviderMessageId(receipt.providerMessageId)}`;
-    this.#earlyReceipts.set(key, { provider: providerName, receipt, at: Date.now() });
-    if (this.#earlyReceipts.size > EARLY_RECEIPTS_MAX) {
-      const [oldestKey, oldest] = this.#earlyReceipts.entries().next().value ?? [];
-      if (oldestKey !== undefined && oldest !== undefined) {
-        this.#earlyReceipts.delete(oldestKey);
-        this.#options.logger.warn({ provider: oldest.provider, providerMessageId: oldest.receipt.providerMessageId }, 'receipt hold full; oldest unknown receipt dropped');
-      }
-    }
-    const again = await store.applyReceipt(providerName, receipt, this.#now());
-    if (again.kind !== 'unmatched') {
-      this.#earlyReceipts.delete(key);
-      this.#afterReceipt(providerName, receipt, again);
-    }
-  }
-
   /**
-   * Entry point for late submit answers: a part we recorded as outcome unknown was accepted after
-   * all. Its id is stored so the part's receipt matches, and a receipt that already came is replayed.
+   * Entry point for late submit answers and webhook correlations: a part recorded as outcome
+   * unknown (or still being sent) was accepted after all. Its id is stored so the receipt matches.
    */
   readonly onLateAcceptance = async (providerName: string, acceptance: LateAcceptance): Promise<void> => {
-    const { store, logger } = this.#options;
-    const result = await store.recordLateAcceptance(providerName, acceptance, this.#now());
+    const result = await this.#journal.lateAcceptance(providerName, acceptance);
     // Unmatched is the common case for webhooks, which correlate every report whose attempt
     // already has its id; only a reconciled outcome is news.
-    if (result !== 'recorded') return;
-    logger.warn({ provider: providerName, attemptId: acceptance.attemptId, part: acceptance.part }, 'late submit answer reconciled');
-    await this.#replayEarlyReceipt(providerName, acceptance.providerMessageId);
+    if (result === 'recorded') this.#options.logger.warn({ provider: providerName, attemptId: acceptance.attemptId, part: acceptance.part }, 'late submit answer reconciled');
   };
 
-  #afterReceipt(providerName: string, receipt: DeliveryReceipt, outcome: ReceiptOutcome): void {
-    const { logger } = this.#options;
-    if (outcome.kind === 'requeued' || outcome.kind === 'final') {
-      this.#receiptOutcome(providerName, receipt.state === 'delivered' ? 'delivered' : receipt.state === 'expired' ? 'expired' : 'failed');
+  #committed(effects: CommittedEffects): void {
+    const { health, metrics } = this.#options;
+    for (const { provider, signal } of effects.breaker) {
+      const breaker = health.breaker(provider);
+      if (signal === 'submit-success') breaker.recordSubmitSuccess();
+      else if (signal === 'submit-failure') breaker.recordSubmitFailure();
+      else breaker.recordReceipt(signal);
     }
-    if (outcome.kind === 'requeued') {
-      logger.info({ messageId: outcome.messageId, provider: providerName, state: receipt.state }, 'receipt failed; trying next step');
-      this.enqueue(outcome.messageId);
-    } else if (outcome.kind === 'final') {
-      logger.info({ messageId: outcome.messageId, provider: providerName, delivered: outcome.delivered }, 'delivery final');
+    for (const { messageId, status } of effects.finished) {
+      metrics?.finished?.(status);
+      this.#options.logger.debug?.({ messageId, delivered: status === 'delivered' }, 'delivery final');
     }
-  }
-
-  async #replayEarlyReceipt(providerName: string, providerMessageId: string): Promise<void> {
-    const key = `${providerName}\u0000${normaliseProviderMessageId(providerMessageId)}`;
-    const early = this.#earlyReceipts.get(key);
-    if (!early) return;
-    this.#earlyReceipts.delete(key);
-    try {
-      await this.#receive(early.provider, early.receipt);
-    } catch (error) {
-      this.#options.logger.error({ err: error, provider: providerName }, 'held receipt could not be applied');
+    if (effects.released.length > 0) {
+      this.#backlog = true;
+      this.wake();
     }
   }
 
-  #pruneEarlyReceipts(): void {
-    const cutoff = Date.now() - EARLY_RECEIPT_HOLD_MS;
-    for (const [key, value] of this.#earlyReceipts) {
-      if (value.at >= cutoff) continue;
-      this.#earlyReceipts.delete(key);
-      this.#options.logger.warn({ provider: value.provider, providerMessageId: value.receipt.providerMessageId }, 'receipt for an unknown message dropped');
-    }
-  }
-
-  /**
-   * Runs a submit while renewing the message's lease every third of its length. A submit may
-   * legitimately take longer than one lease (many parts, throttling back-off); without this the
-   * sweep would take it for a dead replica's and end the attempt as outcome unknown mid-send.
-   */
-  async #keepingLease<T>(messageId: string, token: string, submit: () => Promise<T>): Promise<T> {
-    const { store, logger, leaseSeconds } = this.#options;
-    const timer = setInterval(() => {
-      store.renewLease(messageId, token, this.#leaseUntil()).then(
-        (renewed) => {
-          if (!renewed) logger.warn({ messageId }, 'lease lost during a submit; the sweep may record its outcome as unknown');
-        },
-        (error: unknown) => {
-          logger.error({ err: error, messageId }, 'lease renewal failed during a submit');
-        },
-      );
-    }, Math.max(100, (leaseSeconds * 1000) / 3));
-    try {
-      return await submit();
-    } finally {
-      clearInterval(timer);
-    }
-  }
-
-  #leaseUntil(): Date {
-    return new Date(this.#now().getTime() + this.#options.leaseSeconds * 1000);
-  }
-
-  #track(work: Promise<void>): Promise<void> {
+  #track<T>(work: Promise<T>): Promise<T> {
     this.#inFlight.add(work);
-    void work.finally(() => this.#inFlight.delete(work));
+    void work.finally(() => this.#inFlight.delete(work)).catch(() => undefined);
     return work;
   }
+}
+
+/** A provider with a usable connection: SMPP with a bind that can submit; connectionless kinds always. */
+function isReady(provider: SmsProvider | undefined): boolean {
+  if (!provider) return false;
+  const connection = provider.status?.().connection;
+  return connection === undefined || connection === 'bound' || connection === 'ready';
 }

@@ -7,7 +7,9 @@ import { authenticateApp, type AppAuthenticator } from './auth.js';
 import { messageToProto } from './message.mappers.js';
 import { toServiceError } from './status-mapping.js';
 
+/** Per-request lines are debug: at thousands of requests a second they would be most of the log. */
 interface HandlerLogger {
+  debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -30,7 +32,7 @@ export function messagingServiceHandlers(deps: { messaging: MessagingService; ap
   return {
     sendMessage: unary(async (app, request) => {
       const message = await messaging.sendMessage(app, { to: request.to, text: request.text, idempotencyKey: request.idempotencyKey });
-      logger.info({ app: app.name, messageId: message.id, to: maskPhoneNumber(message.to) }, 'message accepted');
+      logger.debug({ app: app.name, messageId: message.id, to: maskPhoneNumber(message.to) }, 'message accepted');
       return { message: messageToProto(message) };
     }),
     getMessage: unary(async (app, request) => ({ message: messageToProto(await messaging.getMessage(app, request.messageId)) })),

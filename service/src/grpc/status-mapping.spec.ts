@@ -10,6 +10,7 @@ import {
   ProviderError,
   RateLimitedError,
   UnauthenticatedError,
+  UnavailableError,
   type SwitchboardError,
 } from '../shared/errors.js';
 import { headerValue, toServiceError } from './status-mapping.js';
@@ -35,6 +36,7 @@ describe('toServiceError', () => {
     ['FailedPreconditionError', new FailedPreconditionError('verification is not pending'), status.FAILED_PRECONDITION],
     ['NoRouteError', new NoRouteError('no route rule matches DE on SMS', { rule: null, skipped: [] }), status.FAILED_PRECONDITION],
     ['RateLimitedError', new RateLimitedError('too many codes', 1_000), status.RESOURCE_EXHAUSTED],
+    ['UnavailableError', new UnavailableError('the database is slow to commit', 250), status.UNAVAILABLE],
   ])('maps %s to its gRPC status', (_name, error, code) => {
     expect(toServiceError(error, recordingLogger()).code).toBe(code);
   });
@@ -75,6 +77,12 @@ describe('toServiceError', () => {
 
   it('sets no error-field metadata for other errors', () => {
     expect(toServiceError(new NotFoundError('gone'), recordingLogger()).metadata?.get('error-field')).toEqual([]);
+  });
+
+  it('tells the caller UNAVAILABLE means nothing was stored, and when to retry', () => {
+    const mapped = toServiceError(new UnavailableError('too many requests wait for the database', 250), recordingLogger());
+    expect(mapped.details).toBe('too many requests wait for the database; nothing was stored, retry in 250 ms');
+    expect(mapped.metadata?.get('retry-after-ms')).toEqual(['250']);
   });
 
   it('tells the caller when to retry after RESOURCE_EXHAUSTED, in metadata and in whole seconds in the details', () => {

@@ -8,6 +8,7 @@ import {
   RateLimitedError,
   SwitchboardError,
   UnauthenticatedError,
+  UnavailableError,
 } from '../shared/errors.js';
 
 /** Logger shape used here (pino's). */
@@ -35,6 +36,10 @@ export function toServiceError(error: unknown, logger: ErrorLogger): Partial<Ser
     if (error instanceof RateLimitedError) {
       metadata.set('retry-after-ms', String(error.retryAfterMs));
       return { code: status.RESOURCE_EXHAUSTED, details: `${error.message}; retry in ${Math.ceil(error.retryAfterMs / 1000)} s`, metadata };
+    }
+    if (error instanceof UnavailableError) {
+      metadata.set('retry-after-ms', String(error.retryAfterMs));
+      return { code: status.UNAVAILABLE, details: `${error.message}; nothing was stored, retry in ${error.retryAfterMs} ms`, metadata };
     }
   }
   logger.error({ err: error }, 'unexpected error while handling a call');

@@ -7,7 +7,9 @@ import { authenticateApp, type AppAuthenticator } from './auth.js';
 import { toServiceError } from './status-mapping.js';
 import { sendCodeFromProto, verificationToProto, verifyCodeFromProto } from './verify.mappers.js';
 
+/** Per-request lines are debug: at thousands of requests a second they would be most of the log. */
 interface HandlerLogger {
+  debug(obj: object, msg: string): void;
   info(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }
@@ -40,13 +42,13 @@ export function verifyServiceHandlers(deps: {
   return {
     sendCode: unary(async (app, request) => {
       const v = await verification.sendCode(app, sendCodeFromProto(request));
-      logger.info({ app: app.name, verificationId: v.id, to: maskPhoneNumber(v.to), channel: v.channel, sendCount: v.sendCount }, 'code sent');
+      logger.debug({ app: app.name, verificationId: v.id, to: maskPhoneNumber(v.to), channel: v.channel, sendCount: v.sendCount }, 'code sent');
       return { verification: verificationToProto(v, new Date()) };
     }),
     verifyCode: unary(async (app, request) => {
       const result = await verification.verifyCode(app, verifyCodeFromProto(request));
       const { id, status, failedChecks } = result.verification;
-      logger.info({ app: app.name, verificationId: id, approved: result.approved, status, failedChecks }, 'code checked');
+      logger.debug({ app: app.name, verificationId: id, approved: result.approved, status, failedChecks }, 'code checked');
       const message = verificationToProto(result.verification, new Date());
       return { approved: result.approved, status: message.status, verification: message };
     }),

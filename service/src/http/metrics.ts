@@ -3,7 +3,7 @@
  * throttling, protocol errors, inbound messages); gauges that mirror live state (binds, windows,
  * breakers) are read from their owners at scrape time, so they can never drift.
  */
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ProviderStatus } from '../providers/sms-provider.js';
 
 /** Outcome of one submit as metrics count it. */
@@ -46,6 +46,8 @@ export class PrometheusMetrics implements SwitchboardMetrics {
   readonly #throttled: Counter<'provider'>;
   readonly #protocolErrors: Counter<'provider' | 'kind'>;
   readonly #inbound: Counter<'provider'>;
+  readonly #finished: Counter<'status'>;
+  readonly #batches: Histogram<'kind'>;
 
   constructor(sources: MetricsSources) {
     collectDefaultMetrics({ register: this.registry, prefix: 'switchboard_' });
@@ -55,6 +57,14 @@ export class PrometheusMetrics implements SwitchboardMetrics {
     this.#throttled = new Counter({ name: 'switchboard_throttled_total', help: 'Submits the provider refused as throttled or queue full (retried)', labelNames: ['provider'], registers });
     this.#protocolErrors = new Counter({ name: 'switchboard_protocol_errors_total', help: 'Malformed or unexpected protocol data from providers', labelNames: ['provider', 'kind'], registers });
     this.#inbound = new Counter({ name: 'switchboard_inbound_messages_total', help: 'Mobile-originated messages stored', labelNames: ['provider'], registers });
+    this.#finished = new Counter({ name: 'switchboard_messages_finished_total', help: 'Messages that reached their end on this replica: delivered, or failed (every step tried, dropped, unroutable)', labelNames: ['status'], registers });
+    this.#batches = new Histogram({
+      name: 'switchboard_batch_size',
+      help: 'Requests or dispatch events committed per transaction (group commit)',
+      labelNames: ['kind'],
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+      registers,
+    });
     new Gauge({
       name: 'switchboard_binds',
       help: 'Provider connections (SMPP binds) by type and state on this replica',
@@ -108,6 +118,15 @@ export class PrometheusMetrics implements SwitchboardMetrics {
 
   protocolError(provider: string, kind: string): void {
     this.#protocolErrors.inc({ provider, kind });
+  }
+
+  finished(status: 'delivered' | 'failed'): void {
+    this.#finished.inc({ status });
+  }
+
+  /** Size of a committed group-commit transaction: `accept` (SendCode …) or `dispatch`. */
+  batch(kind: 'accept' | 'dispatch' | 'sweep', size: number): void {
+    this.#batches.observe({ kind }, size);
   }
 
   inbound(provider: string): void {

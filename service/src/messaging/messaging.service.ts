@@ -2,18 +2,14 @@ import { createHash, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../shared/errors.js';
 import { parsePhoneNumber } from '../verification/phone-number.js';
-import type { AppProfile, DispatchQueue, MessageDraft } from '../verification/verification.ports.js';
+import type { RequestBatcher } from '../verification/request-batcher.js';
+import { handOff, LeaseReservation, queuedMessage } from '../verification/verification.service.js';
+import type { AppProfile, DispatchQueue } from '../verification/verification.ports.js';
 import { isFinalMessageStatus, type MessageView } from './message-view.js';
-import { assertIdempotencyKey, isUuid } from '../shared/request-rules.js';
+import { assertIdempotencyKey, IDEMPOTENCY_WINDOW_MS, isUuid } from '../shared/request-rules.js';
 
-/** Storage for plain messages: one transaction per SendMessage, plus reads. */
+/** Reads of plain messages (writes go through the request batcher). */
 export interface MessagingRepository {
-  /**
-   * Within one transaction: the message an idempotency key already stands for (with the
-   * fingerprint it was stored with), or else stores `draft` and the key. Returns the id to answer with
-   * and whether it is new.
-   */
-  storeOnce(draft: MessageDraft, idempotency: { key: string; fingerprint: string } | null, now: Date): Promise<{ messageId: string; created: boolean; fingerprintMatches: boolean }>;
   findView(appId: string, messageId: string): Promise<MessageView | null>;
 }
 
@@ -28,11 +24,13 @@ const MAX_TEXT_LENGTH = 1600;
 /** SendMessage, GetMessage and WatchMessage: plain transactional SMS through the same routing. */
 export class MessagingService {
   readonly #repository: MessagingRepository;
+  readonly #batcher: RequestBatcher;
   readonly #dispatch: DispatchQueue;
   readonly #now: () => Date;
 
-  constructor(deps: { repository: MessagingRepository; dispatch: DispatchQueue; now?: () => Date }) {
+  constructor(deps: { repository: MessagingRepository; batcher: RequestBatcher; dispatch: DispatchQueue; now?: () => Date }) {
     this.#repository = deps.repository;
+    this.#batcher = deps.batcher;
     this.#dispatch = deps.dispatch;
     this.#now = deps.now ?? (() => new Date());
   }
@@ -50,26 +48,55 @@ export class MessagingService {
     if (text.includes('\u0000')) throw new InvalidArgumentError('text', 'must not contain NUL characters');
     const key = command.idempotencyKey;
     assertIdempotencyKey(key);
-    const draft: MessageDraft = {
-      id: randomUUID(),
-      appId: app.id,
-      verificationId: null,
-      kind: 'transactional',
-      channel: 'sms',
-      to: number.e164,
-      country: number.country,
-      from: app.senderId,
-      text,
-    };
     const fingerprint = createHash('sha256').update(`${number.e164}\u0000${text}`).digest('hex');
-    const stored = await this.#repository.storeOnce(draft, key === '' ? null : { key, fingerprint }, this.#now());
+    const lease = new LeaseReservation(this.#dispatch);
+    const stored = await this.#batcher.run({ idempotencyKeys: key === '' ? [] : [{ appId: app.id, key }] }, async (uow) => {
+      const now = this.#now();
+      if (key !== '') {
+        const seen = await uow.findIdempotencyKey(app.id, key, new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS));
+        if (seen) return { messageId: seen.messageId ?? '', fingerprintMatches: seen.messageId !== null && seen.fingerprint === fingerprint, created: null };
+      }
+      const draft = queuedMessage(lease.take(), {
+        id: randomUUID(),
+        appId: app.id,
+        verificationId: null,
+        kind: 'transactional',
+        channel: 'sms',
+        to: number.e164,
+        country: number.country,
+        from: app.senderId,
+        text,
+      });
+      const { parts } = await uow.insertMessage(draft, now);
+      if (key !== '') await uow.saveIdempotencyKey({ appId: app.id, key, verificationId: null, messageId: draft.id, to: number.e164, fingerprint, createdAt: now });
+      return { messageId: draft.id, fingerprintMatches: true, created: { draft, parts, now } };
+    }).catch((error: unknown) => {
+      lease.cancel();
+      throw error;
+    });
+    if (stored.created === null) lease.cancel();
     if (!stored.fingerprintMatches) {
       throw new InvalidArgumentError('idempotency_key', 'was already used for a different request');
     }
-    // Read before handing it over, so a new message is answered as QUEUED, as the contract says.
-    const view = await this.getMessage(app, stored.messageId);
-    if (stored.created) this.#dispatch.enqueue(stored.messageId);
-    return view;
+    if (stored.created === null) return this.getMessage(app, stored.messageId);
+    const { draft, parts, now } = stored.created;
+    lease.handOff(handOff(draft, parts, app, now, null));
+    // Answered as the contract says for a new message: QUEUED, no attempt yet.
+    return {
+      id: draft.id,
+      app: app.name,
+      to: draft.to,
+      country: draft.country,
+      kind: draft.kind,
+      channel: draft.channel,
+      status: 'queued',
+      verificationId: null,
+      routeRule: null,
+      lastError: null,
+      createdAt: now,
+      updatedAt: now,
+      attempts: [],
+    };
   }
 
   async getMessage(app: AppProfile, messageId: string): Promise<MessageView> {

@@ -19,14 +19,29 @@ interface Logger {
 }
 
 /**
- * Calls `onChange` whenever any replica commits a configuration change. PostgreSQL: a dedicated
- * LISTEN connection, re-established with backoff if it drops (a reload follows each reconnect, as
- * changes may have been missed). PGlite: its in-process listen API. Returns a stop function.
+ * Calls `onChange` whenever any replica commits a configuration change. See `listenForNotifications`.
  */
-export async function listenForConfigChanges(database: Database, onChange: (what: string) => void, logger: Logger): Promise<() => Promise<void>> {
+export function listenForConfigChanges(database: Database, onChange: (what: string) => void, logger: Logger): Promise<() => Promise<void>> {
+  return listenForNotifications(database, { [CONFIG_CHANNEL]: onChange }, logger);
+}
+
+/**
+ * Calls each channel's handler whenever any replica NOTIFYs on it. PostgreSQL: one dedicated
+ * LISTEN connection with TCP keepalive, re-established with backoff if it drops; every handler is
+ * called once after a reconnect (`reconnected`), as notifications may have been missed. PGlite:
+ * its in-process listen API. Returns a stop function.
+ */
+export async function listenForNotifications(
+  database: Database,
+  handlers: Readonly<Record<string, (payload: string) => void>>,
+  logger: Logger,
+): Promise<() => Promise<void>> {
+  const channels = Object.keys(handlers);
   if (database.target.kind === 'pglite') {
-    const unlisten = await database.listen(CONFIG_CHANNEL, onChange);
-    return unlisten;
+    const stops = await Promise.all(channels.map((channel) => database.listen(channel, (payload) => handlers[channel]?.(payload))));
+    return async () => {
+      for (const stop of stops) await stop();
+    };
   }
   const url = database.target.url;
   let client: pg.Client | undefined;
@@ -47,20 +62,21 @@ export async function listenForConfigChanges(database: Database, onChange: (what
   };
 
   const attach = async (): Promise<void> => {
-    const next = new pg.Client({ connectionString: url });
-    next.on('notification', (message) => { onChange(message.payload ?? ''); });
-    next.on('error', (error) => { logger.warn({ err: error }, 'config listener connection failed; reconnecting'); });
+    // Keepalive: a connection that died silently (NAT, failover) is noticed, not listened on forever.
+    const next = new pg.Client({ connectionString: url, keepAlive: true, keepAliveInitialDelayMillis: 10_000, application_name: 'switchboard-listen' });
+    next.on('notification', (message) => { handlers[message.channel]?.(message.payload ?? ''); });
+    next.on('error', (error) => { logger.warn({ err: error }, 'notification listener connection failed; reconnecting'); });
     next.on('end', () => {
       if (client === next) client = undefined;
       scheduleReconnect();
     });
     try {
       await next.connect();
-      await next.query(`LISTEN ${CONFIG_CHANNEL}`);
+      for (const channel of channels) await next.query(`LISTEN ${channel}`);
     } catch (error) {
       next.removeAllListeners('end');
       await next.end().catch(() => undefined);
-      logger.warn({ err: error }, 'config listener could not connect; retrying');
+      logger.warn({ err: error }, 'notification listener could not connect; retrying');
       if (!stopped) scheduleReconnect();
       return;
     }
@@ -71,13 +87,13 @@ export async function listenForConfigChanges(database: Database, onChange: (what
     const reconnected = delayMs > 500;
     client = next;
     delayMs = 500;
-    // Changes committed while we were not listening were missed: reload once.
-    if (reconnected) onChange('reconnected');
+    // Notifications sent while we were not listening were missed: act once as if told.
+    if (reconnected) for (const handler of Object.values(handlers)) handler('reconnected');
   };
 
   attaching = attach().finally(() => { attaching = undefined; });
   await attaching;
-  if (!client) throw new Error('could not LISTEN for configuration changes');
+  if (!client) throw new Error(`could not LISTEN on ${channels.join(', ')}`);
   return async () => {
     stopped = true;
     clearTimeout(timer);

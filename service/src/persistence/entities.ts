@@ -86,7 +86,8 @@ export const VerificationSchema = defineEntity({
     createdAt: p.datetime(),
     completedAt: p.datetime().nullable(),
   },
-  indexes: [{ properties: ['app', 'to', 'status'] }],
+  // (to, createdAt): wrong codes are counted per number across apps and verifications.
+  indexes: [{ properties: ['app', 'to', 'status'] }, { properties: ['to', 'createdAt'] }],
 });
 export type VerificationRow = InferEntity<typeof VerificationSchema>;
 
@@ -139,6 +140,10 @@ export const MessageSchema = defineEntity({
     step: p.integer().default(0),
     /** Submits retried on the same step after a retryable error. */
     retries: p.integer().default(0),
+    /**
+     * When the message is next due: queued, not sent before this; submitted, its delivery report is
+     * overdue after this (the step's receipt timeout from the submit, in database time).
+     */
     notBefore: p.datetime(),
     /** A replica owns the message until then; after it, the sweep may take it over. */
     leaseUntil: p.datetime().nullable(),
@@ -147,7 +152,12 @@ export const MessageSchema = defineEntity({
     createdAt: p.datetime(),
     updatedAt: p.datetime(),
   },
-  indexes: [{ properties: ['to', 'createdAt'] }, { properties: ['status', 'notBefore'] }],
+  indexes: [
+    { properties: ['to', 'createdAt'] },
+    // The work queue: messages still on their way (queued: when they may be sent; submitted: when
+    // their receipt is due). Ended messages, nearly every row in time, are not in it.
+    { properties: ['status', 'notBefore'], name: 'message_live_status_not_before_index', where: "status in ('queued', 'sending', 'submitted')" },
+  ],
 });
 export type MessageRow = InferEntity<typeof MessageSchema>;
 
@@ -237,8 +247,8 @@ export const AttemptSchema = defineEntity({
     submittedAt: p.datetime().nullable(),
     completedAt: p.datetime().nullable(),
   },
-  // Not unique: carriers reuse message ids over time; receipts match the newest attempt.
-  indexes: [{ properties: ['provider', 'providerMessageId'] }],
+  // Receipts match parts (attempt_part), never this row: no index on providerMessageId, so the
+  // updates of an attempt's life (submitted, delivered) stay heap-only (HOT).
 });
 export type AttemptRow = InferEntity<typeof AttemptSchema>;
 
@@ -267,6 +277,34 @@ export const AttemptPartSchema = defineEntity({
   indexes: [{ properties: ['provider', 'providerMessageId'] }],
 });
 export type AttemptPartRow = InferEntity<typeof AttemptPartSchema>;
+
+/**
+ * A final delivery report no part matched yet: its submit's result was not stored when it came
+ * (SMSCs send receipts right after submit_sm_resp, on any bind, to any replica), or it names an id
+ * we never had. Kept so the report is applied, on whichever replica records that submit, instead
+ * of being lost; dropped (and logged) after a while if nothing claims it.
+ */
+export const PendingReceiptSchema = defineEntity({
+  name: 'PendingReceipt',
+  tableName: 'pending_receipt',
+  properties: {
+    id: p.uuid().primary(),
+    provider: () => p.manyToOne(ProviderSchema).mapToPk().deleteRule('cascade'),
+    /** Normalised id the receipt names. */
+    providerMessageId: p.string().length(128),
+    /** delivered | failed | expired */
+    state: p.string().length(16),
+    errorCode: p.string().length(64).nullable(),
+    /** Digits of the handset the receipt is about (its source address), when it gave one. */
+    handset: p.string().length(32).nullable(),
+    /** The attempt a webhook named (`?attempt=`), when the report came with one. */
+    attemptHint: p.uuid().nullable(),
+    /** Database time it was stored: it can only belong to an attempt started before then. */
+    receivedAt: p.datetime().index(),
+  },
+  indexes: [{ properties: ['provider', 'providerMessageId'] }],
+});
+export type PendingReceiptRow = InferEntity<typeof PendingReceiptSchema>;
 
 /**
  * A mobile-originated message (a reply, STOP, a keyword) a provider delivered to us. Kept for
@@ -336,6 +374,7 @@ export const allEntities = [
   RouteRuleSchema,
   AttemptSchema,
   AttemptPartSchema,
+  PendingReceiptSchema,
   InboundMessageSchema,
   PriceEntrySchema,
   AuditRecordSchema,

@@ -3,8 +3,10 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM as PgliteORM } from '@mikro-orm/pglite';
 import { MikroORM as PostgresORM } from '@mikro-orm/postgresql';
 import type { SqlEntityManager } from '@mikro-orm/sql';
+import { lockDataDir } from './data-dir-lock.js';
 import { allEntities } from './entities.js';
 import { migrationsList } from './migrations/index.js';
+import { pgliteSqlClient, postgresSqlClient, type PgliteHandle, type PoolSettings, type SqlClient } from './sql-client.js';
 
 /** Where the data lives: a PostgreSQL server, or embedded PGlite in a folder (or in memory). */
 export type DatabaseTarget = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'pglite'; readonly dataDir: string };
@@ -12,6 +14,8 @@ export type DatabaseTarget = { readonly kind: 'postgres'; readonly url: string }
 /** The ORM handle the rest of the service uses; both drivers expose the same SQL entity manager. */
 export interface Database {
   readonly em: SqlEntityManager;
+  /** Plain SQL for the hot path: its own pool on PostgreSQL, the same instance on PGlite. */
+  readonly sql: SqlClient;
   readonly target: DatabaseTarget;
   /** Applies pending migrations; returns their names. */
   migrate(): Promise<string[]>;
@@ -41,18 +45,51 @@ interface OrmHandle {
   close(force: boolean): Promise<void>;
 }
 
-/** Opens the database; with PGlite, creates its folder. Call `migrate()` before serving. */
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+/** How connections to PostgreSQL are bounded (the ORM's pool and the hot path's). */
+export interface DatabaseOptions {
+  readonly pool?: PoolSettings | undefined;
+  readonly logger?: { warn(obj: object, msg: string): void } | undefined;
+}
+
+const DEFAULT_POOL: PoolSettings = { max: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 15_000 };
+
+/**
+ * Opens the database; with PGlite, creates its folder and takes its lock (one process per
+ * folder). Call `migrate()` before serving.
+ */
+export async function openDatabase(target: DatabaseTarget, options: DatabaseOptions = {}): Promise<Database> {
+  const poolSettings = options.pool ?? DEFAULT_POOL;
+  const logger = options.logger ?? { warn: () => undefined };
   let orm: OrmHandle;
+  let sqlClient: SqlClient;
+  let unlock = (): void => undefined;
   if (target.kind === 'postgres') {
-    orm = await PostgresORM.init({ ...common, clientUrl: target.url, pool: { min: 1, max: 10 } });
+    orm = await PostgresORM.init({
+      ...common,
+      clientUrl: target.url,
+      // Admin CRUD and migrations: a few connections; the hot path has a pool of its own.
+      pool: { min: 1, max: 4 },
+      driverOptions: { connectionTimeoutMillis: poolSettings.connectTimeoutMs, keepAlive: true, statement_timeout: poolSettings.statementTimeoutMs },
+    });
+    sqlClient = postgresSqlClient(target.url, poolSettings, logger);
   } else {
     const inMemory = target.dataDir.startsWith('memory:');
-    if (!inMemory) mkdirSync(target.dataDir, { recursive: true });
-    orm = await PgliteORM.init({ ...common, dbName: inMemory ? 'memory://' : target.dataDir });
+    if (!inMemory) {
+      mkdirSync(target.dataDir, { recursive: true });
+      unlock = lockDataDir(target.dataDir);
+    }
+    try {
+      orm = await PgliteORM.init({ ...common, dbName: inMemory ? 'memory://' : target.dataDir });
+    } catch (error) {
+      unlock();
+      throw error;
+    }
+    const connection = orm.driver.getConnection() as { getNativeClient(): Promise<PgliteHandle> };
+    sqlClient = pgliteSqlClient(await connection.getNativeClient());
   }
   return {
     em: orm.em as SqlEntityManager,
+    sql: sqlClient,
     target,
     async migrate() {
       const applied = await orm.migrator.up();
@@ -68,7 +105,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       return native.listen(channel, onNotify);
     },
     async close() {
+      await sqlClient.close();
       await orm.close(true);
+      unlock();
     },
   };
 }

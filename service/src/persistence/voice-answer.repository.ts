@@ -1,7 +1,7 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { OtpContent } from '../providers/sms-provider.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import { messagePayloadContext, type MessagePayload } from './message-insert.js';
+import { messagePayloadContext, type MessagePayload } from './message-sealing.js';
 
 /** What a voice call's answer document is made from: the attempt's provider and the code. */
 export interface AnswerSource {

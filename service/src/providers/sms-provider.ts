@@ -101,6 +101,13 @@ export interface DeliveryReceipt {
   readonly errorCode?: string | undefined;
   /** When the network says the message reached its final state. */
   readonly doneAt?: Date | undefined;
+  /**
+   * The handset the report is about, as the provider wrote it (SMPP: the receipt's source_addr).
+   * Carriers reuse message ids; a report is only matched to a message sent to this number.
+   */
+  readonly handset?: string | undefined;
+  /** The attempt the report names itself (a webhook's `?attempt=`), when it does. */
+  readonly attemptId?: string | undefined;
 }
 
 /** Receives every receipt a provider parses. Must not throw for unknown ids. */

@@ -62,6 +62,22 @@ export class RateLimitedError extends SwitchboardError {
 }
 
 /**
+ * The service cannot take the request right now (the database is slow to commit, or the process
+ * is stopping); nothing was stored. The caller may retry after `retryAfterMs`, here or on
+ * another replica.
+ */
+export class UnavailableError extends SwitchboardError {
+  readonly code = 'UNAVAILABLE';
+
+  constructor(
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
  * A provider refused or failed a send. `retryable` says whether the same message may be tried
  * again (throttling, timeouts, 5xx) or must not (bad number, rejected content).
  * `outcomeUnknown` marks the dangerous case: the provider may have accepted the message, so

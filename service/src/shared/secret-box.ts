@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -11,11 +11,12 @@ const TAG_BYTES = 16;
  * row (another context) fails to decrypt instead of revealing someone else's secret.
  */
 export class SecretBox {
-  readonly #key: Buffer;
+  // A KeyObject, made once: handing the raw key to every cipher costs more than the encryption.
+  readonly #key: KeyObject;
 
   constructor(key: Buffer) {
     if (key.length !== 32) throw new RangeError('SecretBox needs a 32-byte key');
-    this.#key = key;
+    this.#key = createSecretKey(key);
   }
 
   seal(plaintext: string, context: string): string {

@@ -1,4 +1,4 @@
-import { createHmac, randomInt, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, randomInt, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 /** Shortest and longest code a verification may use (SendCode's `code_length`). */
 export const MIN_CODE_LENGTH = 4;
@@ -22,11 +22,12 @@ export function generateCode(length: number): string {
  * The verification id is part of the input so equal codes of different verifications hash apart.
  */
 export class CodeHasher {
-  readonly #key: Buffer;
+  // A KeyObject, made once: importing the raw key on every HMAC costs five times the HMAC.
+  readonly #key: KeyObject;
 
   constructor(key: Buffer) {
     if (key.length < 32) throw new RangeError('code HMAC key must be at least 32 bytes');
-    this.#key = key;
+    this.#key = createSecretKey(key);
   }
 
   hash(verificationId: string, code: string): string {

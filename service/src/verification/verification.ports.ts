@@ -1,4 +1,6 @@
+import type { ClaimedMessage } from '../dispatch/dispatch.ports.js';
 import type { OtpContent } from '../providers/sms-provider.js';
+import type { ItemOutcome } from '../shared/group-commit.js';
 import type { EmailTemplateSet } from './email-template.js';
 import type { TemplateSet } from './message-template.js';
 import type { Verification, VerificationChannel } from './verification.js';
@@ -36,16 +38,32 @@ export interface MessageDraft {
   readonly otp?: OtpContent | undefined;
   /** The user's e-mail address, for e-mail steps (sealed with `otp`). */
   readonly email?: string | null | undefined;
+  /**
+   * Stored under this replica's lease, to be sent by its dispatcher at once; null: stored for any
+   * replica to claim (this one holds as many as it can).
+   */
+  readonly lease: { readonly owner: string; readonly seconds: number } | null;
 }
 
-/** The reads and writes of one SendCode/VerifyCode, all inside one database transaction. */
+/** An idempotency key's earlier use: a verification (SendCode) or a message (SendMessage). */
+export interface IdempotencyRecord {
+  readonly verificationId: string | null;
+  readonly messageId: string | null;
+  readonly to: string;
+  /** SHA-256 of the request's content (SendMessage); null for SendCode. */
+  readonly fingerprint: string | null;
+}
+
+/**
+ * The reads and writes of one request (SendCode, VerifyCode, CancelVerification, SendMessage).
+ * It runs inside a transaction it may share with other requests (group commit); its writes join
+ * that transaction only if it returns, so a request that throws leaves nothing behind.
+ */
 export interface VerificationUnitOfWork {
-  /** Serialises sends to one destination across replicas until the transaction ends. */
-  lockDestination(to: string): Promise<void>;
-  /** The key's earlier use; `verificationId` is null when it was used for a plain message. */
-  findIdempotencyKey(appId: string, key: string, notBefore: Date): Promise<{ verificationId: string | null; to: string } | null>;
+  /** The key's earlier use within the window (an older use is forgotten, the key free again). */
+  findIdempotencyKey(appId: string, key: string, notBefore: Date): Promise<IdempotencyRecord | null>;
   /** Throws `DuplicateIdempotencyKeyError` when another transaction stored the key first. */
-  saveIdempotencyKey(record: { appId: string; key: string; verificationId: string; to: string; createdAt: Date }): Promise<void>;
+  saveIdempotencyKey(record: { appId: string; key: string; verificationId: string | null; messageId: string | null; to: string; fingerprint: string | null; createdAt: Date }): Promise<void>;
   /** The app's newest pending verification for the destination, locked for update. */
   findPendingFor(appId: string, to: string): Promise<Verification | null>;
   /** The verification, locked for update; null when it does not exist or belongs to another app. */
@@ -60,18 +78,55 @@ export interface VerificationUnitOfWork {
   dropQueuedMessages(verificationId: string, reason: string, now: Date): Promise<void>;
   insertVerification(v: Verification): Promise<void>;
   updateVerification(v: Verification): Promise<void>;
-  insertMessage(draft: MessageDraft, createdAt: Date): Promise<void>;
+  /** Stores a queued message; resolves with the SMS parts its text splits into (GSM 03.38 or UCS-2). */
+  insertMessage(draft: MessageDraft, createdAt: Date): Promise<{ readonly parts: number }>;
+}
+
+/**
+ * What a request will read, so that its batch reads it for every request at once, and locks it:
+ * the destinations it sends to and the idempotency keys it uses are locked for the transaction
+ * (sends to one number queue up across replicas), the verifications it reads are locked for update.
+ */
+export interface BatchReads {
+  readonly destinations?: readonly string[] | undefined;
+  readonly idempotencyKeys?: readonly { readonly appId: string; readonly key: string }[] | undefined;
+  readonly verificationIds?: readonly { readonly appId: string; readonly id: string }[] | undefined;
+  readonly pendingFor?: readonly { readonly appId: string; readonly to: string }[] | undefined;
+  /** Code messages sent to `destinations` since then are read. */
+  readonly sendsSince?: Date | undefined;
+  /** Wrong codes of the numbers read (given, and those of the verifications read) since then are read. */
+  readonly checksSince?: Date | undefined;
+}
+
+/** One request of a batch. */
+export interface BatchRequest<R> {
+  readonly reads: BatchReads;
+  readonly work: (uow: VerificationUnitOfWork) => Promise<R>;
 }
 
 export interface VerificationRepository {
-  /** Runs `work` in one transaction: all its writes commit together or none do. */
-  transaction<T>(work: (uow: VerificationUnitOfWork) => Promise<T>): Promise<T>;
+  /**
+   * Runs the requests in one transaction, in order, each with its own unit of work: each sees
+   * what the ones before it did; one that throws has the error as its outcome and leaves nothing.
+   */
+  batch<R>(requests: readonly BatchRequest<R>[]): Promise<ItemOutcome<R>[]>;
   findById(appId: string, id: string): Promise<Verification | null>;
 }
 
-/** Hands committed messages to the dispatcher. */
+/**
+ * Hands committed messages to the dispatcher. Messages stored under its lease are handed over
+ * whole (nothing is read back); the rest wait in the table for whichever replica has room.
+ */
 export interface DispatchQueue {
-  enqueue(messageId: string): void;
+  /**
+   * A place for one more message, or null when it holds all it can (the message is then stored
+   * for any replica to claim). Each reservation ends with `accepted` or `cancelReservation`.
+   */
+  reserve(): { readonly owner: string; readonly seconds: number } | null;
+  /** A reserved place that was not used (the request failed, or stored nothing new). */
+  cancelReservation(): void;
+  /** Messages just committed under its lease, each in a reserved place. */
+  accepted(messages: readonly ClaimedMessage[]): void;
 }
 
 /** Raised by `saveIdempotencyKey` when a concurrent request stored the same key first. */

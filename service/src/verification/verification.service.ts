@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { ClaimedMessage } from '../dispatch/dispatch.ports.js';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError, RateLimitedError } from '../shared/errors.js';
 import { assertEmailAddress } from '../shared/email-address.js';
 import { CodeHasher, generateCode, MAX_CODE_LENGTH, MIN_CODE_LENGTH } from './code.js';
 import { emailTemplateFor } from './email-template.js';
 import { DEFAULT_TEMPLATE_NAME, hasTemplate, renderVerificationMessage } from './message-template.js';
 import { parsePhoneNumber } from './phone-number.js';
+import type { RequestBatcher } from './request-batcher.js';
 import {
   applyCheck,
   applyResend,
@@ -71,20 +73,23 @@ const MAX_BRAND_LENGTH = 30;
  * answered.
  */
 export class VerificationService {
-  readonly #repository: VerificationRepository;
+  readonly #repository: Pick<VerificationRepository, 'findById'>;
+  readonly #batcher: RequestBatcher;
   readonly #hasher: CodeHasher;
   readonly #dispatch: DispatchQueue;
   readonly #settings: VerificationSettings;
   readonly #now: () => Date;
 
   constructor(deps: {
-    repository: VerificationRepository;
+    repository: Pick<VerificationRepository, 'findById'>;
+    batcher: RequestBatcher;
     hasher: CodeHasher;
     dispatch: DispatchQueue;
     settings: VerificationSettings;
     now?: () => Date;
   }) {
     this.#repository = deps.repository;
+    this.#batcher = deps.batcher;
     this.#hasher = deps.hasher;
     this.#dispatch = deps.dispatch;
     this.#settings = deps.settings;
@@ -93,21 +98,34 @@ export class VerificationService {
 
   /**
    * Starts a verification or resends the pending one for the same destination. The verification
-   * and its message commit in one transaction before this returns; only then is the message
-   * handed to the dispatcher.
+   * and its message commit in one transaction (shared with other requests) before this returns;
+   * only then is the message handed to the dispatcher.
    */
   async sendCode(app: AppProfile, command: SendCodeCommand): Promise<Verification> {
     const request = validateSendCode(app, command);
-    let outcome: { verification: Verification; messageId: string | null };
+    const now = this.#now();
+    const reads = {
+      destinations: [request.to],
+      idempotencyKeys: request.idempotencyKey === '' ? [] : [{ appId: app.id, key: request.idempotencyKey }],
+      pendingFor: [{ appId: app.id, to: request.to }],
+      sendsSince: new Date(now.getTime() - this.#settings.sendWindowSeconds * 1000),
+    };
+    const lease = new LeaseReservation(this.#dispatch);
+    let outcome: { verification: Verification; message: ClaimedMessage | null };
     try {
-      outcome = await this.#repository.transaction((uow) => this.#sendCodeIn(uow, app, request));
+      try {
+        outcome = await this.#batcher.run(reads, (uow) => this.#sendCodeIn(uow, app, request, lease));
+      } catch (error) {
+        // A concurrent request stored the same idempotency key first: run again, and this time the
+        // key is found and its verification returned.
+        if (!(error instanceof DuplicateIdempotencyKeyError)) throw error;
+        outcome = await this.#batcher.run(reads, (uow) => this.#sendCodeIn(uow, app, request, lease));
+      }
     } catch (error) {
-      // A concurrent request stored the same idempotency key first and rolled us back: run again,
-      // and this time the key is found and its verification returned.
-      if (!(error instanceof DuplicateIdempotencyKeyError)) throw error;
-      outcome = await this.#repository.transaction((uow) => this.#sendCodeIn(uow, app, request));
+      lease.cancel();
+      throw error;
     }
-    if (outcome.messageId !== null) this.#dispatch.enqueue(outcome.messageId);
+    lease.handOff(outcome.message);
     return outcome.verification;
   }
 
@@ -115,9 +133,9 @@ export class VerificationService {
     uow: VerificationUnitOfWork,
     app: AppProfile,
     request: ValidSendCode,
-  ): Promise<{ verification: Verification; messageId: string | null }> {
-    await uow.lockDestination(request.to);
-    // After the lock: a request that waited for another's commit must see that send as past.
+    lease: LeaseReservation,
+  ): Promise<{ verification: Verification; message: ClaimedMessage | null }> {
+    // The destination is locked for the transaction: a send that waited for another's commit sees it as past.
     const now = this.#now();
 
     if (request.idempotencyKey !== '') {
@@ -127,7 +145,7 @@ export class VerificationService {
           throw new InvalidArgumentError('idempotency_key', 'was already used for a different request');
         }
         const earlier = await uow.findForUpdate(app.id, seen.verificationId);
-        if (earlier) return { verification: earlier, messageId: null };
+        if (earlier) return { verification: earlier, message: null };
       }
     }
 
@@ -192,7 +210,18 @@ export class VerificationService {
       await uow.insertVerification(verification);
     }
 
-    const message: MessageDraft = {
+    // Voice and e-mail steps (the channel asked for, or a route's fallback) phrase the code their
+    // own way; the SMS text alone cannot be read aloud or given a subject.
+    const otp = {
+      code,
+      locale: request.locale,
+      defaultLocale: app.defaultLocale,
+      brand: request.brand,
+      ttlSeconds: this.#settings.codeTtlSeconds,
+      // Only a message that can reach an e-mail step carries the app's e-mail wording.
+      emailTemplates: email === null ? undefined : emailTemplateFor(app.emailTemplates, request.locale, app.defaultLocale),
+    };
+    const message = queuedMessage(lease.take(), {
       id: randomUUID(),
       appId: app.id,
       verificationId: verification.id,
@@ -202,24 +231,14 @@ export class VerificationService {
       country: request.country,
       from: app.senderId,
       text: rendered.text,
-      // Voice and e-mail steps (the channel asked for, or a route's fallback) phrase the code
-      // their own way; the SMS text alone cannot be read aloud or given a subject.
-      otp: {
-        code,
-        locale: request.locale,
-        defaultLocale: app.defaultLocale,
-        brand: request.brand,
-        ttlSeconds: this.#settings.codeTtlSeconds,
-        // Only a message that can reach an e-mail step carries the app's e-mail wording.
-        emailTemplates: email === null ? undefined : emailTemplateFor(app.emailTemplates, request.locale, app.defaultLocale),
-      },
+      otp,
       email,
-    };
-    await uow.insertMessage(message, now);
+    });
+    const { parts } = await uow.insertMessage(message, now);
     if (request.idempotencyKey !== '') {
-      await uow.saveIdempotencyKey({ appId: app.id, key: request.idempotencyKey, verificationId: verification.id, to: request.to, createdAt: now });
+      await uow.saveIdempotencyKey({ appId: app.id, key: request.idempotencyKey, verificationId: verification.id, messageId: null, to: request.to, fingerprint: null, createdAt: now });
     }
-    return { verification, messageId: message.id };
+    return { verification, message: handOff(message, parts, app, now, verification.expiresAt) };
   }
 
   async #assertCooledDown(uow: VerificationUnitOfWork, verification: Verification, now: Date): Promise<void> {
@@ -246,8 +265,10 @@ export class VerificationService {
     if (target === undefined) throw new InvalidArgumentError('verification_id', 'or `to` is required');
     const verificationId = 'verificationId' in target ? validateVerificationId(target.verificationId, 'verification_id') : null;
     const to = 'to' in target ? parsePhoneNumber(target.to, 'to').e164 : null;
+    const checksSince = new Date(this.#now().getTime() - this.#settings.checkWindowSeconds * 1000);
+    const reads = verificationId !== null ? { verificationIds: [{ appId: app.id, id: verificationId }], checksSince } : { pendingFor: [{ appId: app.id, to: to ?? '' }], checksSince };
 
-    return this.#repository.transaction(async (uow) => {
+    return this.#batcher.run(reads, async (uow) => {
       const now = this.#now();
       const verification =
         verificationId !== null ? await uow.findForUpdate(app.id, verificationId) : await uow.findPendingFor(app.id, to ?? '');
@@ -279,7 +300,7 @@ export class VerificationService {
 
   async cancelVerification(app: AppProfile, id: string): Promise<Verification> {
     const verificationId = validateVerificationId(id, 'verification_id');
-    return this.#repository.transaction(async (uow) => {
+    return this.#batcher.run({ verificationIds: [{ appId: app.id, id: verificationId }] }, async (uow) => {
       const now = this.#now();
       const verification = await uow.findForUpdate(app.id, verificationId);
       if (!verification) throw new NotFoundError(`verification ${verificationId} not found`);
@@ -292,6 +313,67 @@ export class VerificationService {
       return verification;
     });
   }
+}
+
+/**
+ * One request's place in this replica's dispatcher: taken when its message is written (a request
+ * run again after a failed transaction takes the same place), handed over or given back after.
+ */
+export class LeaseReservation {
+  readonly #dispatch: DispatchQueue;
+  #lease: { readonly owner: string; readonly seconds: number } | null | undefined;
+
+  constructor(dispatch: DispatchQueue) {
+    this.#dispatch = dispatch;
+  }
+
+  /** The lease to store the message under; null: the dispatcher is full, any replica claims it. */
+  take(): { readonly owner: string; readonly seconds: number } | null {
+    if (this.#lease === undefined) this.#lease = this.#dispatch.reserve();
+    return this.#lease;
+  }
+
+  /** After the commit: the message goes to the dispatcher, or the place is given back. */
+  handOff(message: ClaimedMessage | null): void {
+    if (message !== null) this.#dispatch.accepted([message]);
+    else this.cancel();
+  }
+
+  cancel(): void {
+    if (this.#lease) this.#dispatch.cancelReservation();
+    this.#lease = null;
+  }
+}
+
+/** A message to store: under this replica's lease when given (it sends it at once, from memory), else for any replica. */
+export function queuedMessage(lease: { readonly owner: string; readonly seconds: number } | null, draft: Omit<MessageDraft, 'lease'>): MessageDraft {
+  return { ...draft, lease };
+}
+
+/** What the dispatcher is handed for a message stored under its lease (nothing is read back). */
+export function handOff(draft: MessageDraft, parts: number, app: AppProfile, createdAt: Date, verificationExpiresAt: Date | null): ClaimedMessage | null {
+  if (draft.lease === null) return null;
+  return {
+    id: draft.id,
+    verificationId: draft.verificationId,
+    to: draft.to,
+    country: draft.country,
+    channel: draft.channel,
+    kind: draft.kind,
+    app: app.name,
+    parts,
+    from: draft.from,
+    text: draft.text,
+    otp: draft.otp ?? null,
+    email: draft.email ?? null,
+    plan: null,
+    routeRule: null,
+    step: 0,
+    retries: 0,
+    createdAt,
+    verificationOpen: true,
+    verificationExpiresAt,
+  };
 }
 
 function assertPending(verification: Verification, now: Date): void {

@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/config.js';
 import { generateApiKey } from '../../src/persistence/app.repository.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { SmscSimulator } from '../../src/simulators/smsc/smsc.simulator.js';
+import type { DispatchStore } from '../../src/dispatch/dispatch.ports.js';
 import type { SmsProvider } from '../../src/providers/sms-provider.js';
 import { TEST_ADMIN_TOKEN } from './admin-client.js';
 import { startSwitchboard, type RunningSwitchboard } from '../../src/switchboard.js';
@@ -81,7 +82,7 @@ export async function startTestSystem(options: {
   /** How many SMSCs (providers smsc-a, smsc-b, …), all candidates of the default rule in order. */
   smscCount?: number;
   /** Providers without a simulator (e.g. a voice test provider), with the rows routing needs. */
-  extraProviders?: { provider: SmsProvider; channels: string[] }[];
+  extraProviders?: { provider: SmsProvider; channels: string[]; throughputPerSecond?: number; burst?: number; maxInFlight?: number }[];
   /** Where the service's log lines go (default: nowhere, or stdout with TEST_LOG_LEVEL). */
   logTo?: NodeJS.WritableStream;
   /** Extra settings of every SMPP provider (binds, windowSize, longMessage, submitTimeoutMs …). */
@@ -90,6 +91,8 @@ export async function startTestSystem(options: {
   providerRows?: ProviderRow[];
   /** The default rule's candidates (default: every SMSC) and fallback steps (default: none). */
   defaultRule?: { candidates?: string[]; fallback?: { provider: string | null; channel: string; receiptTimeoutSeconds: number }[] };
+  /** Wraps the dispatcher's store (database faults). */
+  wrapDispatchStore?: (store: DispatchStore) => DispatchStore;
   /** More route rules, e.g. by prefix, besides the default one. */
   rules?: { name: string; priority: number; prefixes?: string[]; candidates: string[]; fallback?: { provider: string | null; channel: string; receiptTimeoutSeconds: number }[] }[];
 }): Promise<TestSystem> {
@@ -122,6 +125,7 @@ export async function startTestSystem(options: {
   const extra = options.extraProviders ?? [];
   const switchboard = await startSwitchboard(config, createLogger(config.logLevel, options.logTo), {
     extraProviders: new Map(extra.map(({ provider }) => [provider.name, provider])),
+    ...(options.wrapDispatchStore ? { wrapDispatchStore: options.wrapDispatchStore } : {}),
     beforeStart: async ({ apps, providers }) => {
       const app = await apps.create({ name: 'checkout', senderId: 'Checkout', domain: 'shop.example.com' });
       await apps.addApiKey(app.id, apiKey);
@@ -136,8 +140,8 @@ export async function startTestSystem(options: {
           credentials: { password: 'secret' },
         });
       }
-      for (const { provider, channels } of extra) {
-        await providers.upsert({ name: provider.name, kind: 'test', channels, settings: {}, credentials: {} });
+      for (const { provider, channels, throughputPerSecond, burst, maxInFlight } of extra) {
+        await providers.upsert({ name: provider.name, kind: 'test', channels, settings: {}, credentials: {}, throughputPerSecond, burst, maxInFlight });
       }
       for (const row of options.providerRows ?? []) await providers.upsert(row);
       await providers.upsertRouteRule({

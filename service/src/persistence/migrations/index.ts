@@ -4,6 +4,7 @@ import { Migration20261122053952_Initial } from './Migration20261122053952_Initi
 import { Migration20261122073628_SmppPartsAndInbound } from './Migration20261122073628_SmppPartsAndInbound.js';
 import { Migration20261122081744_ChannelPayloadAndEmail } from './Migration20261122081744_ChannelPayloadAndEmail.js';
 import { Migration20261122104854_AppEmailTemplates } from './Migration20261122104854_AppEmailTemplates.js';
+import { Migration20261202182950_HotPathReceipts } from './Migration20261202182950_HotPathReceipts.js';
 
 /**
  * Every migration, oldest first. They are imported rather than discovered on disk so the built
@@ -14,4 +15,5 @@ export const migrationsList: { name: string; class: Constructor<Migration> }[] =
   { name: 'Migration20261122073628_SmppPartsAndInbound', class: Migration20261122073628_SmppPartsAndInbound },
   { name: 'Migration20261122081744_ChannelPayloadAndEmail', class: Migration20261122081744_ChannelPayloadAndEmail },
   { name: 'Migration20261122104854_AppEmailTemplates', class: Migration20261122104854_AppEmailTemplates },
+  { name: 'Migration20261202182950_HotPathReceipts', class: Migration20261202182950_HotPathReceipts },
 ];

@@ -156,6 +156,13 @@ function validateOptions(options: SmppProviderOptions): void {
   }
 }
 
+/**
+ * Receipts and MO messages being stored at once, over all binds. Receipts are stored in batches
+ * (one transaction for hundreds), so the cap is set well above a batch: a burst of receipts
+ * should wait for the next transaction, not be refused.
+ */
+export const DEFAULT_MAX_DELIVERIES_IN_FLIGHT = 2000;
+
 export const PART_RECEIPTS = ['each', 'one'] as const;
 export type PartReceipts = (typeof PART_RECEIPTS)[number];
 
@@ -591,7 +598,7 @@ export class SmppProvider implements SmsProvider {
     switch (pdu.command) {
       case 'deliver_sm':
       case 'data_sm':
-        if (this.#deliveriesInFlight >= (this.#options.maxDeliveriesInFlight ?? 200)) {
+        if (this.#deliveriesInFlight >= (this.#options.maxDeliveriesInFlight ?? DEFAULT_MAX_DELIVERIES_IN_FLIGHT)) {
           this.#log.warn({ provider: this.name, inFlight: this.#deliveriesInFlight }, 'deliver_sm refused as throttled: too many being stored');
           session.respond(pdu.response({ command_status: CommandStatus.ESME_RTHROTTLED }));
           return;
@@ -639,12 +646,16 @@ export class SmppProvider implements SmsProvider {
       this.#options.metrics?.protocolError(this.name, 'unreadable-receipt');
       return CommandStatus.ESME_ROK;
     }
-    const receipt = { ...parsed.receipt, providerMessageId: receiptIdAsIssued(parsed.receipt.providerMessageId, this.#options.receiptIdBase ?? 'same') };
-    // A receipt for a submit whose answer never came: SMSCs that echo user_message_reference
-    // (§5.3.2.17) let us learn the id from the receipt itself. The original destination is the
-    // receipt's source_addr.
-    const reference = intField(pdu, 'user_message_reference');
+    // SMPP 3.4 §4.6.1: a receipt's source_addr is the original destination, the handset.
     const source = stringField(pdu, 'source_addr');
+    const receipt: DeliveryReceipt = {
+      ...parsed.receipt,
+      providerMessageId: receiptIdAsIssued(parsed.receipt.providerMessageId, this.#options.receiptIdBase ?? 'same'),
+      ...(source ? { handset: source } : {}),
+    };
+    // A receipt for a submit whose answer never came: SMSCs that echo user_message_reference
+    // (§5.3.2.17) let us learn the id from the receipt itself.
+    const reference = intField(pdu, 'user_message_reference');
     if (reference !== undefined && source !== undefined) {
       const key = `${source}:${reference}`;
       const entry = this.#unansweredByReference.get(key);

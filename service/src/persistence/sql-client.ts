@@ -1,0 +1,149 @@
+/**
+ * Plain parameterised SQL for the hot path (accepting, claiming, recording and settling messages),
+ * on PostgreSQL through a `pg` pool or on the embedded PGlite instance the ORM opened. MikroORM
+ * keeps admin CRUD and migrations; here there is no unit of work, identity map or hydration, only
+ * batched statements: one round trip per statement, whatever the batch size.
+ */
+import pg from 'pg';
+
+/** A statement with a stable name: PostgreSQL parses and plans it once per connection. */
+export interface Sql {
+  readonly name: string;
+  readonly text: string;
+}
+
+/** Names a statement. Names must be unique per text (the pool prepares by name). */
+export function sql(name: string, text: string): Sql {
+  return { name, text };
+}
+
+/** Runs statements; rows come back as plain objects keyed by column name. */
+export interface SqlRunner {
+  query<R extends object>(statement: Sql, params?: readonly unknown[]): Promise<R[]>;
+}
+
+export interface SqlClient extends SqlRunner {
+  /**
+   * Runs `work` in one transaction. A deadlock or serialization failure (PostgreSQL rolled it
+   * back, so nothing of it happened) runs it again, a few times; any other error rolls back and
+   * is thrown.
+   */
+  transaction<T>(work: (tx: SqlRunner) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/** How the PostgreSQL pool bounds everything it does. */
+export interface PoolSettings {
+  readonly max: number;
+  /** Wait for a connection (to open, or free in the pool) before the query fails. */
+  readonly connectTimeoutMs: number;
+  /** Longest any statement may run (server-side `statement_timeout`). */
+  readonly statementTimeoutMs: number;
+}
+
+interface PoolLogger {
+  warn(obj: object, msg: string): void;
+}
+
+/** SQLSTATEs after which PostgreSQL has rolled the transaction back and it may simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+const MAX_TRANSACTION_RUNS = 5;
+
+function sqlState(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+}
+
+async function retrying<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= MAX_TRANSACTION_RUNS || !RETRYABLE.has(sqlState(error) ?? '')) throw error;
+      // Jittered, so two transactions that deadlocked do not collide again in step.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+    }
+  }
+}
+
+/** PostgreSQL through a pool of its own, with timeouts and TCP keepalive on every connection. */
+export function postgresSqlClient(url: string, settings: PoolSettings, logger: PoolLogger): SqlClient {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: settings.max,
+    connectionTimeoutMillis: settings.connectTimeoutMs,
+    idleTimeoutMillis: 30_000,
+    // A connection that died silently (a NAT or a failover) is noticed by the kernel, not never.
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+    statement_timeout: settings.statementTimeoutMs,
+    // The client gives up a little after the server would have: a dead socket cannot hang a query.
+    query_timeout: settings.statementTimeoutMs + 5_000,
+    idle_in_transaction_session_timeout: Math.max(60_000, settings.statementTimeoutMs * 2),
+    application_name: 'switchboard',
+  });
+  // An idle connection that breaks emits here; without a listener it would end the process.
+  pool.on('error', (error) => { logger.warn({ err: error }, 'idle database connection failed; the pool replaces it'); });
+  const runner = (client: pg.Pool | pg.PoolClient): SqlRunner => ({
+    async query<R extends object>(statement: Sql, params: readonly unknown[] = []) {
+      const result = await client.query<R>({ name: statement.name, text: statement.text, values: [...params] });
+      return result.rows;
+    },
+  });
+  return {
+    ...runner(pool),
+    transaction<T>(work: (tx: SqlRunner) => Promise<T>) {
+      return retrying(async () => {
+        const client = await pool.connect();
+        let broken: unknown;
+        try {
+          await client.query('begin');
+          const result = await work(runner(client));
+          await client.query('commit');
+          return result;
+        } catch (error) {
+          try {
+            await client.query('rollback');
+          } catch (rollbackError) {
+            broken = rollbackError; // the connection is gone: do not return it to the pool
+          }
+          throw error;
+        } finally {
+          client.release(broken instanceof Error ? broken : undefined);
+        }
+      });
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
+
+/** The part of PGlite used here (the ORM opens the instance; the hot path shares it). */
+export interface PgliteHandle {
+  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  transaction<T>(work: (tx: { query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }> }) => Promise<T>): Promise<T>;
+}
+
+/**
+ * The embedded PGlite instance. It is one connection: PGlite runs one transaction at a time and
+ * makes every other query wait for it, the ORM's included, so nothing interleaves.
+ */
+export function pgliteSqlClient(pglite: PgliteHandle): SqlClient {
+  return {
+    async query<R extends object>(statement: Sql, params: readonly unknown[] = []) {
+      return (await pglite.query(statement.text, [...params])).rows as R[];
+    },
+    transaction<T>(work: (tx: SqlRunner) => Promise<T>) {
+      return retrying(() =>
+        pglite.transaction((tx) =>
+          work({
+            async query<R extends object>(statement: Sql, params: readonly unknown[] = []) {
+              return (await tx.query(statement.text, [...params])).rows as R[];
+            },
+          }),
+        ),
+      );
+    },
+    close: () => Promise.resolve(), // the ORM closes PGlite
+  };
+}
