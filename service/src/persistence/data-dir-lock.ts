@@ -30,9 +30,22 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Folders this process holds: a second open in the same process is refused too. */
+const held = new Set<string>();
+
 /** Takes the folder's lock for this process; returns the release function. */
 export function lockDataDir(dataDir: string): () => void {
   const path = join(dataDir, LOCK_FILE);
+  if (held.has(path)) throw new DataDirInUseError(dataDir, process.pid);
+  const release = takeLock(dataDir, path);
+  held.add(path);
+  return () => {
+    held.delete(path);
+    release();
+  };
+}
+
+function takeLock(dataDir: string, path: string): () => void {
   for (let tries = 0; tries < 3; tries++) {
     try {
       const fd = openSync(path, 'wx');
