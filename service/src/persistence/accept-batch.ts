@@ -9,6 +9,7 @@
  */
 import { encodeMessage } from '../providers/smpp/message-encoding.js';
 import type { ItemOutcome } from '../shared/group-commit.js';
+import { IDEMPOTENCY_WINDOW_MS } from '../shared/request-rules.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { DeliveryStatus, Verification, VerificationChannel, VerificationStatus } from '../verification/verification.js';
 import {
@@ -20,7 +21,7 @@ import {
   type VerificationUnitOfWork,
 } from '../verification/verification.ports.js';
 import { messageBodyContext, messagePayloadContext, type MessagePayload } from './message-sealing.js';
-import { sql, type SqlClient, type SqlRunner } from './sql-client.js';
+import { combined, sql, type SqlClient, type SqlRunner } from './sql-client.js';
 
 const VERIFICATION_COLUMNS = `id, app_id, "to", channel, status, codes, code_length, locale, (extract(epoch from expires_at) * 1000)::float8 as expires_at,
   send_count, failed_checks, max_checks, delivery_status, email, (extract(epoch from created_at) * 1000)::float8 as created_at,
@@ -84,12 +85,16 @@ const Q = {
        from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::int[], $12::timestamptz[], $13::text[], $14::int[])
          as u(id, app_id, verification_id, kind, channel, "to", country, sender, body, payload, parts, created_at, lease_owner, lease_seconds)`,
   ),
-  deleteIdempotency: sql('accept.delete-idempotency', `delete from idempotency_key i using unnest($1::uuid[], $2::text[]) as k(app_id, key) where i.app_id = k.app_id and i.key = k.key`),
-  insertIdempotency: sql(
-    'accept.insert-idempotency',
-    `insert into idempotency_key (app_id, key, verification_id, message_id, "to", fingerprint, created_at)
+  // A key whose window is over is taken over in place (the request found it expired); a live one
+  // cannot be here, as the key is locked for the transaction: it would not be returned.
+  saveIdempotency: sql(
+    'accept.save-idempotency',
+    `insert into idempotency_key as i (app_id, key, verification_id, message_id, "to", fingerprint, created_at)
      select * from unnest($1::uuid[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[])
-     on conflict (app_id, key) do nothing
+     on conflict (app_id, key) do update
+       set verification_id = excluded.verification_id, message_id = excluded.message_id, "to" = excluded."to",
+           fingerprint = excluded.fingerprint, created_at = excluded.created_at
+       where i.created_at < $8::timestamptz
      returning app_id, key`,
   ),
   dropQueued: sql(
@@ -98,8 +103,25 @@ const Q = {
        from unnest($1::uuid[], $2::text[]) as u(verification_id, reason)
       where m.verification_id = u.verification_id and m.status = 'queued'`,
   ),
-  announce: sql('accept.announce', `select pg_notify('switchboard_work', '')`),
 };
+
+/**
+ * Every write of a batch in one statement: verifications inserted and updated, queued messages of
+ * canceled verifications dropped, messages inserted, idempotency keys saved (different rows each).
+ * It says how many keys it saved and, when messages were stored without a lease, NOTIFYs the
+ * replicas (delivered when the transaction commits).
+ */
+const WRITE = combined(
+  'accept.write',
+  [
+    { sql: Q.insertVerifications, params: 16 },
+    { sql: Q.updateVerifications, params: 11 },
+    { sql: Q.dropQueued, params: 2 },
+    { sql: Q.insertMessages, params: 14 },
+    { sql: Q.saveIdempotency, params: 8 },
+  ],
+  `select (select count(*) from w4)::int as keys_saved, case when $52::bool then pg_notify('switchboard_work', '') end as announced`,
+);
 
 interface VerificationRow {
   id: string;
@@ -174,7 +196,6 @@ class BatchState {
   readonly inserted = new Map<string, Verification>();
   readonly updated = new Map<string, Verification>();
   readonly messages: { draft: MessageDraft; createdAt: Date; parts: number }[] = [];
-  readonly forgottenKeys: { appId: string; key: string }[] = [];
   readonly savedKeys: { appId: string; key: string; verificationId: string | null; messageId: string | null; to: string; fingerprint: string | null; createdAt: Date }[] = [];
   readonly dropped: { verificationId: string; reason: string }[] = [];
 }
@@ -216,7 +237,6 @@ class RequestUnitOfWork implements VerificationUnitOfWork {
       this.#forgotten.add(id);
       this.#writes.push((state) => {
         state.idempotency.set(id, null);
-        state.forgottenKeys.push({ appId, key });
       });
       return null;
     }
@@ -423,81 +443,74 @@ function earliest(dates: readonly (Date | undefined)[]): Date | undefined {
   return first;
 }
 
-/** Writes what the requests decided, a statement per kind of row. */
+/** Writes what the requests decided, in one statement. */
 async function writeBatch(tx: SqlRunner, state: BatchState, box: SecretBox): Promise<void> {
-  if (state.inserted.size > 0) {
-    const v = [...state.inserted.values()];
-    await tx.query(Q.insertVerifications, [
-      v.map((x) => x.id),
-      v.map((x) => x.appId),
-      v.map((x) => x.to),
-      v.map((x) => x.channel),
-      v.map((x) => x.status),
-      v.map(codesJson),
-      v.map((x) => x.codeLength),
-      v.map((x) => x.locale),
-      v.map((x) => x.expiresAt.toISOString()),
-      v.map((x) => x.sendCount),
-      v.map((x) => x.failedChecks),
-      v.map((x) => x.maxChecks),
-      v.map((x) => x.deliveryStatus),
-      v.map((x) => x.email),
-      v.map((x) => x.createdAt.toISOString()),
-      v.map((x) => iso(x.completedAt)),
-    ]);
-  }
-  if (state.updated.size > 0) {
-    const v = [...state.updated.values()];
-    await tx.query(Q.updateVerifications, [
-      v.map((x) => x.id),
-      v.map((x) => x.channel),
-      v.map((x) => x.status),
-      v.map(codesJson),
-      v.map((x) => x.locale),
-      v.map((x) => x.expiresAt.toISOString()),
-      v.map((x) => x.sendCount),
-      v.map((x) => x.failedChecks),
-      v.map((x) => x.deliveryStatus),
-      v.map((x) => x.email),
-      v.map((x) => iso(x.completedAt)),
-    ]);
-  }
-  if (state.dropped.length > 0) await tx.query(Q.dropQueued, [state.dropped.map((d) => d.verificationId), state.dropped.map((d) => d.reason)]);
-  if (state.messages.length > 0) {
-    const m = state.messages;
-    await tx.query(Q.insertMessages, [
-      m.map((x) => x.draft.id),
-      m.map((x) => x.draft.appId),
-      m.map((x) => x.draft.verificationId),
-      m.map((x) => x.draft.kind),
-      m.map((x) => x.draft.channel),
-      m.map((x) => x.draft.to),
-      m.map((x) => x.draft.country),
-      m.map((x) => x.draft.from),
-      m.map((x) => box.seal(x.draft.text, messageBodyContext(x.draft.id))),
-      m.map((x) => sealedPayload(box, x.draft)),
-      m.map((x) => x.parts),
-      m.map((x) => x.createdAt.toISOString()),
-      m.map((x) => x.draft.lease?.owner ?? null),
-      m.map((x) => x.draft.lease?.seconds ?? null),
-    ]);
-    if (m.some((x) => x.draft.lease === null)) await tx.query(Q.announce); // delivered on commit
-  }
-  if (state.forgottenKeys.length > 0) await tx.query(Q.deleteIdempotency, [state.forgottenKeys.map((k) => k.appId), state.forgottenKeys.map((k) => k.key)]);
-  if (state.savedKeys.length > 0) {
-    const k = state.savedKeys;
-    const saved = await tx.query<{ app_id: string; key: string }>(Q.insertIdempotency, [
-      k.map((x) => x.appId),
-      k.map((x) => x.key),
-      k.map((x) => x.verificationId),
-      k.map((x) => x.messageId),
-      k.map((x) => x.to),
-      k.map((x) => x.fingerprint),
-      k.map((x) => x.createdAt.toISOString()),
-    ]);
-    // The keys are locked for the transaction: another one cannot have stored them meanwhile.
-    if (saved.length !== k.length) throw new DuplicateIdempotencyKeyError();
-  }
+  const inserted = [...state.inserted.values()];
+  const updated = [...state.updated.values()];
+  const { dropped, messages: m, savedKeys: k } = state;
+  if (inserted.length + updated.length + dropped.length + m.length + k.length === 0) return;
+  const [result] = await tx.query<{ keys_saved: number }>(WRITE, [
+    // verifications inserted
+    inserted.map((x) => x.id),
+    inserted.map((x) => x.appId),
+    inserted.map((x) => x.to),
+    inserted.map((x) => x.channel),
+    inserted.map((x) => x.status),
+    inserted.map(codesJson),
+    inserted.map((x) => x.codeLength),
+    inserted.map((x) => x.locale),
+    inserted.map((x) => x.expiresAt.toISOString()),
+    inserted.map((x) => x.sendCount),
+    inserted.map((x) => x.failedChecks),
+    inserted.map((x) => x.maxChecks),
+    inserted.map((x) => x.deliveryStatus),
+    inserted.map((x) => x.email),
+    inserted.map((x) => x.createdAt.toISOString()),
+    inserted.map((x) => iso(x.completedAt)),
+    // verifications updated
+    updated.map((x) => x.id),
+    updated.map((x) => x.channel),
+    updated.map((x) => x.status),
+    updated.map(codesJson),
+    updated.map((x) => x.locale),
+    updated.map((x) => x.expiresAt.toISOString()),
+    updated.map((x) => x.sendCount),
+    updated.map((x) => x.failedChecks),
+    updated.map((x) => x.deliveryStatus),
+    updated.map((x) => x.email),
+    updated.map((x) => iso(x.completedAt)),
+    // queued messages of canceled verifications
+    dropped.map((d) => d.verificationId),
+    dropped.map((d) => d.reason),
+    // messages
+    m.map((x) => x.draft.id),
+    m.map((x) => x.draft.appId),
+    m.map((x) => x.draft.verificationId),
+    m.map((x) => x.draft.kind),
+    m.map((x) => x.draft.channel),
+    m.map((x) => x.draft.to),
+    m.map((x) => x.draft.country),
+    m.map((x) => x.draft.from),
+    m.map((x) => box.seal(x.draft.text, messageBodyContext(x.draft.id))),
+    m.map((x) => sealedPayload(box, x.draft)),
+    m.map((x) => x.parts),
+    m.map((x) => x.createdAt.toISOString()),
+    m.map((x) => x.draft.lease?.owner ?? null),
+    m.map((x) => x.draft.lease?.seconds ?? null),
+    // idempotency keys
+    k.map((x) => x.appId),
+    k.map((x) => x.key),
+    k.map((x) => x.verificationId),
+    k.map((x) => x.messageId),
+    k.map((x) => x.to),
+    k.map((x) => x.fingerprint),
+    k.map((x) => x.createdAt.toISOString()),
+    new Date(Math.min(...k.map((x) => x.createdAt.getTime()), Date.now()) - IDEMPOTENCY_WINDOW_MS).toISOString(),
+    // messages nobody holds: wake the replicas
+    m.some((x) => x.draft.lease === null),
+  ]);
+  // The keys are locked for the transaction: another one cannot have stored them meanwhile.
+  if ((result?.keys_saved ?? 0) !== k.length) throw new DuplicateIdempotencyKeyError();
 }
 
 /** What `payload_ciphertext` holds for a message: the code's content and the e-mail address. */

@@ -19,7 +19,7 @@ import type { OtpContent } from '../providers/sms-provider.js';
 import type { Channel, MessageKind } from '../routing/routing-model.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { messageBodyContext, messagePayloadContext, type MessagePayload } from './message-sealing.js';
-import { sql, type SqlClient, type SqlRunner } from './sql-client.js';
+import { combined, sql, type SqlClient, type SqlRunner } from './sql-client.js';
 
 /** The channel replicas LISTEN on for queued work nobody holds. */
 export const WORK_CHANNEL = 'switchboard_work';
@@ -231,6 +231,21 @@ const Q = {
   announceWork: sql('dispatch.announce-work', `select pg_notify('${WORK_CHANNEL}', '')`),
 };
 
+/**
+ * Every write of a transaction but the starts in one statement (the parts write different rows:
+ * new parts, reported parts, attempts, messages, verifications, kept receipts). Parts with no rows
+ * cost next to nothing; one prepared statement serves every transaction.
+ */
+const WRITE = combined('dispatch.write', [
+  { sql: Q.insertParts, params: 6 },
+  { sql: Q.reportParts, params: 4 },
+  { sql: Q.updateAttempts, params: 12 },
+  { sql: Q.updateMessages, params: 12 },
+  { sql: Q.updateVerifications, params: 3 },
+  { sql: Q.insertPending, params: 6 },
+  { sql: Q.deletePending, params: 1 },
+]);
+
 interface AttemptRowJson {
   id: string;
   message_id: string;
@@ -385,73 +400,62 @@ class SqlDispatchTransaction implements DispatchTransaction {
       // A provider row deleted since the plan was made: nothing may be sent on that attempt.
       if (inserted.length !== s.length) throw new Error(`${s.length - inserted.length} attempts could not be started: their provider no longer exists`);
     }
-    if (writes.newParts.length > 0) {
-      const p = writes.newParts;
-      await tx.query(Q.insertParts, [
-        p.map((x) => x.attemptId),
-        p.map((x) => x.provider),
-        p.map((x) => x.part.part),
-        p.map((x) => bounded(x.part.providerMessageId, 128)),
-        p.map((x) => x.part.status),
-        p.map((x) => bounded(x.part.errorCode, 64)),
-      ]);
-    }
-    if (writes.reportedParts.length > 0) {
-      const p = writes.reportedParts;
-      await tx.query(Q.reportParts, [p.map((x) => x.attemptId), p.map((x) => x.part.part), p.map((x) => x.part.status), p.map((x) => bounded(x.part.errorCode, 64))]);
-    }
-    if (writes.attempts.length > 0) {
-      const a = writes.attempts;
-      await tx.query(Q.updateAttempts, [
-        a.map((x) => x.id),
-        a.map((x) => x.change.status),
-        a.map((x) => x.change.completed),
-        a.map((x) => x.change.error !== undefined),
-        a.map((x) => bounded(x.change.error?.code, 64)),
-        a.map((x) => x.change.error?.message ?? null),
-        a.map((x) => x.change.receiptParts ?? null),
-        a.map((x) => bounded(x.submit?.providerMessageId, 128)),
-        a.map((x) => x.submit?.billedParts ?? null),
-        a.map((x) => x.submit?.actualCostMicros ?? null),
-        a.map((x) => x.submit?.markSubmitted === true),
-        a.map((x) => x.submit?.note ?? null),
-      ]);
-    }
-    if (writes.messages.length > 0) {
-      const m = writes.messages;
-      const field = <T>(pick: (change: (typeof m)[number]['change']) => T) => m.map((x) => pick(x.change));
-      await tx.query(Q.updateMessages, [
-        m.map((x) => x.id),
-        field((c) => c.status),
-        field((c) => (c.status === 'queued' ? c.step : null)),
-        field((c) => (c.status === 'queued' ? c.retries : null)),
-        field((c) => (c.status === 'queued' ? c.notBefore.toISOString() : null)),
-        field((c) => (c.status === 'submitted' ? c.receiptDueInSeconds : null)),
-        field((c) => c.status === 'queued' && c.keepLease),
-        field((c) => c.status === 'queued' || c.status === 'failed' || (c.status === 'submitted' && c.lastError !== undefined)),
-        field((c) => (c.status === 'queued' || c.status === 'failed' ? c.lastError : c.status === 'submitted' ? (c.lastError ?? null) : null)),
-        // The text (which holds the code) is erased once delivery has ended.
-        field((c) => c.status === 'delivered' || c.status === 'failed'),
-        m.map((x) => (x.plan ? JSON.stringify(x.plan.steps) : null)),
-        m.map((x) => x.plan?.rule ?? null),
-      ]);
-    }
-    if (writes.verifications.length > 0) {
-      const v = writes.verifications;
-      await tx.query(Q.updateVerifications, [v.map((x) => x.id), v.map((x) => x.delivery), v.map((x) => x.fail)]);
-    }
-    if (writes.pendingReceipts.length > 0) {
-      const r = writes.pendingReceipts;
-      await tx.query(Q.insertPending, [
-        r.map((x) => x.provider),
-        r.map((x) => bounded(x.providerMessageId, 128)),
-        r.map((x) => x.state),
-        r.map((x) => bounded(x.errorCode, 64)),
-        r.map((x) => bounded(x.handset, 32)),
-        r.map((x) => x.attemptHint),
-      ]);
-    }
-    if (writes.consumedPendingReceipts.length > 0) await tx.query(Q.deletePending, [writes.consumedPendingReceipts]);
+    const { newParts: p, reportedParts: r, attempts: a, messages: m, verifications: v, pendingReceipts: k, consumedPendingReceipts: consumed } = writes;
+    if (p.length + r.length + a.length + m.length + v.length + k.length + consumed.length === 0) return;
+    const field = <T>(pick: (change: (typeof m)[number]['change']) => T) => m.map((x) => pick(x.change));
+    await tx.query(WRITE, [
+      // new parts
+      p.map((x) => x.attemptId),
+      p.map((x) => x.provider),
+      p.map((x) => x.part.part),
+      p.map((x) => bounded(x.part.providerMessageId, 128)),
+      p.map((x) => x.part.status),
+      p.map((x) => bounded(x.part.errorCode, 64)),
+      // reported parts
+      r.map((x) => x.attemptId),
+      r.map((x) => x.part.part),
+      r.map((x) => x.part.status),
+      r.map((x) => bounded(x.part.errorCode, 64)),
+      // attempts
+      a.map((x) => x.id),
+      a.map((x) => x.change.status),
+      a.map((x) => x.change.completed),
+      a.map((x) => x.change.error !== undefined),
+      a.map((x) => bounded(x.change.error?.code, 64)),
+      a.map((x) => x.change.error?.message ?? null),
+      a.map((x) => x.change.receiptParts ?? null),
+      a.map((x) => bounded(x.submit?.providerMessageId, 128)),
+      a.map((x) => x.submit?.billedParts ?? null),
+      a.map((x) => x.submit?.actualCostMicros ?? null),
+      a.map((x) => x.submit?.markSubmitted === true),
+      a.map((x) => x.submit?.note ?? null),
+      // messages
+      m.map((x) => x.id),
+      field((c) => c.status),
+      field((c) => (c.status === 'queued' ? c.step : null)),
+      field((c) => (c.status === 'queued' ? c.retries : null)),
+      field((c) => (c.status === 'queued' ? c.notBefore.toISOString() : null)),
+      field((c) => (c.status === 'submitted' ? c.receiptDueInSeconds : null)),
+      field((c) => c.status === 'queued' && c.keepLease),
+      field((c) => c.status === 'queued' || c.status === 'failed' || (c.status === 'submitted' && c.lastError !== undefined)),
+      field((c) => (c.status === 'queued' || c.status === 'failed' ? c.lastError : c.status === 'submitted' ? (c.lastError ?? null) : null)),
+      // The text (which holds the code) is erased once delivery has ended.
+      field((c) => c.status === 'delivered' || c.status === 'failed'),
+      m.map((x) => (x.plan ? JSON.stringify(x.plan.steps) : null)),
+      m.map((x) => x.plan?.rule ?? null),
+      // verifications
+      v.map((x) => x.id),
+      v.map((x) => x.delivery),
+      v.map((x) => x.fail),
+      // receipts kept, and those consumed
+      k.map((x) => x.provider),
+      k.map((x) => bounded(x.providerMessageId, 128)),
+      k.map((x) => x.state),
+      k.map((x) => bounded(x.errorCode, 64)),
+      k.map((x) => bounded(x.handset, 32)),
+      k.map((x) => x.attemptHint),
+      consumed,
+    ]);
   }
 }
 

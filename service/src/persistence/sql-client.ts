@@ -17,6 +17,23 @@ export function sql(name: string, text: string): Sql {
   return { name, text };
 }
 
+/**
+ * One statement made of several data-modifying ones (`with a as (…), b as (…) select …`), their
+ * parameters numbered on: one round trip instead of one per statement. PostgreSQL runs every part
+ * exactly once, whether or not its output is read, all on one snapshot; so the parts must write
+ * different rows (a part must not change what another part writes). `params` says how many
+ * parameters each part takes.
+ */
+export function combined(name: string, parts: readonly { readonly sql: Sql; readonly params: number }[], select = 'select 1'): Sql {
+  let offset = 0;
+  const ctes = parts.map((part, index) => {
+    const text = part.sql.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    offset += part.params;
+    return `w${index} as (${text})`;
+  });
+  return sql(name, `with ${ctes.join(',\n')}\n${select}`);
+}
+
 /** Runs statements; rows come back as plain objects keyed by column name. */
 export interface SqlRunner {
   query<R extends object>(statement: Sql, params?: readonly unknown[]): Promise<R[]>;
