@@ -87,6 +87,8 @@ interface PhaseFigures {
 
 interface Target {
   readonly database: Database;
+  /** The SMSC simulator's process (its CPU is printed beside the service's). */
+  readonly smscPid: () => number;
   readonly replicas: NodeProcess[];
   readonly grpcAddresses: string[];
   readonly httpPorts: number[];
@@ -135,7 +137,9 @@ async function runDatabase(database: Database): Promise<PhaseFigures[]> {
       await admin.query(`create database ${name}`);
       cleanups.push(async () => {
         await sql?.end();
-        await admin.query(`drop database if exists ${name} with (force)`);
+        // BENCH_KEEP_DB: leave the database for a look at its plans and statistics.
+        if (process.env.BENCH_KEEP_DB === undefined) await admin.query(`drop database if exists ${name} with (force)`);
+        else console.log(`database kept: ${name}`);
         await admin.end();
       });
       const url = new URL(server);
@@ -187,7 +191,7 @@ async function runDatabase(database: Database): Promise<PhaseFigures[]> {
       callers.close();
       return Promise.resolve();
     });
-    const target: Target = { database, replicas, grpcAddresses, httpPorts, smscHttp, sql, callers };
+    const target: Target = { database, smscPid: () => smsc.pid, replicas, grpcAddresses, httpPorts, smscHttp, sql, callers };
     const results: PhaseFigures[] = [];
     let number = 0;
     const nextNumbers = (count: number) => {
@@ -197,9 +201,15 @@ async function runDatabase(database: Database): Promise<PhaseFigures[]> {
     };
 
     // A warm-up so JIT and connection pools are in their steady state.
-    const warm = nextNumbers(200);
-    await closedLoop(200, options.concurrency, (i) => callers.sendMessage({ to: warm(i), text: 'warm-up', idempotencyKey: '' }));
-    await waitForReceipts(target, 200, 0);
+    const warmUp = smoke ? 100 : 3000;
+    const warm = nextNumbers(warmUp);
+    const warmed = await closedLoop(warmUp, options.concurrency, (i) =>
+      i % 2 === 0
+        ? callers.sendMessage({ to: warm(i), text: 'warm-up', idempotencyKey: '' })
+        : callers.sendCode({ to: warm(i), channel: Channel.CHANNEL_SMS, locale: 'en', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '' }),
+    );
+    if (warmed.ok !== warmUp) throw new Error(`warm-up: ${warmUp - warmed.ok} calls failed: ${[...warmed.errors].map(([name, count]) => `${count}× ${name}`).join('; ')}`);
+    await waitForReceipts(target, warmUp, 0);
 
     const sentCodes: { verificationId: string; to: string }[] = [];
     for (const phase of options.phases) {
@@ -302,6 +312,8 @@ async function seed(address: string, smscPort: number): Promise<string> {
 
 interface SmscStats {
   binds?: number;
+  receiptsRejected?: number;
+  receiptsRedelivered?: number;
   receiptsAcknowledged?: number;
   receiptsSent?: number;
   messagesCompleted?: number;
@@ -313,21 +325,42 @@ async function smscStats(url: string): Promise<SmscStats> {
   return (await getJson<SmscStats>(`${url}/stats`)) ?? {};
 }
 
-/** Receipts the service acknowledged (it answers deliver_sm only once the receipt is stored). */
+/**
+ * Receipts the service acknowledged (it answers deliver_sm only once the receipt is stored). Fails
+ * early, saying what it saw, when nothing moves for a minute or the SMSC stops answering.
+ */
 async function waitForReceipts(target: Target, count: number, before: number, timeoutMs = 600_000): Promise<number> {
   let acknowledged = before;
+  let progressAt = Date.now();
+  let unreachable = 0;
   await waitFor(async () => {
-    acknowledged = (await smscStats(target.smscHttp)).receiptsAcknowledged ?? acknowledged;
+    const stats = await getJson<SmscStats>(`${target.smscHttp}/stats`);
+    if (stats === undefined) {
+      unreachable += 1;
+      if (unreachable > 50) throw new Error(`the SMSC simulator stopped answering with ${acknowledged - before} of ${count} receipts stored (see smsc.log)`);
+      return false;
+    }
+    unreachable = 0;
+    const now = stats.receiptsAcknowledged ?? acknowledged;
+    if (now !== acknowledged) progressAt = Date.now();
+    acknowledged = now;
+    if (Date.now() - progressAt > 60_000) {
+      throw new Error(`no receipt stored for 60 s: ${acknowledged - before} of ${count} so far; SMSC ${JSON.stringify(stats)} (see service-*.log)`);
+    }
     return acknowledged - before >= count;
-  }, `${count} receipts to be stored (${acknowledged - before} so far)`, timeoutMs, 20);
+  }, `${count} receipts to be stored`, timeoutMs, 20);
   return performance.now();
 }
 
 async function measure(target: Target, phase: string, n: number, withReceipts: boolean, run: () => Promise<LoadResult>, restarted = false): Promise<PhaseFigures> {
-  const acknowledgedBefore = restarted ? 0 : ((await smscStats(target.smscHttp)).receiptsAcknowledged ?? 0);
+  const statsBefore = await smscStats(target.smscHttp);
+  const acknowledgedBefore = restarted ? 0 : (statsBefore.receiptsAcknowledged ?? 0);
   const cpuBefore = target.replicas.map((replica) => cpuMicros(replica.pid));
   const splitBefore = target.replicas.map((replica) => cpuSplit(replica.pid));
   const others = (await otherProcesses()).map((pid) => ({ pid, cpu: safeCpu(pid) }));
+  const smscPid = target.smscPid();
+  const smscBefore = safeCpu(smscPid);
+  const loadBefore = process.cpuUsage();
   const database = target.sql ? await databaseCounters(target.sql) : null;
   const load = await run();
   if (load.ok !== n) {
@@ -338,7 +371,15 @@ async function measure(target: Target, phase: string, n: number, withReceipts: b
   const cpu = target.replicas.reduce((sum, replica, i) => sum + cpuMicros(replica.pid) - (cpuBefore[i] ?? 0), 0);
   const system = target.replicas.reduce((sum, replica, i) => sum + cpuSplit(replica.pid).system - (splitBefore[i]?.system ?? 0), 0);
   const otherCpu = others.reduce((sum, other) => sum + Math.max(0, safeCpu(other.pid) - other.cpu), 0);
-  console.log(`  ${phase}: service CPU ${(cpu / n).toFixed(0)} µs/msg (${((100 * system) / Math.max(1, cpu)).toFixed(0)}% system); PostgreSQL server processes ${(otherCpu / n).toFixed(0)} µs/msg; load generator ${(process.cpuUsage().user / 1000 / 1000).toFixed(1)} s user so far`);
+  const statsAfter = await smscStats(target.smscHttp);
+  const refused = (statsAfter.receiptsRejected ?? 0) - (restarted ? 0 : (statsBefore.receiptsRejected ?? 0));
+  if (refused > 0) console.log(`  ${phase}: ${refused} receipts refused by the service (ESME_RTHROTTLED: too many being stored) and sent again by the SMSC`);
+  const loadCpu = process.cpuUsage(loadBefore);
+  const smscCpu = smscPid === target.smscPid() ? safeCpu(smscPid) - smscBefore : Number.NaN;
+  console.log(
+    `  ${phase}: CPU per message: service ${(cpu / n).toFixed(0)} µs (${((100 * system) / Math.max(1, cpu)).toFixed(0)}% system), ` +
+      `PostgreSQL ${target.sql ? (otherCpu / n).toFixed(0) : '–'} µs, SMSC simulator ${(smscCpu / n).toFixed(0)} µs, load generator ${((loadCpu.user + loadCpu.system) / n).toFixed(0)} µs`,
+  );
   const databaseAfter = target.sql ? await databaseCounters(target.sql) : null;
   const figures: PhaseFigures = {
     database: target.database,
@@ -402,8 +443,14 @@ async function checkNothingLostOrDoubled(target: Target, numbers: number): Promi
   const problems: string[] = [];
   if ((stats.duplicateParts ?? 0) > 0) problems.push(`${stats.duplicateParts} parts reached the SMSC twice`);
   if (target.sql) {
-    const { rows } = await target.sql.query<{ status: string; n: string }>(`select status, count(*)::text as n from message group by status`);
-    const byStatus = Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+    const sql = target.sql;
+    // A receipt that overtook its submit's commit is kept and matched a moment later: let it settle.
+    let byStatus: Record<string, number> = {};
+    await waitFor(async () => {
+      const { rows } = await sql.query<{ status: string; n: string }>(`select status, count(*)::text as n from message group by status`);
+      byStatus = Object.fromEntries(rows.map((row) => [row.status, Number(row.n)]));
+      return (byStatus.delivered ?? 0) >= numbers;
+    }, 'every message to be delivered', 30_000, 200).catch(() => undefined);
     const { rows: perNumber } = await target.sql.query<{ n: string }>(`select count(*)::text as n from (select "to" from attempt a join message m on m.id = a.message_id group by "to" having count(*) > 1) d`);
     if ((byStatus.delivered ?? 0) !== numbers) problems.push(`${byStatus.delivered ?? 0} of ${numbers} messages delivered (${JSON.stringify(byStatus)})`);
     if (Number(perNumber[0]?.n ?? 0) > 0) problems.push(`${perNumber[0]?.n} numbers had more than one attempt`);

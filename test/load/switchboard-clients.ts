@@ -1,18 +1,14 @@
 /**
  * gRPC clients of a running Switchboard for the benchmarks: VerifyService and MessagingService as
  * promises spread over several HTTP/2 connections (one connection serialises its frames on one
- * socket, as a real fleet of callers would not), and AdminService for setting it up.
+ * socket, as a real fleet of callers would not; raw-grpc.ts keeps the load's own CPU small), and
+ * AdminService through @grpc/grpc-js for setting it up.
  */
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AdminServiceClient } from '@switchboard/proto/switchboard/v1/admin';
-import { MessagingServiceClient, type SendMessageRequest, type SendMessageResponse } from '@switchboard/proto/switchboard/v1/messaging';
-import {
-  VerifyServiceClient,
-  type SendCodeRequest,
-  type SendCodeResponse,
-  type VerifyCodeRequest,
-  type VerifyCodeResponse,
-} from '@switchboard/proto/switchboard/v1/verify';
+import { SendMessageRequest, SendMessageResponse } from '@switchboard/proto/switchboard/v1/messaging';
+import { SendCodeRequest, SendCodeResponse, VerifyCodeRequest, VerifyCodeResponse } from '@switchboard/proto/switchboard/v1/verify';
+import { RawGrpcChannel } from './raw-grpc.js';
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 type Unary<Req, Res> = (request: Req, metadata: Metadata, callback: Callback<Res>) => unknown;
@@ -42,21 +38,15 @@ export interface CallerApi {
 }
 
 export function callerApi(addresses: readonly string[], apiKey: string, connections = 4): CallerApi {
-  const metadata = bearer(apiKey);
-  // A distinct option per channel stops grpc-js from sharing one subchannel between them.
-  const verify = Array.from({ length: connections }, (_, i) => new VerifyServiceClient(addresses[i % addresses.length] ?? '', credentials.createInsecure(), { 'grpc.bench-channel': i }));
-  const messaging = Array.from({ length: connections }, (_, i) => new MessagingServiceClient(addresses[i % addresses.length] ?? '', credentials.createInsecure(), { 'grpc.bench-channel': i }));
-  const sendCode = verify.map((client) => promised<SendCodeRequest, SendCodeResponse>((r, m, c) => client.sendCode(r, m, c), metadata));
-  const verifyCode = verify.map((client) => promised<VerifyCodeRequest, VerifyCodeResponse>((r, m, c) => client.verifyCode(r, m, c), metadata));
-  const sendMessage = messaging.map((client) => promised<SendMessageRequest, SendMessageResponse>((r, m, c) => client.sendMessage(r, m, c), metadata));
+  const channels = Array.from({ length: connections }, (_, i) => new RawGrpcChannel(addresses[i % addresses.length] ?? '', apiKey));
   let turn = 0;
-  const pick = <T>(list: readonly T[]): T => list[turn++ % list.length] as T;
+  const pick = () => channels[turn++ % channels.length] as RawGrpcChannel;
   return {
-    sendCode: (request) => pick(sendCode)(request),
-    verifyCode: (request) => pick(verifyCode)(request),
-    sendMessage: (request) => pick(sendMessage)(request),
+    sendCode: (request) => pick().unary('/switchboard.v1.VerifyService/SendCode', request, SendCodeRequest, SendCodeResponse),
+    verifyCode: (request) => pick().unary('/switchboard.v1.VerifyService/VerifyCode', request, VerifyCodeRequest, VerifyCodeResponse),
+    sendMessage: (request) => pick().unary('/switchboard.v1.MessagingService/SendMessage', request, SendMessageRequest, SendMessageResponse),
     close() {
-      for (const client of [...verify, ...messaging]) client.close();
+      for (const channel of channels) channel.close();
     },
   };
 }
