@@ -753,6 +753,35 @@ describe('SmppProvider against the SMSC simulator', () => {
       expect(await simulator.sendMo({ from: '4915199990003', to: '4711', text: 'three' })).toBe(0);
       expect(inbound.map((message) => message.text)).toEqual(['one', 'two', 'three']);
     });
+    it('holds new submits while half of maxDeliveriesInFlight are being stored, and sends them once the store catches up', async () => {
+      const { promise: gate, resolve: release } = Promise.withResolvers<undefined>();
+      let storing = 0;
+      const smpp = await started({ maxDeliveriesInFlight: 2, inboundSink: async () => { storing += 1; await gate; } });
+      const mo = simulator.sendMo({ from: '4915199990003', to: '4711', text: 'slow to store' });
+      await waitFor(() => storing === 1);
+
+      const submitted = smpp.submit(sms({ text: 'waits its turn' }));
+      await sleep(150);
+      expect(simulator.inbox({ to: TO })).toHaveLength(0);
+
+      release(undefined);
+      await expect(submitted).resolves.toMatchObject({ parts: 1 });
+      expect(await mo).toBe(0);
+      expect(simulator.inbox({ to: TO }).map((message) => message.text)).toEqual(['waits its turn']);
+    });
+
+    it('sends a held submit after bindWaitMs even when the store stays stuck', async () => {
+      const { promise: gate, resolve: release } = Promise.withResolvers<undefined>();
+      let storing = 0;
+      const smpp = await started({ maxDeliveriesInFlight: 2, bindWaitMs: 100, inboundSink: async () => { storing += 1; await gate; } });
+      const mo = simulator.sendMo({ from: '4915199990003', to: '4711', text: 'stuck' });
+      await waitFor(() => storing === 1);
+
+      await expect(smpp.submit(sms({ text: 'not held forever' }))).resolves.toMatchObject({ parts: 1 });
+      expect(simulator.inbox({ to: TO })).toHaveLength(1);
+      release(undefined);
+      expect(await mo).toBe(0);
+    });
   });
 
   describe('keeping the bind alive', () => {

@@ -75,7 +75,10 @@ export interface SmppProviderOptions {
   readonly throttleBackoffMs?: number | undefined;
   /**
    * deliver_sm/data_sm being stored at once, over all binds; more are answered ESME_RTHROTTLED
-   * for the SMSC to redeliver later, so a flood cannot queue unbounded writes. Default 200.
+   * for the SMSC to redeliver later, so a flood cannot queue unbounded writes. From half of it,
+   * new submits wait for the store to catch up (each submit brings a receipt back), so an SMSC
+   * that sends receipts without a window is not driven into that refusal by our own pace.
+   * Default 2000.
    */
   readonly maxDeliveriesInFlight?: number | undefined;
   /** How often to probe an idle bind (SMPP 3.4 §4.11). Default 30 000. */
@@ -208,6 +211,8 @@ export class SmppProvider implements SmsProvider {
   readonly #bindWaitMs: number;
   readonly #throttleRetries: number;
   #deliveriesInFlight = 0;
+  /** Submits waiting for the receipts being stored to come down (see #waitOutThrottle). */
+  readonly #deliveryWaiters = new Set<() => void>();
   readonly #throttleBackoffMs: number;
   readonly #assembler = new InboundAssembler();
   /** Submits given up on as outcome unknown, by bind session and sequence_number (late resp). */
@@ -369,6 +374,7 @@ export class SmppProvider implements SmsProvider {
     this.#stopped = true;
     clearInterval(this.#housekeeping);
     this.#wakeBindWaiters();
+    this.#wakeDeliveryWaiters();
     await Promise.all(this.#binds.map((bind) => bind.stop()));
     this.#log.info({ provider: this.name }, 'SMPP provider stopped');
   }
@@ -538,9 +544,30 @@ export class SmppProvider implements SmsProvider {
     this.#pausedUntil = Math.max(this.#pausedUntil, Date.now() + delay * (0.8 + Math.random() * 0.4));
   }
 
+  /**
+   * Holds a submit (before anything is written, so nothing can go twice) while the SMSC asked us
+   * to slow down, or while the receipts being stored are backed up. The second wait is bounded by
+   * `bindWaitMs`: a store that is stuck for another reason must not stop sending altogether.
+   */
   async #waitOutThrottle(): Promise<void> {
     const wait = this.#pausedUntil - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (!this.#receiptsBackedUp()) return;
+    const { promise, resolve } = Promise.withResolvers<undefined>();
+    const wake = () => { resolve(undefined); };
+    this.#deliveryWaiters.add(wake);
+    const timer = setTimeout(wake, this.#bindWaitMs);
+    await promise;
+    clearTimeout(timer);
+    this.#deliveryWaiters.delete(wake);
+  }
+
+  #receiptsBackedUp(): boolean {
+    return !this.#stopped && this.#deliveriesInFlight >= Math.ceil((this.#options.maxDeliveriesInFlight ?? DEFAULT_MAX_DELIVERIES_IN_FLIGHT) / 2);
+  }
+
+  #wakeDeliveryWaiters(): void {
+    for (const wake of [...this.#deliveryWaiters]) wake();
   }
 
   #nextUserReference(): number {
@@ -606,6 +633,7 @@ export class SmppProvider implements SmsProvider {
         this.#deliveriesInFlight += 1;
         void this.#handleDelivery(session, pdu).finally(() => {
           this.#deliveriesInFlight -= 1;
+          if (this.#deliveryWaiters.size > 0 && !this.#receiptsBackedUp()) this.#wakeDeliveryWaiters();
         });
         return;
       case 'alert_notification':

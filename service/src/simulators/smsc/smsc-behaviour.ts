@@ -97,6 +97,11 @@ export interface SmscBehaviour {
   readonly maxTps: number | null;
   /** Submits one bind may have in processing (see `submitLatencyMs`); more get ESME_RMSGQFUL. Null: no limit. */
   readonly window: number | null;
+  /**
+   * deliver_sm (receipts, MO) one bind may have unanswered; more wait at the SMSC until an answer
+   * comes, as SMSCs window what they send. Null sends without a window, as some do.
+   */
+  readonly deliverWindow: number | null;
   /** How long a submit is processed before it is decided and answered; 0 answers at once (the window never fills). */
   readonly submitLatencyMs: number;
   /** Probability (0..1) that an otherwise acceptable submit is refused with `submitErrorStatus`. */
@@ -139,6 +144,7 @@ export const DEFAULT_BEHAVIOUR: SmscBehaviour = {
   answerSubmits: true,
   maxTps: null,
   window: null,
+  deliverWindow: 100,
   submitLatencyMs: 0,
   submitErrorRate: 0,
   submitErrorStatus: SmscStatus.ESME_RSYSERR,
@@ -204,6 +210,7 @@ const patchSchema = z.strictObject({
   answerSubmits: z.boolean().optional(),
   maxTps: z.number().int().positive().max(100_000).nullable().optional(),
   window: z.number().int().positive().max(100_000).nullable().optional(),
+  deliverWindow: z.number().int().positive().max(100_000).nullable().optional(),
   submitLatencyMs: milliseconds.optional(),
   submitErrorRate: z.number().min(0).max(1).optional(),
   submitErrorStatus: statusSchema.optional(),

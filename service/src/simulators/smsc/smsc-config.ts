@@ -35,7 +35,7 @@ export type SmscConfigResult =
  * Reads SMSC_SIM_* variables; unset ones take their defaults:
  * PORT 2775, HOST 127.0.0.1, HTTP_PORT 8025, HTTP_HOST 127.0.0.1, SYSTEM_ID switchboard,
  * PASSWORD secret, RECEIPT_DELAY_MS 500; and optionally RECEIPTS, RECEIPT_STYLE,
- * RECEIPT_ID_FORMAT, MESSAGE_ID_FORMAT, RECEIPT_DATE_SECONDS, MAX_TPS, WINDOW,
+ * RECEIPT_ID_FORMAT, MESSAGE_ID_FORMAT, RECEIPT_DATE_SECONDS, MAX_TPS, WINDOW, DELIVER_WINDOW (0: none),
  * SUBMIT_LATENCY_MS, SUBMIT_ERROR_RATE, SUBMIT_ERROR_STATUS, DROP_SUBMIT_RESPONSE_RATE,
  * LATE_SUBMIT_RESPONSE_MS, DISCONNECT_AFTER_SUBMITS (every n), DISCONNECT_EVERY_MS, MAX_BINDS,
  * SEED, TLS_KEY_FILE + TLS_CERT_FILE.
@@ -128,6 +128,7 @@ export function parseSmscEnv(env: Readonly<Record<string, string | undefined>>):
     messageIdSequence: optionalInteger('SMSC_SIM_MESSAGE_ID_SEQUENCE', 1, 0xffffffff),
     receiptSession: oneOf<'submitting' | 'other'>('SMSC_SIM_RECEIPT_SESSION', ['submitting', 'other']),
     window: optionalInteger('SMSC_SIM_WINDOW', 1, 100_000),
+    deliverWindow: noneAsZero(optionalInteger('SMSC_SIM_DELIVER_WINDOW', 0, 100_000)),
     submitLatencyMs: optionalInteger('SMSC_SIM_SUBMIT_LATENCY_MS', 0, 600_000),
     submitErrorRate: fraction('SMSC_SIM_SUBMIT_ERROR_RATE'),
     submitErrorStatus: status('SMSC_SIM_SUBMIT_ERROR_STATUS'),
@@ -150,4 +151,9 @@ export function parseSmscEnv(env: Readonly<Record<string, string | undefined>>):
 
   if (errors.length > 0) return { ok: false, errors };
   return key !== undefined && cert !== undefined ? { ok: true, options, tlsFiles: { key, cert } } : { ok: true, options };
+}
+
+/** 0 in a variable means "no limit" (null); unset stays unset. */
+function noneAsZero(value: number | undefined): number | null | undefined {
+  return value === 0 ? null : value;
 }

@@ -55,6 +55,8 @@ export class TestEsme {
   readonly #closed: Promise<void>;
   #sequence = 0;
   #isClosed = false;
+  /** deliver_sm left unanswered while `deliverStatus` was null. */
+  readonly #unanswered: RawPdu[] = [];
 
   private constructor(socket: Socket) {
     this.#socket = socket;
@@ -140,6 +142,11 @@ export class TestEsme {
     return this.request(BIND_IDS[mode], body);
   }
 
+  /** Answers, ESME_ROK, every deliver_sm left unanswered so far. */
+  answerDeliveries(): void {
+    for (const pdu of this.#unanswered.splice(0)) this.#socket.write(encodePdu(CommandId.deliver_sm_resp, 0, pdu.sequence, Buffer.from([0])));
+  }
+
   submit(fields: TestSubmit): Promise<RawPdu> {
     const shortMessage = typeof fields.shortMessage === 'string' ? Buffer.from(fields.shortMessage, 'latin1') : fields.shortMessage;
     return this.request(CommandId.submit_sm, encodeShortMessageBody({ ...fields, sourceAddr: fields.sourceAddr ?? 'Switchboard', shortMessage }));
@@ -166,6 +173,7 @@ export class TestEsme {
     if (pdu.commandId === CommandId.deliver_sm) {
       const status = this.deliverStatus;
       if (status !== null) this.#socket.write(encodePdu(CommandId.deliver_sm_resp, status, pdu.sequence, status === 0 ? Buffer.from([0]) : undefined));
+      else this.#unanswered.push(pdu);
       return;
     }
     if (pdu.commandId === CommandId.unbind || pdu.commandId === CommandId.enquire_link) {

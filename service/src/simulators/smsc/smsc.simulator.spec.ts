@@ -200,6 +200,35 @@ describe('SmscSimulator', () => {
       expect(esme.delivered).toHaveLength(3);
     });
 
+    it('keeps at most deliverWindow receipts unanswered on a bind, and sends the rest as answers come', async () => {
+      simulator.updateBehaviour({ deliverWindow: 2, receiptDelayMs: 0 });
+      const esme = await bed.bound();
+      esme.deliverStatus = null;
+
+      for (const text of ['a', 'b', 'c', 'd', 'e']) await esme.submit(asciiSubmit('+4915112345678', text));
+      await waitFor(() => esme.delivered.length === 2);
+      await sleep(40);
+      expect(esme.delivered).toHaveLength(2);
+
+      esme.deliverStatus = 0;
+      esme.answerDeliveries();
+      await waitFor(() => simulator.stats().receiptsAcknowledged === 5);
+      expect(esme.delivered).toHaveLength(5);
+      expect(simulator.stats()).toMatchObject({ receiptsRejected: 0, receiptsRedelivered: 0 });
+    });
+
+    it('sends receipts without a window when deliverWindow is null, as some SMSCs do', async () => {
+      simulator.updateBehaviour({ deliverWindow: null, receiptDelayMs: 0 });
+      const esme = await bed.bound();
+      esme.deliverStatus = null;
+
+      for (const text of ['a', 'b', 'c', 'd', 'e']) await esme.submit(asciiSubmit('+4915112345678', text));
+
+      await waitFor(() => esme.delivered.length === 5);
+      esme.answerDeliveries();
+      await waitFor(() => simulator.stats().receiptsAcknowledged === 5);
+    });
+
     it('gives up on a receipt after receiptRedeliveries tries', async () => {
       simulator.updateBehaviour({ receiptRedeliveryMs: 20, receiptRedeliveries: 2 });
       const esme = await bed.bound();

@@ -187,6 +187,10 @@ interface SimSession {
   closed: boolean;
   /** Callbacks for responses to our requests; called with undefined when the session closes. */
   readonly waiting: Map<number, (pdu: RawPdu | undefined) => void>;
+  /** deliver_sm written and not yet answered (see `deliverWindow`). */
+  deliversInFlight: number;
+  /** deliver_sm waiting for room in the window; called with false when the session closes. */
+  readonly deliverQueue: ((open: boolean) => void)[];
   /** Told of every response nobody waits for, and of the close (undefined). */
   readonly observers: Set<(pdu: RawPdu | undefined) => void>;
 }
@@ -701,6 +705,8 @@ export class SmscSimulator {
       halfClosed: false,
       closed: false,
       waiting: new Map(),
+      deliversInFlight: 0,
+      deliverQueue: [],
       observers: new Set(),
     };
     this.#sessions.set(socket, session);
@@ -716,6 +722,7 @@ export class SmscSimulator {
       this.#sessions.delete(socket);
       for (const waiter of session.waiting.values()) waiter(undefined);
       session.waiting.clear();
+      for (const queued of session.deliverQueue.splice(0)) queued(false);
       for (const observer of session.observers) observer(undefined);
       this.#log.debug({ session: session.id }, 'SMPP connection closed');
     });
@@ -1147,7 +1154,28 @@ export class SmscSimulator {
     return session.sequence;
   }
 
+  /** Sends a request within the session's deliver window; resolves with its answer, undefined without one. */
   #request(session: SimSession, build: (sequence: number) => Buffer, timeoutMs: number): Promise<RawPdu | undefined> {
+    const window = this.#behaviour.deliverWindow;
+    if (window === null || session.deliversInFlight < window) return this.#requestNow(session, build, timeoutMs);
+    return new Promise((resolve) => {
+      session.deliverQueue.push((open) => {
+        resolve(open ? this.#requestNow(session, build, timeoutMs) : undefined);
+      });
+    });
+  }
+
+  async #requestNow(session: SimSession, build: (sequence: number) => Buffer, timeoutMs: number): Promise<RawPdu | undefined> {
+    session.deliversInFlight += 1;
+    try {
+      return await this.#requestUnwindowed(session, build, timeoutMs);
+    } finally {
+      session.deliversInFlight -= 1;
+      if (!session.closed) session.deliverQueue.shift()?.(true);
+    }
+  }
+
+  #requestUnwindowed(session: SimSession, build: (sequence: number) => Buffer, timeoutMs: number): Promise<RawPdu | undefined> {
     const sequence = this.#nextSequence(session);
     const bytes = build(sequence);
     return new Promise((resolve) => {
