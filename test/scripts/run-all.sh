@@ -38,6 +38,9 @@ for pkg in service modem-agent dashboard test; do
   (cd "$pkg" && pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$reports/$pkg.json") || status=1
 done
 
+step "benchmark smoke: bench:e2e --smoke (asserts that nothing was lost or sent twice, no figures)"
+node test/dist/load/bench-e2e.js --smoke || { echo "FAILED: bench:e2e --smoke" >&2; status=1; }
+
 node -e '
   const fs = require("node:fs");
   let passed = 0, failed = 0, skipped = 0;
