@@ -2,7 +2,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/gen/**', '**/.svelte-kit/**', '**/build/**', '**/*.config.*', '**/scripts/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/gen/**', '**/.svelte-kit/**', '**/build/**', '**/*.config.*', '**/scripts/**', 'test/load/k6/**'] }, // k6 scripts run in k6's own runtime (k6/* modules, __ENV); test/e2e/k6-scripts.test.ts checks them
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
