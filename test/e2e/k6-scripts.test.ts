@@ -22,8 +22,9 @@ describe('k6 load scripts', () => {
     const calls = [...source.matchAll(/invoke\(\s*'([\w.]+)\/(\w+)',\s*\{([^}]*)\}/g)];
     expect(calls.length).toBeGreaterThan(0);
     for (const [, service, method, fields] of calls) {
-      const definition = definitions[service ?? ''] as Record<string, { requestType: { type: { field: { name: string }[] } } }> | undefined;
-      const rpc = Object.values(definition ?? {}).find((_, index) => Object.keys(definition ?? {})[index]?.toLowerCase() === method?.toLowerCase());
+      const definition = (definitions[service ?? ''] ?? {}) as Record<string, { requestType: { type: { field: { name: string }[] } } }>;
+      // proto-loader keys a service's methods by name and by lowerCamel name.
+      const rpc = definition[method ?? ''];
       expect(rpc, `${service}/${method}`).toBeDefined();
       const known = new Set(rpc?.requestType.type.field.map((field) => field.name));
       const used = [...(fields ?? '').matchAll(/(?:^|,)\s*(\w+)\s*(?=:|,|$)/g)].map((match) => match[1] ?? '');
