@@ -125,6 +125,9 @@ export class DispatchJournal {
       maxWaiting: 1_000_000,
       overloaded: (reason) => new Error(`dispatch journal ${reason}`),
       onBatch: options.onBatch,
+      // Starts queue by the thousand under a backlog; a receipt or submit result waiting behind them
+      // holds the carrier's window (and, past it, is refused and resent), so those go first.
+      urgent: (item) => item.kind !== 'start' && item.kind !== 'pass',
     });
   }
 

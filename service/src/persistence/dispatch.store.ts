@@ -29,6 +29,8 @@ const CANDIDATE_HORIZON = "interval '3 days'";
 
 /** A verification whose message fails is not failed while another of its messages is one of these. */
 const LIVE_OR_DELIVERED: readonly MessageStatus[] = ['queued', 'sending', 'submitted', 'delivered'];
+/** Leases renewed per statement: each locks its rows only briefly. */
+const LEASE_CHUNK = 500;
 
 interface MessageRow {
   id: string;
@@ -101,7 +103,9 @@ const Q = {
   ),
   staleSends: sql(
     'dispatch.stale-sends',
-    `select ${MESSAGE_COLUMNS} from message m where m.status = 'sending' and m.lease_until < now() order by m.not_before limit $1 for update of m skip locked`,
+    `select ${MESSAGE_COLUMNS} from message m
+      where m.status = 'sending' and m.lease_owner is not null and m.lease_until < now()
+      order by m.lease_until limit $1 for update of m skip locked`,
   ),
   start: sql(
     'dispatch.start',
@@ -185,11 +189,19 @@ const Q = {
   deletePending: sql('dispatch.delete-pending', `delete from pending_receipt where id = any($1::uuid[])`),
   claimDue: sql(
     'dispatch.claim-due',
-    `with due as (
+    // Two index scans: messages nobody holds, and the rare ones whose holder died (its lease ran out).
+    `with free as (
        select id from message
-        where status = 'queued' and not_before <= now() and (lease_until is null or lease_until < now())
+        where status = 'queued' and lease_owner is null and not_before <= now()
         order by not_before limit $3
           for update skip locked
+     ), lapsed as (
+       select id from message
+        where status = 'queued' and lease_owner is not null and lease_until < now() and not_before <= now()
+        order by lease_until limit $3
+          for update skip locked
+     ), due as (
+       select id from free union all select id from lapsed limit $3
      ), leased as (
        update message m set lease_owner = $1, lease_until = now() + $2 * interval '1 second', updated_at = now()
          from due where m.id = due.id
@@ -204,8 +216,12 @@ const Q = {
   ),
   renewLeases: sql(
     'dispatch.renew-leases',
-    `update message set lease_until = now() + $2 * interval '1 second'
-      where id = any($3::uuid[]) and lease_owner = $1 and status in ('queued', 'sending')`,
+    // Locks in id order, as the journal's transactions do, so the two never deadlock.
+    `update message m set lease_until = now() + $2 * interval '1 second'
+       from (select id from message
+              where id = any($3::uuid[]) and lease_owner = $1 and status in ('queued', 'sending')
+              order by id for update) as held
+      where m.id = held.id`,
   ),
   releaseLeases: sql(
     'dispatch.release-leases',
@@ -544,7 +560,12 @@ export class SqlDispatchStore implements DispatchStore {
   }
 
   async renewLeases(owner: string, leaseSeconds: number, messageIds: readonly string[]): Promise<void> {
-    if (messageIds.length > 0) await this.sql.query(Q.renewLeases, [owner, leaseSeconds, [...messageIds]]);
+    // In short statements: one over ten thousand held messages kept their rows locked for over half
+    // a second, and every journal transaction touching one of them waited that long.
+    const sorted = [...messageIds].sort();
+    for (let from = 0; from < sorted.length; from += LEASE_CHUNK) {
+      await this.sql.query(Q.renewLeases, [owner, leaseSeconds, sorted.slice(from, from + LEASE_CHUNK)]);
+    }
   }
 
   async releaseLeases(owner: string, messageIds: readonly string[]): Promise<void> {

@@ -154,9 +154,14 @@ export const MessageSchema = defineEntity({
   },
   indexes: [
     { properties: ['to', 'createdAt'] },
-    // The work queue: messages still on their way (queued: when they may be sent; submitted: when
-    // their receipt is due). Ended messages, nearly every row in time, are not in it.
-    { properties: ['status', 'notBefore'], name: 'message_live_status_not_before_index', where: "status in ('queued', 'sending', 'submitted')" },
+    // The work queue, in three partial indexes so that ended messages (nearly every row in time)
+    // are in none, and no scan steps over rows it cannot take:
+    // what a claim takes: queued and held by no replica (a replica holds thousands under a backlog);
+    { properties: ['notBefore'], name: 'message_claimable_index', where: "status = 'queued' and lease_owner is null" },
+    // leases, to take over the messages of a replica that died without releasing them;
+    { properties: ['leaseUntil'], name: 'message_leased_index', where: "status in ('queued', 'sending') and lease_owner is not null" },
+    // submitted messages by when their receipt is due.
+    { properties: ['notBefore'], name: 'message_receipt_due_index', where: "status = 'submitted'" },
   ],
 });
 export type MessageRow = InferEntity<typeof MessageSchema>;
@@ -273,8 +278,10 @@ export const AttemptPartSchema = defineEntity({
     errorCode: p.string().length(64).nullable(),
     completedAt: p.datetime().nullable(),
   },
-  // Not unique: carriers reuse message ids over time; receipts match the newest part.
-  indexes: [{ properties: ['provider', 'providerMessageId'] }],
+  // Not unique: carriers reuse message ids over time; receipts match the newest part. The id
+  // leads: it is what makes a lookup selective, whatever plan the statistics of the day give (one
+  // provider's parts lead to a scan of all its rows when the planner picks the provider alone).
+  indexes: [{ properties: ['providerMessageId', 'provider'] }],
 });
 export type AttemptPartRow = InferEntity<typeof AttemptPartSchema>;
 
@@ -302,7 +309,7 @@ export const PendingReceiptSchema = defineEntity({
     /** Database time it was stored: it can only belong to an attempt started before then. */
     receivedAt: p.datetime().index(),
   },
-  indexes: [{ properties: ['provider', 'providerMessageId'] }],
+  indexes: [{ properties: ['providerMessageId', 'provider'] }],
 });
 export type PendingReceiptRow = InferEntity<typeof PendingReceiptSchema>;
 

@@ -69,6 +69,31 @@ describe('GroupCommit', () => {
     expect(batches).toEqual([[1], [2], [3, 4], [5, 6]]);
   });
 
+  it('puts urgent items ahead of ordinary ones that waited longer, and fills the rest of the batch in order', async () => {
+    const { batches, commit, releaseNext } = manualCommit<number>();
+    // Negative numbers stand for receipts, positive ones for new submits queued in thousands.
+    const group = new GroupCommit({ commit, maxBatch: 3, concurrency: 1, maxWaiting: 100, overloaded, urgent: (n: number) => n < 0 });
+
+    const answers = [1, 2, 3, 4, -1, 5, -2].map((n) => group.submit(n));
+    for (let i = 0; i < 3; i++) await releaseNext();
+
+    expect(await Promise.all(answers)).toEqual([1, 2, 3, 4, -1, 5, -2]);
+    expect(batches).toEqual([[1], [-1, -2, 2], [3, 4, 5]]);
+  });
+
+  it('counts urgent items against maxWaiting too', async () => {
+    const { commit, releaseNext } = manualCommit<number>();
+    const group = new GroupCommit({ commit, maxBatch: 10, concurrency: 1, maxWaiting: 2, overloaded, urgent: (n: number) => n < 0 });
+
+    const first = group.submit(1); // taken at once
+    const queued = [group.submit(-1), group.submit(2)];
+    await expect(group.submit(-2)).rejects.toThrow('overloaded: full');
+    expect(group.waiting).toBe(2);
+    await releaseNext();
+    await releaseNext();
+    expect(await Promise.all([first, ...queued])).toEqual([1, -1, 2]);
+  });
+
   it('gives each item its own outcome: one refused item does not fail the others', async () => {
     const group = new GroupCommit<number, number>({
       commit: (items) => Promise.resolve(items.map((n) => (n % 2 === 0 ? { ok: false, error: new Error(`even ${n}`) } : { ok: true, value: n * 10 }))),

@@ -29,6 +29,12 @@ export interface GroupCommitOptions<I, R> {
   readonly overloaded: (reason: 'full' | 'closed') => Error;
   /** Told the size of every batch committed (metrics). */
   readonly onBatch?: ((size: number) => void) | undefined;
+  /**
+   * Items that must not wait behind a queue of ordinary ones: a batch takes every waiting urgent
+   * item (in arrival order) before any ordinary one. Only for items whose order against ordinary
+   * items does not matter: each caller hands in an item only after what it depends on committed.
+   */
+  readonly urgent?: ((item: I) => boolean) | undefined;
 }
 
 interface Waiting<I, R> {
@@ -40,6 +46,7 @@ interface Waiting<I, R> {
 export class GroupCommit<I, R> {
   readonly #options: GroupCommitOptions<I, R>;
   #waiting: Waiting<I, R>[] = [];
+  #urgent: Waiting<I, R>[] = [];
   #active = 0;
   #closed = false;
   #idle: (() => void)[] = [];
@@ -51,15 +58,16 @@ export class GroupCommit<I, R> {
 
   /** Items waiting for a transaction right now. */
   get waiting(): number {
-    return this.#waiting.length;
+    return this.#waiting.length + this.#urgent.length;
   }
 
   /** Resolves with the item's outcome once the transaction holding it has committed. */
   submit(item: I): Promise<R> {
     if (this.#closed) return Promise.reject(this.#options.overloaded('closed'));
-    if (this.#waiting.length >= this.#options.maxWaiting) return Promise.reject(this.#options.overloaded('full'));
+    if (this.waiting >= this.#options.maxWaiting) return Promise.reject(this.#options.overloaded('full'));
+    const queue = this.#options.urgent?.(item) === true ? this.#urgent : this.#waiting;
     return new Promise<R>((resolve, reject) => {
-      this.#waiting.push({ item, resolve, reject });
+      queue.push({ item, resolve, reject });
       this.#pump();
     });
   }
@@ -67,18 +75,19 @@ export class GroupCommit<I, R> {
   /** Refuses new items and resolves once every item handed in so far has its outcome. */
   async close(): Promise<void> {
     this.#closed = true;
-    if (this.#active === 0 && this.#waiting.length === 0) return;
+    if (this.#active === 0 && this.waiting === 0) return;
     await new Promise<void>((resolve) => this.#idle.push(resolve));
   }
 
   #pump(): void {
-    while (this.#active < this.#options.concurrency && this.#waiting.length > 0) {
-      const batch = this.#waiting.splice(0, this.#options.maxBatch);
+    while (this.#active < this.#options.concurrency && this.waiting > 0) {
+      const batch = this.#urgent.splice(0, this.#options.maxBatch);
+      if (batch.length < this.#options.maxBatch) batch.push(...this.#waiting.splice(0, this.#options.maxBatch - batch.length));
       this.#active += 1;
       void this.#run(batch).finally(() => {
         this.#active -= 1;
         this.#pump();
-        if (this.#active === 0 && this.#waiting.length === 0) for (const resolve of this.#idle.splice(0)) resolve();
+        if (this.#active === 0 && this.waiting === 0) for (const resolve of this.#idle.splice(0)) resolve();
       });
     }
   }

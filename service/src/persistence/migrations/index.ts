@@ -5,6 +5,8 @@ import { Migration20261122073628_SmppPartsAndInbound } from './Migration20261122
 import { Migration20261122081744_ChannelPayloadAndEmail } from './Migration20261122081744_ChannelPayloadAndEmail.js';
 import { Migration20261122104854_AppEmailTemplates } from './Migration20261122104854_AppEmailTemplates.js';
 import { Migration20261202182950_HotPathReceipts } from './Migration20261202182950_HotPathReceipts.js';
+import { Migration20261203112220_ReceiptLookupIndexes } from './Migration20261203112220_ReceiptLookupIndexes.js';
+import { Migration20261203112738_WorkQueueIndexes } from './Migration20261203112738_WorkQueueIndexes.js';
 
 /**
  * Every migration, oldest first. They are imported rather than discovered on disk so the built
@@ -16,4 +18,6 @@ export const migrationsList: { name: string; class: Constructor<Migration> }[] =
   { name: 'Migration20261122081744_ChannelPayloadAndEmail', class: Migration20261122081744_ChannelPayloadAndEmail },
   { name: 'Migration20261122104854_AppEmailTemplates', class: Migration20261122104854_AppEmailTemplates },
   { name: 'Migration20261202182950_HotPathReceipts', class: Migration20261202182950_HotPathReceipts },
+  { name: 'Migration20261203112220_ReceiptLookupIndexes', class: Migration20261203112220_ReceiptLookupIndexes },
+  { name: 'Migration20261203112738_WorkQueueIndexes', class: Migration20261203112738_WorkQueueIndexes },
 ];
