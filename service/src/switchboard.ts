@@ -177,6 +177,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       sweepIntervalMs: config.dispatch.sweepIntervalMs,
       messageValiditySeconds: config.dispatch.messageValiditySeconds,
       maxHeld: config.dispatch.maxHeld,
+      inProcessDatabase: database.target.kind === 'pglite',
       logger: logger.child({ component: 'dispatch' }),
       metrics,
     });
@@ -206,6 +207,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
       maxWaiting: config.acceptQueueLimit,
       // PGlite is one connection: one transaction at a time.
       concurrency: database.target.kind === 'pglite' ? 1 : 2,
+      gatherTurn: database.target.kind === 'pglite',
       onBatch: (size) => { metrics.batch('accept', size); },
     });
     const verification = new VerificationService({

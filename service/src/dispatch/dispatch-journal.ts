@@ -100,6 +100,8 @@ export interface DispatchJournalOptions {
   readonly maxBatch?: number;
   readonly concurrency?: number;
   readonly onBatch?: (size: number) => void;
+  /** Gather a turn's events before each transaction (for PGlite: see GroupCommitOptions). */
+  readonly gatherTurn?: boolean;
 }
 
 const NO_CHANGE: EventOutcome = { change: undefined, lost: false };
@@ -128,6 +130,7 @@ export class DispatchJournal {
       // Starts queue by the thousand under a backlog; a receipt or submit result waiting behind them
       // holds the carrier's window (and, past it, is refused and resent), so those go first.
       urgent: (item) => item.kind !== 'start' && item.kind !== 'pass',
+      gatherTurn: options.gatherTurn,
     });
   }
 

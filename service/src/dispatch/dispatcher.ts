@@ -40,6 +40,8 @@ export interface DispatcherOptions {
   readonly messageValiditySeconds: number;
   /** Most messages this replica holds in memory at once; the rest wait in the table for any replica. */
   readonly maxHeld?: number | undefined;
+  /** The database runs on this thread (PGlite): gather a turn's events into each transaction. */
+  readonly inProcessDatabase?: boolean | undefined;
   readonly logger: DispatchLogger;
   readonly metrics?: DispatchMetrics | undefined;
   readonly now?: () => Date;
@@ -129,6 +131,7 @@ export class Dispatcher implements DispatchQueue {
       now: this.#now,
       onCommitted: (effects) => { this.#committed(effects); },
       onBatch: (size) => options.metrics?.batch?.('dispatch', size),
+      gatherTurn: options.inProcessDatabase === true,
     });
   }
 

@@ -94,6 +94,25 @@ describe('GroupCommit', () => {
     expect(await Promise.all([first, ...queued])).toEqual([1, -1, 2]);
   });
 
+  it('with gatherTurn, waits for the turn to end so that a turn of items shares one batch, even when idle', async () => {
+    const batches: number[][] = [];
+    // A commit that never yields to I/O, like PGlite's: without gathering, each item would run alone.
+    const commit = (items: readonly number[]) => {
+      batches.push([...items]);
+      return Promise.resolve(items.map((value) => ({ ok: true as const, value })));
+    };
+    const group = new GroupCommit({ commit, maxBatch: 10, concurrency: 1, maxWaiting: 100, overloaded, gatherTurn: true });
+
+    const first = [1, 2, 3].map((n) => group.submit(n));
+    expect(batches).toEqual([]); // nothing before the turn ends
+    expect(await Promise.all(first)).toEqual([1, 2, 3]);
+    const second = [4, 5].map((n) => group.submit(n));
+    expect(await Promise.all(second)).toEqual([4, 5]);
+
+    expect(batches).toEqual([[1, 2, 3], [4, 5]]);
+    await group.close();
+  });
+
   it('gives each item its own outcome: one refused item does not fail the others', async () => {
     const group = new GroupCommit<number, number>({
       commit: (items) => Promise.resolve(items.map((n) => (n % 2 === 0 ? { ok: false, error: new Error(`even ${n}`) } : { ok: true, value: n * 10 }))),

@@ -35,6 +35,13 @@ export interface GroupCommitOptions<I, R> {
    * items does not matter: each caller hands in an item only after what it depends on committed.
    */
   readonly urgent?: ((item: I) => boolean) | undefined;
+  /**
+   * Start a transaction only on the event loop's next turn, so that every item handed in during
+   * this turn joins it. For an in-process database (PGlite), whose queries run on this thread
+   * without waiting for I/O: a transaction started at once would run to its commit before the
+   * next request is even read, and every batch would hold one item.
+   */
+  readonly gatherTurn?: boolean | undefined;
 }
 
 interface Waiting<I, R> {
@@ -48,6 +55,7 @@ export class GroupCommit<I, R> {
   #waiting: Waiting<I, R>[] = [];
   #urgent: Waiting<I, R>[] = [];
   #active = 0;
+  #gathering = false;
   #closed = false;
   #idle: (() => void)[] = [];
 
@@ -80,6 +88,19 @@ export class GroupCommit<I, R> {
   }
 
   #pump(): void {
+    if (this.#options.gatherTurn === true) {
+      if (this.#gathering || this.#active >= this.#options.concurrency || this.waiting === 0) return;
+      this.#gathering = true;
+      setImmediate(() => {
+        this.#gathering = false;
+        this.#startBatches();
+      });
+      return;
+    }
+    this.#startBatches();
+  }
+
+  #startBatches(): void {
     while (this.#active < this.#options.concurrency && this.waiting > 0) {
       const batch = this.#urgent.splice(0, this.#options.maxBatch);
       if (batch.length < this.#options.maxBatch) batch.push(...this.#waiting.splice(0, this.#options.maxBatch - batch.length));

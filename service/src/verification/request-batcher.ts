@@ -17,6 +17,8 @@ export interface RequestBatcherOptions {
   /** Transactions at once (each holds a connection; PGlite runs one at a time anyway). */
   readonly concurrency?: number | undefined;
   readonly onBatch?: ((size: number) => void) | undefined;
+  /** Gather a turn's requests before each transaction (for PGlite: see GroupCommitOptions). */
+  readonly gatherTurn?: boolean | undefined;
 }
 
 /** How long a refused caller is told to wait. */
@@ -36,6 +38,7 @@ export class RequestBatcher {
           ? new UnavailableError('the service is shutting down', RETRY_AFTER_MS)
           : new UnavailableError(`${options.maxWaiting} requests are waiting for the database`, RETRY_AFTER_MS),
       onBatch: options.onBatch,
+      gatherTurn: options.gatherTurn,
     });
   }
 
