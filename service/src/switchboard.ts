@@ -33,7 +33,7 @@ import { ProviderPool } from './providers/provider-pool.js';
 import type { SmsProvider } from './providers/sms-provider.js';
 import { LiveRouting } from './routing/live-routing.js';
 import { ProviderHealthRegistry } from './routing/provider-health.js';
-import type { Logger } from './shared/logger.js';
+import type { ProcessLogger } from './shared/logger.js';
 import { SecretBox } from './shared/secret-box.js';
 import { CodeHasher } from './verification/code.js';
 import { RequestBatcher } from './verification/request-batcher.js';
@@ -95,7 +95,7 @@ function healthSnapshot(health: ProviderHealthRegistry, providers: ReadonlyMap<s
 }
 
 /** The composition root: config in, a serving process out. */
-export async function startSwitchboard(config: ServiceConfig, logger: Logger, options: StartOptions = {}): Promise<RunningSwitchboard> {
+export async function startSwitchboard(config: ServiceConfig, logger: ProcessLogger, options: StartOptions = {}): Promise<RunningSwitchboard> {
   const database = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir }, {
     pool: { max: config.database.poolSize, connectTimeoutMs: config.database.connectTimeoutMs, statementTimeoutMs: config.database.statementTimeoutMs },
     logger: logger.child({ component: 'database' }),
@@ -290,7 +290,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: Logger, op
 }
 
 /** Waits for `work` at most `ms`; logs and moves on when it takes longer. */
-async function withDeadline(work: Promise<unknown>, ms: number, what: string, logger: Logger): Promise<void> {
+async function withDeadline(work: Promise<unknown>, ms: number, what: string, logger: ProcessLogger): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => { timer = setTimeout(() => { resolve('late'); }, ms); });
   const result = await Promise.race([work.then(() => 'done' as const), late]);

@@ -9,14 +9,7 @@ import type { DispatchQueue } from '../verification/verification.ports.js';
 import type { MessageChange, RetryPolicy } from './attempt-lifecycle.js';
 import { DispatchJournal, type CommittedEffects, type EventOutcome, type SubmitResult } from './dispatch-journal.js';
 import type { ClaimedMessage, DispatchMetrics, DispatchStore, StoredStep } from './dispatch.ports.js';
-
-/** Minimal logger shape (pino's). */
-export interface DispatchLogger {
-  debug?(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import type { Logger } from '../shared/logger.js';
 
 export interface DispatcherOptions {
   readonly store: DispatchStore;
@@ -42,7 +35,7 @@ export interface DispatcherOptions {
   readonly maxHeld?: number | undefined;
   /** The database runs on this thread (PGlite): gather a turn's events into each transaction. */
   readonly inProcessDatabase?: boolean | undefined;
-  readonly logger: DispatchLogger;
+  readonly logger: Logger;
   readonly metrics?: DispatchMetrics | undefined;
   readonly now?: () => Date;
 }
@@ -524,7 +517,7 @@ export class Dispatcher implements DispatchQueue {
     // From here the provider may have the message: no failure below may lead to a resend.
     const outcome = await this.#record(job, attemptId, providerName, result);
     if (outcome === undefined) return;
-    if (result.kind === 'accepted') logger.debug?.({ messageId: job.message.id, provider: providerName, parts: result.accepted.parts }, 'message submitted');
+    if (result.kind === 'accepted') logger.debug({ messageId: job.message.id, provider: providerName, parts: result.accepted.parts }, 'message submitted');
     this.#continue(job, outcome.change, outcome.lost);
   }
 
@@ -668,7 +661,7 @@ export class Dispatcher implements DispatchQueue {
     }
     for (const { messageId, status } of effects.finished) {
       metrics?.finished?.(status);
-      this.#options.logger.debug?.({ messageId, delivered: status === 'delivered' }, 'delivery final');
+      this.#options.logger.debug({ messageId, delivered: status === 'delivered' }, 'delivery final');
     }
     if (effects.released.length > 0) {
       this.#backlog = true;

@@ -21,18 +21,14 @@ import {
   simulateRouteFromProto,
 } from './admin.mappers.js';
 import { toServiceError } from './status-mapping.js';
-
-interface HandlerLogger {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import type { Logger } from '../shared/logger.js';
 
 /**
  * Thin AdminService handlers: check the admin token, map the request, call one service method,
  * map the answer. Changes are logged with actor and method (never their content: it may hold
  * credentials). Errors of any kind go through `toServiceError`.
  */
-export function adminServiceHandlers(deps: { admin: AdminService; adminToken: string; logger: HandlerLogger }): AdminServiceServer {
+export function adminServiceHandlers(deps: { admin: AdminService; adminToken: string; logger: Logger }): AdminServiceServer {
   const { admin, adminToken, logger } = deps;
 
   function unary<Req, Res>(work: (actor: string, request: Req) => Promise<Res>) {

@@ -1,21 +1,15 @@
 import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceError } from '@grpc/grpc-js';
 import type { MessagingServiceServer, WatchMessageRequest, WatchMessageResponse } from '@switchboard/proto/switchboard/v1/messaging';
 import type { MessagingService } from '../messaging/messaging.service.js';
-import { maskPhoneNumber } from '../verification/phone-number.js';
+import { maskPhoneNumber } from '../shared/masking.js';
 import type { AppProfile } from '../verification/verification.ports.js';
 import { authenticateApp, type AppAuthenticator } from './auth.js';
 import { messageToProto } from './message.mappers.js';
 import { toServiceError } from './status-mapping.js';
-
-/** Per-request lines are debug: at thousands of requests a second they would be most of the log. */
-interface HandlerLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import type { Logger } from '../shared/logger.js';
 
 /** Thin MessagingService handlers: authenticate, call the service, map. */
-export function messagingServiceHandlers(deps: { messaging: MessagingService; apps: AppAuthenticator; logger: HandlerLogger }): MessagingServiceServer {
+export function messagingServiceHandlers(deps: { messaging: MessagingService; apps: AppAuthenticator; logger: Logger }): MessagingServiceServer {
   const { messaging, apps, logger } = deps;
 
   function unary<Req, Res>(work: (app: AppProfile, request: Req) => Promise<Res>) {

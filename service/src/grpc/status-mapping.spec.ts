@@ -13,18 +13,8 @@ import {
   UnavailableError,
   type SwitchboardError,
 } from '../shared/errors.js';
+import { recordingLogger } from '../shared/logger-fixtures.js';
 import { headerValue, toServiceError } from './status-mapping.js';
-
-/** A logger that remembers what it was asked to log. */
-function recordingLogger(): { entries: { obj: object; msg: string }[]; error(obj: object, msg: string): void } {
-  const entries: { obj: object; msg: string }[] = [];
-  return {
-    entries,
-    error(obj, msg) {
-      entries.push({ obj, msg });
-    },
-  };
-}
 
 describe('toServiceError', () => {
   it.each<[string, SwitchboardError, status]>([
@@ -109,7 +99,7 @@ describe('toServiceError', () => {
     const logger = recordingLogger();
     const error = new TypeError('cannot read properties of undefined');
     toServiceError(error, logger);
-    expect(logger.entries).toEqual([{ obj: { err: error }, msg: 'unexpected error while handling a call' }]);
+    expect(logger.entries).toEqual([{ level: 'error', obj: { err: error }, msg: 'unexpected error while handling a call' }]);
   });
 
   it.each([['a string', 'boom'], ['undefined', undefined], ['an object', { message: 'secret' }]])('maps a thrown %s to INTERNAL and logs it', (_kind, thrown) => {

@@ -10,17 +10,13 @@ import {
   UnauthenticatedError,
   UnavailableError,
 } from '../shared/errors.js';
-
-/** Logger shape used here (pino's). */
-interface ErrorLogger {
-  error(obj: object, msg: string): void;
-}
+import type { Logger } from '../shared/logger.js';
 
 /**
  * The one place domain errors become gRPC statuses. Anything that is not a `SwitchboardError` is
  * a bug or an outage: it is logged in full and the caller gets INTERNAL with no internals.
  */
-export function toServiceError(error: unknown, logger: ErrorLogger): Partial<ServiceError> {
+export function toServiceError(error: unknown, logger: Logger): Partial<ServiceError> {
   const metadata = new Metadata();
   if (error instanceof SwitchboardError) {
     metadata.set('error-code', error.code);

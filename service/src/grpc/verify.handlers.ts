@@ -2,17 +2,11 @@ import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { VerifyServiceServer } from '@switchboard/proto/switchboard/v1/verify';
 import type { VerificationService } from '../verification/verification.service.js';
 import type { AppProfile } from '../verification/verification.ports.js';
-import { maskPhoneNumber } from '../verification/phone-number.js';
+import { maskPhoneNumber } from '../shared/masking.js';
 import { authenticateApp, type AppAuthenticator } from './auth.js';
 import { toServiceError } from './status-mapping.js';
 import { sendCodeFromProto, verificationToProto, verifyCodeFromProto } from './verify.mappers.js';
-
-/** Per-request lines are debug: at thousands of requests a second they would be most of the log. */
-interface HandlerLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import type { Logger } from '../shared/logger.js';
 
 /**
  * Thin VerifyService handlers: authenticate, map the request, call one service method, map the
@@ -21,7 +15,7 @@ interface HandlerLogger {
 export function verifyServiceHandlers(deps: {
   verification: VerificationService;
   apps: AppAuthenticator;
-  logger: HandlerLogger;
+  logger: Logger;
 }): VerifyServiceServer {
   const { verification, apps, logger } = deps;
 

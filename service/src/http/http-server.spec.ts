@@ -1,8 +1,9 @@
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpServer } from './http-server.js';
+import { silentLogger } from '../shared/logger.js';
 
-const quiet = { warn: () => undefined, error: () => undefined };
+const quiet = silentLogger;
 
 /** Sends raw bytes and returns the status line of the answer (or '' when the socket just closed). */
 function raw(port: number, request: string): Promise<string> {

@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from '../shared/logger.js';
 
 /** A request as route handlers see it: the body read whole (webhooks must sign exact bytes). */
 export interface HttpRequest {
@@ -32,20 +33,15 @@ interface Route {
   readonly handler: HttpHandler;
 }
 
-interface HttpLogger {
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
-
 /** Webhook bodies are small; anything bigger is refused before it is buffered. */
 const MAX_BODY_BYTES = 256 * 1024;
 
 export class HttpServer {
   readonly #routes: Route[] = [];
   readonly #server: Server;
-  readonly #logger: HttpLogger;
+  readonly #logger: Logger;
 
-  constructor(logger: HttpLogger) {
+  constructor(logger: Logger) {
     this.#logger = logger;
     this.#server = createServer((request, response) => {
       this.#handle(request, response).catch((error: unknown) => {

@@ -9,6 +9,7 @@ import { deriveAnswerTokenKey, signAnswerToken } from '../providers/voice/voice-
 import { DEFAULT_SIM_ACCOUNTS } from '../simulators/http/http-provider.simulator.js';
 import { HttpServer } from './http-server.js';
 import { voiceAnswerHandler, webhookHandler, type ProviderWebhookDeps } from './provider-webhooks.js';
+import { silentLogger } from '../shared/logger.js';
 
 /** Where providers reach the service from outside (a TLS proxy in front of the test server). */
 const PUBLIC_BASE_URL = 'https://switchboard.example.com';
@@ -126,6 +127,7 @@ describe('provider webhooks', () => {
       answerTokenKey: ANSWER_TOKEN_KEY,
       publicBaseUrl: PUBLIC_BASE_URL,
       logger: {
+        ...silentLogger,
         info: (obj, msg) => logs.push({ level: 'info', obj, msg }),
         warn: (obj, msg) => logs.push({ level: 'warn', obj, msg }),
       },

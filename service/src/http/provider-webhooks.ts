@@ -10,11 +10,7 @@ import { renderVoiceAnswer, VOICE_ANSWER_CONTENT_TYPE, type VoiceAnswerFormat } 
 import { verifyAnswerToken } from '../providers/voice/voice-answer-token.js';
 import { isUuid } from '../shared/request-rules.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from './http-server.js';
-
-interface WebhookLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
+import type { Logger } from '../shared/logger.js';
 
 /** What the endpoints need of the running service. */
 export interface ProviderWebhookDeps {
@@ -29,7 +25,7 @@ export interface ProviderWebhookDeps {
   readonly answerTokenKey: Buffer;
   /** PUBLIC_BASE_URL without trailing slash: providers sign the URL they called, as configured. */
   readonly publicBaseUrl: string;
-  readonly logger: WebhookLogger;
+  readonly logger: Logger;
   readonly now?: () => Date;
 }
 

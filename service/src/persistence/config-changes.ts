@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Database } from './orm.js';
+import type { Logger } from '../shared/logger.js';
 
 /** The PostgreSQL channel every replica listens on for configuration edits. */
 export const CONFIG_CHANNEL = 'switchboard_config';
@@ -11,11 +12,6 @@ export const CONFIG_CHANNEL = 'switchboard_config';
  */
 export async function notifyConfigChanged(em: SqlEntityManager, what: string): Promise<void> {
   await em.execute('select pg_notify(?, ?)', [CONFIG_CHANNEL, what.slice(0, 200)]);
-}
-
-interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
 }
 
 /**

@@ -7,6 +7,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { allEntities } from './entities.js';
 import { migrationsList } from './migrations/index.js';
 import { pgliteSqlClient, postgresSqlClient, type PgliteHandle, type PoolSettings, type SqlClient } from './sql-client.js';
+import { silentLogger, type Logger } from '../shared/logger.js';
 
 /** Where the data lives: a PostgreSQL server, or embedded PGlite in a folder (or in memory). */
 export type DatabaseTarget = { readonly kind: 'postgres'; readonly url: string } | { readonly kind: 'pglite'; readonly dataDir: string };
@@ -48,7 +49,7 @@ interface OrmHandle {
 /** How connections to PostgreSQL are bounded (the ORM's pool and the hot path's). */
 export interface DatabaseOptions {
   readonly pool?: PoolSettings | undefined;
-  readonly logger?: { warn(obj: object, msg: string): void } | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 const DEFAULT_POOL: PoolSettings = { max: 10, connectTimeoutMs: 5_000, statementTimeoutMs: 15_000 };
@@ -59,7 +60,7 @@ const DEFAULT_POOL: PoolSettings = { max: 10, connectTimeoutMs: 5_000, statement
  */
 export async function openDatabase(target: DatabaseTarget, options: DatabaseOptions = {}): Promise<Database> {
   const poolSettings = options.pool ?? DEFAULT_POOL;
-  const logger = options.logger ?? { warn: () => undefined };
+  const logger = options.logger ?? silentLogger;
   let orm: OrmHandle;
   let sqlClient: SqlClient;
   let unlock = (): void => undefined;

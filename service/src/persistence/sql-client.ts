@@ -5,6 +5,7 @@
  * batched statements: one round trip per statement, whatever the batch size.
  */
 import pg from 'pg';
+import type { Logger } from '../shared/logger.js';
 
 /** A statement with a stable name: PostgreSQL parses and plans it once per connection. */
 export interface Sql {
@@ -58,10 +59,6 @@ export interface PoolSettings {
   readonly statementTimeoutMs: number;
 }
 
-interface PoolLogger {
-  warn(obj: object, msg: string): void;
-}
-
 /** SQLSTATEs after which PostgreSQL has rolled the transaction back and it may simply run again. */
 const RETRYABLE = new Set(['40001', '40P01']);
 const MAX_TRANSACTION_RUNS = 5;
@@ -83,7 +80,7 @@ async function retrying<T>(run: () => Promise<T>): Promise<T> {
 }
 
 /** PostgreSQL through a pool of its own, with timeouts and TCP keepalive on every connection. */
-export function postgresSqlClient(url: string, settings: PoolSettings, logger: PoolLogger): SqlClient {
+export function postgresSqlClient(url: string, settings: PoolSettings, logger: Logger): SqlClient {
   const pool = new pg.Pool({
     connectionString: url,
     max: settings.max,

@@ -11,13 +11,7 @@ import { SmppOptionsError, SmppProvider, type SmppMetrics } from './smpp/smpp.pr
 import type { InboundSink, LateAcceptanceSink, ReceiptSink, SmsProvider } from './sms-provider.js';
 import type { VoiceAnswerFormat } from './voice/answer-document.js';
 import { VoiceCallProvider, webhookUrl } from './voice/voice-call.provider.js';
-
-interface FactoryLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-  debug(obj: object, msg: string): void;
-}
+import type { Logger } from '../shared/logger.js';
 
 /** What every provider built here reports to: the process's sinks, metrics and logger. */
 export interface ProviderContext {
@@ -25,7 +19,7 @@ export interface ProviderContext {
   readonly lateAcceptances: LateAcceptanceSink;
   readonly inbound: InboundSink;
   readonly metrics: SmppMetrics;
-  readonly logger: FactoryLogger;
+  readonly logger: Logger;
   /** How providers reach the service (webhooks, answer URLs): PUBLIC_BASE_URL, no trailing slash. */
   readonly publicBaseUrl: string;
   /** Key voice answer URLs are signed with. */

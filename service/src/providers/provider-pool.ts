@@ -2,12 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ProviderDefinition } from '../persistence/provider.repository.js';
 import { keepStarting } from './provider-starter.js';
 import type { SmsProvider } from './sms-provider.js';
-
-interface PoolLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import type { Logger } from '../shared/logger.js';
 
 interface Running {
   readonly provider: SmsProvider;
@@ -28,7 +23,7 @@ export class ProviderPool {
   readonly #load: () => Promise<ProviderDefinition[]>;
   readonly #create: (definition: ProviderDefinition) => SmsProvider;
   readonly #onRemoved: (name: string) => void;
-  readonly #logger: PoolLogger;
+  readonly #logger: Logger;
   #syncing: Promise<void> = Promise.resolve();
 
   constructor(options: {
@@ -37,7 +32,7 @@ export class ProviderPool {
     load: () => Promise<ProviderDefinition[]>;
     create: (definition: ProviderDefinition) => SmsProvider;
     onRemoved: (name: string) => void;
-    logger: PoolLogger;
+    logger: Logger;
   }) {
     this.#fixed = options.fixed;
     this.#load = options.load;

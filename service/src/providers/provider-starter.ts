@@ -1,11 +1,6 @@
 import { ProviderError } from '../shared/errors.js';
 import type { SmsProvider } from './sms-provider.js';
-
-interface StarterLogger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import type { Logger } from '../shared/logger.js';
 
 /**
  * Starts a provider in the background and keeps trying while it cannot be reached, so a carrier
@@ -13,7 +8,7 @@ interface StarterLogger {
  * credentials) is not retried: repeated failed binds get accounts locked at some carriers.
  * Returns a function that ends the retrying.
  */
-export function keepStarting(provider: SmsProvider, logger: StarterLogger, options: { minDelayMs?: number; maxDelayMs?: number } = {}): () => void {
+export function keepStarting(provider: SmsProvider, logger: Logger, options: { minDelayMs?: number; maxDelayMs?: number } = {}): () => void {
   const minDelay = options.minDelayMs ?? 1000;
   const maxDelay = options.maxDelayMs ?? 30_000;
   let cancelled = false;

@@ -1,16 +1,12 @@
 import { compileRoutingTable, type RoutingTable } from './router.js';
 import type { ProviderProfile, RoutingSnapshot } from './routing-model.js';
 import type { ThroughputLimits } from './throughput-limiter.js';
+import type { Logger } from '../shared/logger.js';
 
 /** What a reload reads: the routing snapshot and each provider's limits. */
 export interface RoutingConfig {
   readonly snapshot: RoutingSnapshot;
   readonly limits: ReadonlyMap<string, ThroughputLimits | null>;
-}
-
-interface Logger {
-  info(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
 }
 
 /**

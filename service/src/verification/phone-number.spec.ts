@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../shared/errors.js';
-import { maskPhoneNumber, parsePhoneNumber } from './phone-number.js';
+import { parsePhoneNumber } from './phone-number.js';
 
 function errorOf(run: () => unknown): unknown {
   try {
@@ -79,39 +79,5 @@ describe('parsePhoneNumber', () => {
     const error = errorOf(() => parsePhoneNumber('+447700900123', 'to'));
     expect((error as Error).message).not.toContain('447700900123');
     expect((error as Error).message).toContain('*');
-  });
-});
-
-describe('maskPhoneNumber', () => {
-  it.each([
-    ['+4915123456789', '+491********89'],
-    ['+12015550123', '+120******23'],
-    ['+33612345678', '+336******78'],
-  ])('masks %s as %s', (number, masked) => {
-    expect(maskPhoneNumber(number)).toBe(masked);
-  });
-
-  it('keeps the length of the number', () => {
-    expect(maskPhoneNumber('+4915123456789')).toHaveLength('+4915123456789'.length);
-  });
-
-  it('drops formatting characters before masking', () => {
-    expect(maskPhoneNumber('+49 151 234-567-89')).toBe(maskPhoneNumber('+4915123456789'));
-  });
-
-  it.each(['+4915123456789', '+12015550123', '+441234', '+1234', '12', '1', '+4915123456789012345678'])(
-    'never reveals the full number %s',
-    (number) => {
-      const masked = maskPhoneNumber(number);
-      expect(masked).not.toBe(number);
-      expect(masked).toContain('*');
-      const digits = number.replace(/\D/g, '');
-      expect(masked.replace(/\D/g, '').length).toBeLessThan(digits.length);
-    },
-  );
-
-  it('hides at least half of the digits of a full-length number', () => {
-    const masked = maskPhoneNumber('+4915123456789');
-    expect(masked.match(/\*/g)?.length).toBeGreaterThanOrEqual(13 / 2);
   });
 });

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { InvalidArgumentError } from '../shared/errors.js';
+import { maskPhoneNumber } from '../shared/masking.js';
 
 /** A destination that passed validation: E.164 text and the country it belongs to. */
 export interface PhoneNumber {
@@ -29,12 +30,4 @@ export function parsePhoneNumber(raw: string, field: string): PhoneNumber {
     throw new InvalidArgumentError(field, `"${maskPhoneNumber(input)}" is not a valid phone number`);
   }
   return { e164: parsed.number, country: parsed.country };
-}
-
-/** Hides the middle of a number for logs and errors: `+4915123456789` → `+491********89`. */
-export function maskPhoneNumber(number: string): string {
-  const compact = number.replace(/[^\d+]/g, '');
-  const keepStart = Math.min(5, Math.floor(compact.length / 3));
-  const keepEnd = Math.min(2, Math.max(0, compact.length - keepStart - 1));
-  return compact.slice(0, keepStart) + '*'.repeat(compact.length - keepStart - keepEnd) + compact.slice(compact.length - keepEnd);
 }

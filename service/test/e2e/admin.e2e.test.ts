@@ -71,6 +71,7 @@ import { loadRoutingSnapshot } from '../../src/persistence/routing-config.reposi
 import { compileRoutingTable, type RoutingTable } from '../../src/routing/router.js';
 import { SecretBox } from '../../src/shared/secret-box.js';
 import { createScratchDatabase, databaseTargets } from '../support/test-system.js';
+import { silentLogger } from '../../src/shared/logger.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const SECRET_PASSWORD = 'pw-s3cr3';
@@ -216,7 +217,7 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
       },
       health: { snapshot: () => health },
     });
-    const logger = { info: () => undefined, error: () => undefined };
+    const logger = silentLogger;
     server = await startGrpcServer({
       host: '127.0.0.1',
       port: 0,

@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
 import { VerificationStatus } from '@switchboard/proto/switchboard/v1/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { maskPhoneNumber } from '../../src/verification/phone-number.js';
+import { maskPhoneNumber } from '../../src/shared/masking.js';
 import { codeFromInbox, startTestSystem, verifyApi, waitFor, withKey, type TestSystem } from '../support/test-system.js';
 
 /** Logs are read by many people and shipped to many places: no codes, keys or full numbers. */

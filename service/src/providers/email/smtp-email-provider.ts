@@ -21,14 +21,7 @@ import { ProviderError } from '../../shared/errors.js';
 import { emailAddressProblem, emailDomain, maskEmailAddress } from '../../shared/email-address.js';
 import { InvalidEmailAddressError, type EmailAccepted, type EmailProvider, type OutboundEmail } from './email-provider.js';
 import type { SmtpSettings } from './smtp-settings.js';
-
-/** Structured logger (pino's call shape). Lines never carry the code, the text or full addresses. */
-export interface EmailLogger {
-  debug(obj: object, msg: string): void;
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-  error(obj: object, msg: string): void;
-}
+import type { Logger } from '../../shared/logger.js';
 
 /** What an `SmtpEmailProvider` is built from. */
 export interface SmtpEmailProviderOptions {
@@ -36,7 +29,7 @@ export interface SmtpEmailProviderOptions {
   readonly name: string;
   /** Checked settings, from `parseSmtpSettings`. */
   readonly settings: SmtpSettings;
-  readonly logger?: EmailLogger | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 // Failures with no SMTP reply that no retry can cure: refused credentials, a message the library
@@ -63,13 +56,13 @@ interface DataPhase {
   started: boolean;
 }
 
-const silentLogger: EmailLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** An `EmailProvider` sending through one SMTP server (relay, submission or smarthost). */
 export class SmtpEmailProvider implements EmailProvider {
   readonly name: string;
   readonly #settings: SmtpSettings;
-  readonly #log: EmailLogger;
+  readonly #log: Logger;
   readonly #mailer: Transporter<SMTPSentMessageInfo>;
   #stopped = false;
 

@@ -5,12 +5,13 @@
  * a call whose request may have been taken is never placed again, it is followed instead.
  */
 import { ProviderError } from '../../shared/errors.js';
-import { maskNumber } from '../smpp/smpp-log.js';
+import { maskPhoneNumber } from '../../shared/masking.js';
 import { normaliseProviderMessageId, type ProviderStatus } from '../sms-provider.js';
 import { HttpEndpoint } from './http-endpoint.js';
-import type { FetchFunction, HttpLogger } from './http-exchange.js';
+import type { FetchFunction } from './http-exchange.js';
 import type { HttpProviderSpec } from './http-provider-spec.js';
 import { readText } from './json-path.js';
+import type { Logger } from '../../shared/logger.js';
 
 /** One call to place for one attempt. */
 export interface OutboundCall {
@@ -42,7 +43,7 @@ export interface HttpCallProviderOptions {
   readonly credentials: Readonly<Record<string, string>>;
   /** Caller id for calls that name none. */
   readonly defaultFrom?: string | undefined;
-  readonly logger?: HttpLogger | undefined;
+  readonly logger?: Logger | undefined;
   readonly fetch?: FetchFunction | undefined;
 }
 
@@ -68,7 +69,7 @@ export class HttpCallProvider {
   async placeCall(call: OutboundCall): Promise<CallPlaced> {
     this.#endpoint.assertSendable(call.to);
     const from = call.from.trim() === '' ? (this.#options.defaultFrom ?? '') : call.from;
-    const logFields = { messageId: call.messageId, attemptId: call.attemptId, to: maskNumber(call.to), channel: 'voice' };
+    const logFields = { messageId: call.messageId, attemptId: call.attemptId, to: maskPhoneNumber(call.to), channel: 'voice' };
     const body = await this.#endpoint.send(
       {
         to: call.to,

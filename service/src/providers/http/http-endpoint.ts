@@ -4,13 +4,14 @@
  * Each provider only says what values go into the request and how to read the answer.
  */
 import { ProviderError } from '../../shared/errors.js';
-import { silentLogger } from '../smpp/smpp-log.js';
+import { silentLogger } from '../../shared/logger.js';
 import type { ProviderStatus } from '../sms-provider.js';
-import { answerRules, exchange, type AnswerRules, type FetchFunction, type HttpLogger } from './http-exchange.js';
+import { answerRules, exchange, type AnswerRules, type FetchFunction } from './http-exchange.js';
 import type { HttpProviderSpec } from './http-provider-spec.js';
 import { RequestTemplate, type RenderedRequest } from './http-request.js';
 import { MissingValueError, TemplateError, type TemplateValues } from './http-template.js';
 import { parseJsonPath, type JsonPath } from './json-path.js';
+import type { Logger } from '../../shared/logger.js';
 
 /** A provider option that cannot work; thrown by constructors. */
 export class HttpProviderConfigError extends Error {
@@ -28,7 +29,7 @@ export interface HttpEndpointOptions {
   /** The channel the spec must be for (an SMS spec cannot place calls). */
   readonly channel: HttpProviderSpec['channel'];
   readonly credentials: Readonly<Record<string, string>>;
-  readonly logger?: HttpLogger | undefined;
+  readonly logger?: Logger | undefined;
   readonly fetch?: FetchFunction | undefined;
 }
 
@@ -37,7 +38,7 @@ export class HttpEndpoint {
   readonly name: string;
   /** Where the answer carries the provider's id. */
   readonly idPath: JsonPath;
-  readonly log: HttpLogger;
+  readonly log: Logger;
   readonly #request: RequestTemplate;
   readonly #rules: AnswerRules;
   readonly #fetch: FetchFunction;

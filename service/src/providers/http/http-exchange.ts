@@ -12,13 +12,13 @@
  * as `outcomeUnknown`: the attempt is recorded and its delivery report decides, never a resend.
  */
 import { ProviderError } from '../../shared/errors.js';
-import { maskNumber, type SmppLogger } from '../smpp/smpp-log.js';
+import { type Logger } from '../../shared/logger.js';
+import { maskPhoneNumber } from '../../shared/masking.js';
 import type { HttpProviderSpec } from './http-provider-spec.js';
 import type { RenderedRequest } from './http-request.js';
 import { parseJsonPath, readJsonPath, readText, scalarText, type JsonPath } from './json-path.js';
 
 /** The logger HTTP providers accept: pino's call shape. */
-export type HttpLogger = SmppLogger;
 
 /** The `fetch` providers call; injectable only so tests can use real fetch against loopback. */
 export type FetchFunction = typeof fetch;
@@ -34,7 +34,7 @@ export interface AcceptedAnswer {
 export interface ExchangeContext {
   readonly providerName: string;
   readonly fetch: FetchFunction;
-  readonly log: HttpLogger;
+  readonly log: Logger;
   /** Aborted when the provider stops: in-flight requests end, no retry follows. */
   readonly stopSignal: AbortSignal;
   /** True when the provider dedupes on the request's idempotency key. */
@@ -243,7 +243,7 @@ function describe(body: unknown, rules: AnswerRules): string {
 
 /** Provider messages quote the number ("The 'To' number +1555… is not valid"): mask it for logs. */
 export function maskNumbersIn(text: string): string {
-  return text.replace(/\+?\d{7,}/g, (digits) => maskNumber(digits));
+  return text.replace(/\+?\d{7,}/g, (digits) => maskPhoneNumber(digits));
 }
 
 function parseBody(text: string, format: 'json' | 'form'): unknown {

@@ -4,7 +4,7 @@
  * provider, the call provider (Twilio, Plivo) and the webhook config returned together.
  */
 import { z } from 'zod';
-import type { FetchFunction, HttpLogger } from './http-exchange.js';
+import type { FetchFunction } from './http-exchange.js';
 import { HttpCallProvider } from './http-call-provider.js';
 import { HttpProviderConfigError, HttpSmsProvider } from './http-provider.js';
 import { parseHttpProviderSpec, type HttpProviderSpec } from './http-provider-spec.js';
@@ -14,6 +14,7 @@ import { readSettings } from './presets/preset-settings.js';
 import { TwilioSettingsSchema, twilioCallSpec, twilioCredentials, twilioSmsSpec } from './presets/twilio.js';
 import { VonageSettingsSchema, vonageCredentials, vonageSmsSpec } from './presets/vonage.js';
 import { genericWebhookConfig, type WebhookConfig } from './webhooks.js';
+import type { Logger } from '../../shared/logger.js';
 
 /** The HTTP provider flavours a row can name. */
 export const HTTP_PRESETS = ['twilio', 'plivo', 'vonage', 'auron', 'generic'] as const;
@@ -174,7 +175,7 @@ export interface HttpProviderSet {
 export interface HttpProviderRuntime {
   /** Public URL of this provider's webhook endpoint (the same endpoint takes SMS and call reports). */
   readonly callbackUrl: string;
-  readonly logger?: HttpLogger | undefined;
+  readonly logger?: Logger | undefined;
   readonly fetch?: FetchFunction | undefined;
 }
 

@@ -5,13 +5,14 @@
  */
 import { ProviderError } from '../../shared/errors.js';
 import { encodeMessage } from '../smpp/message-encoding.js';
-import { maskNumber } from '../smpp/smpp-log.js';
+import { maskPhoneNumber } from '../../shared/masking.js';
 import { normaliseProviderMessageId, type OutboundSms, type ProviderStatus, type SmsProvider, type SubmitAccepted } from '../sms-provider.js';
 import { HttpEndpoint } from './http-endpoint.js';
-import type { FetchFunction, HttpLogger } from './http-exchange.js';
+import type { FetchFunction } from './http-exchange.js';
 import type { HttpProviderSpec } from './http-provider-spec.js';
 import type { TemplateValues } from './http-template.js';
 import { readJsonPath, scalarText } from './json-path.js';
+import type { Logger } from '../../shared/logger.js';
 
 /** How to build an `HttpSmsProvider`. */
 export interface HttpSmsProviderOptions {
@@ -29,7 +30,7 @@ export interface HttpSmsProviderOptions {
   readonly callbackUrl: string;
   /** Sender for messages that name none. */
   readonly defaultFrom?: string | undefined;
-  readonly logger?: HttpLogger | undefined;
+  readonly logger?: Logger | undefined;
   /** Injectable only so tests can run the real fetch against loopback servers. */
   readonly fetch?: FetchFunction | undefined;
 }
@@ -75,7 +76,7 @@ export class HttpSmsProvider implements SmsProvider {
       callbackUrl: callbackWithAttempt(this.#options.callbackUrl, message.attemptId),
       callbackBaseUrl: this.#options.callbackUrl,
     };
-    const logFields = { messageId: message.messageId, attemptId: message.attemptId, to: maskNumber(message.to) };
+    const logFields = { messageId: message.messageId, attemptId: message.attemptId, to: maskPhoneNumber(message.to) };
     const body = await this.#endpoint.send(values, logFields);
 
     const ids = readJsonPath(body, this.#endpoint.idPath)

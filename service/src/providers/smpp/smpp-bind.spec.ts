@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '../../simulators/smsc/smsc.simulator.js';
-import { silentLogger } from './smpp-log.js';
+import { silentLogger } from '../../shared/logger.js';
 import { SmppBind } from './smpp-bind.js';
 
 const timings = { enquireLinkIntervalMs: 30_000, enquireLinkTimeoutMs: 1000, bindTimeoutMs: 1000, unbindTimeoutMs: 200, reconnectMinMs: 10, reconnectMaxMs: 50, stableBindMs: 1000 };

@@ -6,7 +6,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { ProviderError } from '../../shared/errors.js';
 import type { BindStatus } from '../sms-provider.js';
-import type { SmppLogger } from './smpp-log.js';
+import type { Logger } from '../../shared/logger.js';
 import { BindRefusedError, SmppSession, type BindType, type SessionProtocolError } from './smpp-session.js';
 import { CommandStatus, createPdu, formatCommandStatus, type Pdu } from './smpp-wire.js';
 
@@ -51,7 +51,7 @@ export interface SmppBindOptions {
   readonly onProtocolError: (kind: string, error: Error) => void;
   /** The bind is up (first time or after a rebind): queued work may go. */
   readonly onBound: () => void;
-  readonly logger: SmppLogger;
+  readonly logger: Logger;
 }
 
 // Bind refusals that only a configuration change can cure; rebinding with the same credentials

@@ -4,7 +4,7 @@ import { SmscSimulator } from '../../simulators/smsc/smsc.simulator.js';
 import type { DeliveryReceipt, InboundSms, LateAcceptance, OutboundSms } from '../sms-provider.js';
 import { TEST_TLS_CERT, TEST_TLS_KEY } from './smpp-frame-fixtures.js';
 import { normaliseProviderMessageId } from '../sms-provider.js';
-import type { SmppLogger } from './smpp-log.js';
+import type { Logger } from '../../shared/logger.js';
 import { CommandStatus, createWireServer } from './smpp-wire.js';
 import { SmppOptionsError, SmppProvider, type SmppProviderOptions } from './smpp.provider.js';
 import { providerFailure as rejection } from '../provider-fixtures.js';
@@ -27,7 +27,7 @@ function sms(overrides: Partial<OutboundSms> = {}): OutboundSms {
   return { messageId: 'msg-1', attemptId: 'att-1', to: TO, from: 'Switchboard', text: 'Your code is 482913', ...overrides };
 }
 
-function recordingLogger(): SmppLogger & { errors: string[]; lines: string[]; entries: { message: string; fields: Record<string, unknown> }[] } {
+function recordingLogger(): Logger & { errors: string[]; lines: string[]; entries: { message: string; fields: Record<string, unknown> }[] } {
   const lines: string[] = [];
   const errors: string[] = [];
   const entries: { message: string; fields: Record<string, unknown> }[] = [];

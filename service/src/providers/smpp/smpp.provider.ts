@@ -15,7 +15,8 @@ import { parseReceipt } from './receipt-parser.js';
 import { destinationAddress, InvalidAddressError, sourceAddress, type SourceAddressOverrides } from './smpp-address.js';
 import { SmppBind, type SmppBindTimings } from './smpp-bind.js';
 import { InboundAssembler, inboundPartFromPdu } from './smpp-inbound.js';
-import { maskNumber, silentLogger, type SmppLogger } from './smpp-log.js';
+import { type Logger, silentLogger } from '../../shared/logger.js';
+import { maskPhoneNumber } from '../../shared/masking.js';
 import { MessageSegmentationError, segmentMessage, type LongMessageMode, type SubmitPart } from './smpp-segmentation.js';
 import { SessionRequestError, type SmppSession } from './smpp-session.js';
 import { InvalidValidityError, relativeValidityPeriod } from './smpp-time.js';
@@ -106,7 +107,7 @@ export interface SmppProviderOptions {
   /** Gets mobile-originated messages; without it they are answered and dropped. */
   readonly inboundSink?: InboundSink | undefined;
   readonly metrics?: SmppMetrics | undefined;
-  readonly logger?: SmppLogger | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 /**
@@ -205,7 +206,7 @@ type PartFailure =
 export class SmppProvider implements SmsProvider {
   readonly name: string;
   readonly #options: SmppProviderOptions;
-  readonly #log: SmppLogger;
+  readonly #log: Logger;
   readonly #binds: SmppBind[];
   readonly #submitTimeoutMs: number;
   readonly #bindWaitMs: number;
@@ -353,7 +354,7 @@ export class SmppProvider implements SmsProvider {
       throw new ProviderError(`${this.name}: not bound (${this.state()})`, { retryable: true, notConnected: true });
     }
     const prepared = this.#prepare(message);
-    const logFields = { provider: this.name, messageId: message.messageId, attemptId: message.attemptId, to: maskNumber(message.to) };
+    const logFields = { provider: this.name, messageId: message.messageId, attemptId: message.attemptId, to: maskPhoneNumber(message.to) };
     const ids: string[] = [];
     for (const [index, part] of prepared.pdus.entries()) {
       const outcome = await this.#sendPart(part, { attemptId: message.attemptId, part: index + 1, parts: prepared.pdus.length, destination: prepared.destination });

@@ -12,6 +12,7 @@ import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, 
 import { VOICE_ANSWER_CONTENT_TYPE } from './answer-document.js';
 import { deriveAnswerTokenKey, verifyAnswerToken } from './voice-answer-token.js';
 import { MAX_ANSWER_URL_LIFETIME_MS, VoiceCallProvider, webhookUrl, type VoiceCallProviderOptions } from './voice-call.provider.js';
+import { silentLogger } from '../../shared/logger.js';
 
 const PUBLIC_BASE_URL = 'https://verify.example.com';
 const KEY = deriveAnswerTokenKey(Buffer.alloc(32, 3));
@@ -21,7 +22,7 @@ const TO = '+4915112345678';
 const TWILIO = DEFAULT_SIM_ACCOUNTS.twilio;
 const PLIVO = DEFAULT_SIM_ACCOUNTS.plivo;
 const TWILIO_CALLER_ID = '+15005550006';
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const quiet = silentLogger;
 
 function otp(overrides: Partial<OtpContent> = {}): OtpContent {
   return { code: CODE, locale: 'de', defaultLocale: 'en', brand: 'Acme', ttlSeconds: 600, ...overrides };

@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { silentLogger, type SmppLogger } from '../../providers/smpp/smpp-log.js';
+import { type Logger, silentLogger } from '../../shared/logger.js';
 import { auronRoutes } from './auron.routes.js';
 import { plivoRoutes } from './plivo.routes.js';
 import type {
@@ -56,7 +56,7 @@ export interface HttpProviderSimulatorOptions {
   readonly host?: string | undefined;
   readonly accounts?: { readonly [P in keyof SimAccounts]?: Partial<SimAccounts[P]> } | undefined;
   readonly behaviour?: Partial<SimBehaviour> | undefined;
-  readonly logger?: SmppLogger | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 const ROUTES: readonly SimProviderRoutes[] = [twilioRoutes, plivoRoutes, vonageRoutes, auronRoutes];
@@ -73,7 +73,7 @@ export class HttpProviderSimulator implements SimCore {
   readonly accounts: SimAccounts;
   readonly #server: Server;
   readonly #options: HttpProviderSimulatorOptions;
-  readonly #log: SmppLogger;
+  readonly #log: Logger;
   #behaviour: SimBehaviour;
   #requests: RecordedRequest[] = [];
   #messages: SimMessage[] = [];

@@ -4,7 +4,7 @@ import { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SmppLogger } from '../../providers/smpp/smpp-log.js';
+import type { Logger } from '../../shared/logger.js';
 import { DEFAULT_BEHAVIOUR } from './smsc-behaviour.js';
 import { CommandId, TlvTag, decodeMessageIdResp, encodePdu, type RawPdu } from './smsc-pdu.js';
 import { SmscTestBed, TestEsme, asciiSubmit, sleep, waitFor } from './smsc-test-client.js';
@@ -467,7 +467,7 @@ describe('SmscSimulator', () => {
 
   it('logs an error on the SMPP server instead of crashing', async () => {
     const errors: string[] = [];
-    const logger: SmppLogger = {
+    const logger: Logger = {
       debug: () => undefined,
       info: () => undefined,
       warn: () => undefined,

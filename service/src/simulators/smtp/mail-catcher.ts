@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { silentLogger, type SmppLogger } from '../../providers/smpp/smpp-log.js';
+import { type Logger, silentLogger } from '../../shared/logger.js';
 
 /** One mail as received. */
 export interface CaughtMail {
@@ -33,13 +33,13 @@ export interface MailCatcherOptions {
   readonly maxMails?: number | undefined;
   /** Largest message taken, in bytes. Default 1 MiB. */
   readonly maxMessageBytes?: number | undefined;
-  readonly logger?: SmppLogger | undefined;
+  readonly logger?: Logger | undefined;
 }
 
 /** Keeps mail sent to it over SMTP and shows it over HTTP. */
 export class MailCatcher {
   readonly #options: MailCatcherOptions;
-  readonly #log: SmppLogger;
+  readonly #log: Logger;
   readonly #mails: CaughtMail[] = [];
   readonly #smtp: SMTPServer;
   readonly #http: Server;
