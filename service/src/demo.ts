@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadConfigOrExit } from './config/config.js';
 import { generateApiKey } from './persistence/app.repository.js';
+import { stopOnSignals } from './shared/graceful-shutdown.js';
 import { createLogger } from './shared/logger.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from './simulators/http/http-provider.simulator.js';
 import { SmscSimulator } from './simulators/smsc/smsc.simulator.js';
@@ -119,14 +120,8 @@ Switchboard is running (embedded database in ${dataDir}).
 Press Ctrl-C to stop.
 `);
 
-let stopping = false;
-const shutdown = () => {
-  if (stopping) return;
-  stopping = true;
-  void switchboard
-    .stop()
-    .then(() => Promise.all([simulator.stop(), httpSimulator.stop(), mailCatcher.stop()]))
-    .then(() => process.exit(0));
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+stopOnSignals({
+  stop: () => switchboard.stop().then(() => Promise.all([simulator.stop(), httpSimulator.stop(), mailCatcher.stop()])),
+  logger,
+  deadlineMs: config.shutdownTimeoutMs + 5000,
+});

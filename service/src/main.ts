@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { loadConfigOrExit } from './config/config.js';
+import { stopOnSignals } from './shared/graceful-shutdown.js';
 import { createLogger } from './shared/logger.js';
 import { startSwitchboard } from './switchboard.js';
 
@@ -8,29 +9,8 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   const switchboard = await startSwitchboard(config, logger);
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    // The stop is bounded step by step; this is the backstop should any step hang all the same.
-    setTimeout(() => {
-      logger.error({ timeoutMs: config.shutdownTimeoutMs + 5000 }, 'shutdown did not finish in time; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs + 5000).unref();
-    switchboard.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGINT', () => { shutdown('SIGINT'); });
-  process.on('SIGTERM', () => { shutdown('SIGTERM'); });
+  // Each step of the stop is bounded; the deadline is the backstop should one hang all the same.
+  stopOnSignals({ stop: () => switchboard.stop(), logger, deadlineMs: config.shutdownTimeoutMs + 5000 });
 }
 
 await main();
