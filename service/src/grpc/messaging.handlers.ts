@@ -9,6 +9,7 @@ import { toServiceError } from './status-mapping.js';
 import type { Logger } from '../shared/logger.js';
 
 /** Thin MessagingService handlers: authenticate, call the service, map. */
+// Per-request lines are debug: at thousands of requests a second they would be most of the log.
 export function messagingServiceHandlers(deps: { messaging: MessagingService; apps: AppAuthenticator; logger: Logger }): MessagingServiceServer {
   const { messaging, apps, logger } = deps;
 

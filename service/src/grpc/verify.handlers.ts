@@ -12,6 +12,7 @@ import type { Logger } from '../shared/logger.js';
  * Thin VerifyService handlers: authenticate, map the request, call one service method, map the
  * answer. Errors of any kind go through `toServiceError`.
  */
+// Per-request lines are debug: at thousands of requests a second they would be most of the log.
 export function verifyServiceHandlers(deps: {
   verification: VerificationService;
   apps: AppAuthenticator;

@@ -96,7 +96,7 @@ describe('provider webhooks', () => {
     logs = [];
     loaded = [];
     stored = new Map();
-    const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined };
+    const quiet = silentLogger;
     // Built as the service builds providers from their rows; nothing here is ever sent.
     const context: ProviderContext = {
       receipts: () => Promise.resolve(),

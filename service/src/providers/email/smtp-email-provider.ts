@@ -21,7 +21,7 @@ import { ProviderError } from '../../shared/errors.js';
 import { emailAddressProblem, emailDomain, maskEmailAddress } from '../../shared/email-address.js';
 import { InvalidEmailAddressError, type EmailAccepted, type EmailProvider, type OutboundEmail } from './email-provider.js';
 import type { SmtpSettings } from './smtp-settings.js';
-import type { Logger } from '../../shared/logger.js';
+import { silentLogger, type Logger } from '../../shared/logger.js';
 
 /** What an `SmtpEmailProvider` is built from. */
 export interface SmtpEmailProviderOptions {
@@ -56,7 +56,6 @@ interface DataPhase {
   started: boolean;
 }
 
-const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 /** An `EmailProvider` sending through one SMTP server (relay, submission or smarthost). */
 export class SmtpEmailProvider implements EmailProvider {

@@ -12,7 +12,7 @@
  * as `outcomeUnknown`: the attempt is recorded and its delivery report decides, never a resend.
  */
 import { ProviderError } from '../../shared/errors.js';
-import { type Logger } from '../../shared/logger.js';
+import type { Logger } from '../../shared/logger.js';
 import { maskPhoneNumber } from '../../shared/masking.js';
 import type { HttpProviderSpec } from './http-provider-spec.js';
 import type { RenderedRequest } from './http-request.js';

@@ -15,7 +15,7 @@ import { parseReceipt } from './receipt-parser.js';
 import { destinationAddress, InvalidAddressError, sourceAddress, type SourceAddressOverrides } from './smpp-address.js';
 import { SmppBind, type SmppBindTimings } from './smpp-bind.js';
 import { InboundAssembler, inboundPartFromPdu } from './smpp-inbound.js';
-import { type Logger, silentLogger } from '../../shared/logger.js';
+import { silentLogger, type Logger } from '../../shared/logger.js';
 import { maskPhoneNumber } from '../../shared/masking.js';
 import { MessageSegmentationError, segmentMessage, type LongMessageMode, type SubmitPart } from './smpp-segmentation.js';
 import { SessionRequestError, type SmppSession } from './smpp-session.js';
