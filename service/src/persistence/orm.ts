@@ -86,7 +86,11 @@ export async function openDatabase(target: DatabaseTarget, options: DatabaseOpti
       throw error;
     }
     const connection = orm.driver.getConnection() as { getNativeClient(): Promise<PgliteHandle> };
-    sqlClient = pgliteSqlClient(await connection.getNativeClient());
+    const native = await connection.getNativeClient();
+    // As on PostgreSQL's hot-path pool (see postgresSqlClient): keyed batches by their index,
+    // whatever the young tables' statistics say. PGlite is one connection, shared with the ORM.
+    await native.query('set enable_seqscan = off');
+    sqlClient = pgliteSqlClient(native);
   }
   return {
     em: orm.em as SqlEntityManager,

@@ -94,6 +94,12 @@ export function postgresSqlClient(url: string, settings: PoolSettings, logger: L
     query_timeout: settings.statementTimeoutMs + 5_000,
     idle_in_transaction_session_timeout: Math.max(60_000, settings.statementTimeoutMs * 2),
     application_name: 'switchboard',
+    // Every hot-path statement is a keyed batch written for an index. On a young database the
+    // tables have no statistics (autovacuum analyses them a minute or more later) and the planner,
+    // guessing, read the whole table for each batch: a benchmark's receipt batches each scanned
+    // every open part, half of PostgreSQL's time. Sequential scans stay possible where no index
+    // serves; they are only never preferred. The ORM's admin connections keep the defaults.
+    options: '-c enable_seqscan=off',
   });
   // An idle connection that breaks emits here; without a listener it would end the process.
   pool.on('error', (error) => { logger.warn({ err: error }, 'idle database connection failed; the pool replaces it'); });
