@@ -3,7 +3,7 @@
  * naming the first bad field the way the .proto spells it, with every problem in the message so
  * an admin can fix a whole object in one go.
  */
-import { formatProblems, type ValidationProblem } from '../routing/routing-model.js';
+import { formatProblems, type ValidationProblem } from '../shared/validation-problem.js';
 import { InvalidArgumentError } from '../shared/errors.js';
 import { isUuid } from '../shared/request-rules.js';
 

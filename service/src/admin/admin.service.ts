@@ -16,16 +16,8 @@ import { formatPriceCsv, formatPriceCsvProblem, parsePriceCsv } from '../routing
 import { validatePriceTable } from '../routing/price-table.js';
 import { validateRouteRule } from '../routing/route-rule.js';
 import type { RoutingTable } from '../routing/router.js';
-import {
-  CHANNELS,
-  MESSAGE_KINDS,
-  type CapacityVerdict,
-  type Channel,
-  type MessageKind,
-  type ProviderHealth,
-  type RouteRule,
-  type ValidationProblem,
-} from '../routing/routing-model.js';
+import { CHANNELS, MESSAGE_KINDS, type CapacityVerdict, type Channel, type MessageKind, type ProviderHealth, type RouteRule } from '../routing/routing-model.js';
+import type { ValidationProblem } from '../shared/validation-problem.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../shared/errors.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { parsePhoneNumber } from '../verification/phone-number.js';

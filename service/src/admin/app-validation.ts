@@ -3,7 +3,7 @@
  * app (`senderId`, `templates.login.texts.de`, `emailTemplates.de.html`).
  */
 import { isCountryCode } from '../routing/iso-codes.js';
-import type { ValidationProblem } from '../routing/routing-model.js';
+import type { ValidationProblem } from '../shared/validation-problem.js';
 import { emailTemplateProblems } from '../verification/email-template.js';
 import type { AppDraft } from './admin-model.js';
 import { NAME_PATTERN } from './provider-validation.js';

@@ -4,7 +4,8 @@
  * e-mail rows by the SMTP settings reader, so what is saved is exactly what will run. Agents
  * bring their own rules with their issue.
  */
-import { CHANNELS, type Channel, type ValidationProblem } from '../routing/routing-model.js';
+import { CHANNELS, type Channel } from '../routing/routing-model.js';
+import type { ValidationProblem } from '../shared/validation-problem.js';
 import { parseSmtpSettings } from '../providers/email/smtp-settings.js';
 import { resolveHttpPreset } from '../providers/http/http-presets.js';
 import { parseSmppSettings } from '../providers/smpp/smpp-settings.js';

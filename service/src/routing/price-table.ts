@@ -4,7 +4,8 @@
  */
 import { isCountryCode, isCurrencyCode } from './iso-codes.js';
 import { PrefixTrie } from './prefix-trie.js';
-import type { PriceTable, ValidationProblem } from './routing-model.js';
+import type { PriceTable } from './routing-model.js';
+import type { ValidationProblem } from '../shared/validation-problem.js';
 
 /** E.164 allows at most 15 digits, so a longer prefix can never match. */
 const MAX_PREFIX_DIGITS = 15;

@@ -3,7 +3,8 @@
  * the field the way the API spells it (`match.prefixes[2]`, `fallback[1].channel`).
  */
 import { isCountryCode } from './iso-codes.js';
-import { CHANNELS, MESSAGE_KINDS, ROUTING_STRATEGIES, nestProblems, type Channel, type RouteRule, type ValidationProblem } from './routing-model.js';
+import { CHANNELS, MESSAGE_KINDS, ROUTING_STRATEGIES, type Channel, type RouteRule } from './routing-model.js';
+import { nestProblems, type ValidationProblem } from '../shared/validation-problem.js';
 import { validateTimeWindow } from './time-window.js';
 
 /** What a rule is checked against beyond itself. */

@@ -9,23 +9,8 @@ import { isCurrencyCode } from './iso-codes.js';
 import { PriceLookup, validatePriceTable } from './price-table.js';
 import { RouteIndex } from './route-index.js';
 import { validateRouteRule } from './route-rule.js';
-import {
-  CHANNELS,
-  formatProblems,
-  nestProblems,
-  type Channel,
-  type FallbackStep,
-  type PlanStep,
-  type ProviderHealth,
-  type RoutableMessage,
-  type RouteRule,
-  type RoutingPlan,
-  type RoutingSnapshot,
-  type RoutingStrategy,
-  type SkipReason,
-  type SkippedProvider,
-  type ValidationProblem,
-} from './routing-model.js';
+import { CHANNELS, type Channel, type FallbackStep, type PlanStep, type ProviderHealth, type RoutableMessage, type RouteRule, type RoutingPlan, type RoutingSnapshot, type RoutingStrategy, type SkipReason, type SkippedProvider } from './routing-model.js';
+import { formatProblems, nestProblems, type ValidationProblem } from '../shared/validation-problem.js';
 
 /**
  * No route can carry the message: no rule matched and there is no default, or the matched rule

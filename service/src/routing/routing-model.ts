@@ -188,19 +188,3 @@ export interface RoutingPlan {
   readonly steps: readonly PlanStep[];
   readonly skipped: readonly SkippedProvider[];
 }
-
-/** One thing wrong with an input, named by its path as the API spells it (`match.prefixes[2]`). */
-export interface ValidationProblem {
-  readonly field: string;
-  readonly reason: string;
-}
-
-/** `field: reason; field: reason` — for error messages and logs. */
-export function formatProblems(problems: readonly ValidationProblem[]): string {
-  return problems.map((problem) => `${problem.field}: ${problem.reason}`).join('; ');
-}
-
-/** Prefixes every problem's field with `prefix` (`rules[3].` + `match.apps[0]`). */
-export function nestProblems(prefix: string, problems: readonly ValidationProblem[]): ValidationProblem[] {
-  return problems.map((problem) => ({ field: `${prefix}${problem.field}`, reason: problem.reason }));
-}

@@ -3,7 +3,8 @@
  * per call, far more than a whole routing decision may take; so a zone's UTC offset is computed
  * once per UTC day (and the instant of a change, if the day has one) and then reused.
  */
-import type { TimeWindow, ValidationProblem } from './routing-model.js';
+import type { TimeWindow } from './routing-model.js';
+import type { ValidationProblem } from '../shared/validation-problem.js';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;

@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import type { ValidationProblem } from '../../routing/routing-model.js';
+import type { ValidationProblem } from '../../shared/validation-problem.js';
 import { emailAddressProblem } from '../../shared/email-address.js';
 
 /** Everything `SmtpEmailProvider` needs to reach one SMTP server. */
