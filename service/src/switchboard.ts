@@ -25,7 +25,7 @@ import { openDatabase, type Database } from './persistence/orm.js';
 import { ProviderRepository } from './persistence/provider.repository.js';
 import { loadRoutingSnapshot } from './persistence/routing-config.repository.js';
 import { SqlVerificationRepository } from './persistence/verification.repository.js';
-import { answerFormatOf, createProvider, webhookOf } from './providers/provider-factory.js';
+import { createProvider } from './providers/provider-factory.js';
 import { deriveAnswerTokenKey } from './providers/voice/voice-answer-token.js';
 import { voiceAnswerHandler, webhookHandler } from './http/provider-webhooks.js';
 import { loadAnswerSource } from './persistence/voice-answer.repository.js';
@@ -239,9 +239,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
     http.route('GET', '/metrics', async () => ({ status: 200, body: await metrics.registry.metrics(), contentType: metrics.registry.contentType }));
     http.route('GET', '/healthz', () => Promise.resolve({ status: 200, body: 'ok\n' }));
     const endpoints = {
-      providers,
-      webhookOf,
-      answerFormatOf,
+      endpoints: pool.endpoints,
       onReceipt: dispatcher.onReceipt,
       onLateAcceptance: dispatcher.onLateAcceptance,
       loadAnswer: (attemptId: string) => loadAnswerSource(database.em, box, attemptId),

@@ -57,8 +57,9 @@ describe('validateProvider', () => {
     expect(fields({ ...smpp, credentials: {} }, { password: 'kept' })).toEqual([]);
   });
 
-  it('needs no settings for kinds whose transport has not arrived yet', () => {
-    expect(validateProvider({ ...smpp, kind: 'agent', settings: {}, credentials: {} })).toEqual([]);
+  it('refuses a kind this version cannot run, rather than saving a provider that never starts', () => {
+    const problems = validateProvider({ ...smpp, kind: 'agent', settings: {}, credentials: {} });
+    expect(problems).toEqual([{ field: 'kind', reason: expect.stringContaining('not available') as string }]);
   });
 
   it('refuses a secret given as a plain setting too', () => {
@@ -81,7 +82,7 @@ describe('validateProvider for HTTP, voice and e-mail providers', () => {
 
   it('names each bad preset setting and missing credential by its field', () => {
     const draft = { ...twilio, settings: { preset: 'twilio', accountSid: 'nope', from: '+14155550100' }, credentials: {} };
-    expect(fields(draft).sort()).toEqual(['settings.accountSid', 'settings.authToken']);
+    expect(fields(draft).sort()).toEqual(['credentials.authToken', 'settings.accountSid']);
   });
 
   it('refuses an unknown preset under settings.preset', () => {

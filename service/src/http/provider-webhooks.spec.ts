@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { plivoV3Signature, twilioSignature, vonageSignature } from '../providers/http/webhook-signatures.js';
 import type { ProviderDefinition } from '../persistence/provider.repository.js';
-import { answerFormatOf, createProvider, webhookOf, type ProviderContext } from '../providers/provider-factory.js';
-import type { DeliveryReceipt, LateAcceptance, OtpContent, SmsProvider } from '../providers/sms-provider.js';
+import { createProvider, type BuiltProvider, type ProviderContext } from '../providers/provider-factory.js';
+import type { DeliveryReceipt, LateAcceptance, OtpContent } from '../providers/sms-provider.js';
 import { VOICE_ANSWER_CONTENT_TYPE } from '../providers/voice/answer-document.js';
 import { deriveAnswerTokenKey, signAnswerToken } from '../providers/voice/voice-answer-token.js';
 import { DEFAULT_SIM_ACCOUNTS } from '../simulators/http/http-provider.simulator.js';
@@ -89,7 +89,7 @@ describe('provider webhooks', () => {
   let logs: LogLine[];
   let loaded: string[];
   let stored: Map<string, { provider: string; otp: OtpContent | null }>;
-  let providers: Map<string, SmsProvider>;
+  let providers: Map<string, BuiltProvider>;
 
   beforeEach(async () => {
     forwarded = [];
@@ -109,9 +109,7 @@ describe('provider webhooks', () => {
     };
     providers = new Map(DEFINITIONS.map((definition) => [definition.name, createProvider({ id: randomUUID(), enabled: true, ...definition }, context)]));
     const deps: ProviderWebhookDeps = {
-      providers,
-      webhookOf,
-      answerFormatOf,
+      endpoints: new Map([...providers].map(([name, built]) => [name, built.endpoints])),
       onReceipt: (provider, receipt) => {
         forwarded.push({ to: 'onReceipt', provider, receipt });
         return Promise.resolve();
@@ -144,7 +142,7 @@ describe('provider webhooks', () => {
 
   afterEach(async () => {
     await server.close();
-    for (const provider of providers.values()) await provider.stop();
+    for (const built of providers.values()) await built.provider.stop();
   });
 
   async function request(path: string, init: { method?: 'GET' | 'POST'; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {

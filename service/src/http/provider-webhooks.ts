@@ -4,9 +4,10 @@
  * provider fetches what to say when the callee picks up. Thin: verification and parsing live in
  * providers/http, the attempt state machine in dispatch.
  */
-import type { DeliveryReceipt, LateAcceptance, OtpContent, SmsProvider } from '../providers/sms-provider.js';
-import { handleWebhook, verifyWebhookRequest, type WebhookConfig, type WebhookRequest } from '../providers/http/webhooks.js';
-import { renderVoiceAnswer, VOICE_ANSWER_CONTENT_TYPE, type VoiceAnswerFormat } from '../providers/voice/answer-document.js';
+import type { ProviderEndpoints } from '../providers/provider-kind.js';
+import type { DeliveryReceipt, LateAcceptance, OtpContent } from '../providers/sms-provider.js';
+import { handleWebhook, verifyWebhookRequest, type WebhookRequest } from '../providers/http/webhooks.js';
+import { renderVoiceAnswer, VOICE_ANSWER_CONTENT_TYPE } from '../providers/voice/answer-document.js';
 import { verifyAnswerToken } from '../providers/voice/voice-answer-token.js';
 import { isUuid } from '../shared/request-rules.js';
 import type { HttpHandler, HttpRequest, HttpResponse } from './http-server.js';
@@ -14,10 +15,8 @@ import type { Logger } from '../shared/logger.js';
 
 /** What the endpoints need of the running service. */
 export interface ProviderWebhookDeps {
-  /** Running providers by name (the pool's live map). */
-  readonly providers: ReadonlyMap<string, SmsProvider>;
-  readonly webhookOf: (provider: SmsProvider | undefined) => WebhookConfig | undefined;
-  readonly answerFormatOf: (provider: SmsProvider | undefined) => VoiceAnswerFormat | undefined;
+  /** The endpoints of each running provider, by name (the pool's live map). */
+  readonly endpoints: ReadonlyMap<string, ProviderEndpoints>;
   /** The dispatcher's receipt and late-acceptance entry points. */
   readonly onReceipt: (provider: string, receipt: DeliveryReceipt) => Promise<void>;
   readonly onLateAcceptance: (provider: string, acceptance: LateAcceptance) => Promise<void>;
@@ -44,7 +43,7 @@ export function webhookHandler(deps: ProviderWebhookDeps): HttpHandler {
   const now = deps.now ?? (() => new Date());
   return async (request) => {
     const name = request.params.provider ?? '';
-    const config = deps.webhookOf(deps.providers.get(name));
+    const config = deps.endpoints.get(name)?.webhook;
     if (config === undefined) return NOT_FOUND;
     const result = handleWebhook(config, asWebhookRequest(deps, request), now());
     if (result.status >= 400) deps.logger.warn({ provider: name, status: result.status, note: result.note }, 'webhook refused');
@@ -79,9 +78,9 @@ export function voiceAnswerHandler(deps: ProviderWebhookDeps): HttpHandler {
     if (!isUuid(token.attemptId)) return refuse('token names no attempt');
     const source = await deps.loadAnswer(token.attemptId);
     if (source === null) return refuse('attempt not open', { attemptId: token.attemptId });
-    const provider = deps.providers.get(source.provider);
-    const config = deps.webhookOf(provider);
-    const format = deps.answerFormatOf(provider);
+    const endpoints = deps.endpoints.get(source.provider);
+    const config = endpoints?.webhook;
+    const format = endpoints?.answerFormat;
     if (config === undefined || format === undefined) return refuse('provider not running here', { attemptId: token.attemptId, provider: source.provider });
     const signed = verifyWebhookRequest(config, asWebhookRequest(deps, request), now());
     if (!signed.ok) return refuse(signed.reason, { attemptId: token.attemptId, provider: source.provider });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ProviderDefinition } from '../persistence/provider.repository.js';
+import type { BuiltProvider, ProviderEndpoints } from './provider-kind.js';
 import { keepStarting } from './provider-starter.js';
 import type { SmsProvider } from './sms-provider.js';
 import type { Logger } from '../shared/logger.js';
@@ -18,10 +19,12 @@ interface Running {
 export class ProviderPool {
   /** Providers by name, for dispatch. Mutated in place by `sync()`. */
   readonly running = new Map<string, SmsProvider>();
+  /** Where each running provider's reports arrive (webhooks, voice answers), by name. */
+  readonly endpoints = new Map<string, ProviderEndpoints>();
   readonly #state = new Map<string, Running>();
   readonly #fixed: ReadonlyMap<string, SmsProvider>;
   readonly #load: () => Promise<ProviderDefinition[]>;
-  readonly #create: (definition: ProviderDefinition) => SmsProvider;
+  readonly #create: (definition: ProviderDefinition) => BuiltProvider;
   readonly #onRemoved: (name: string) => void;
   readonly #logger: Logger;
   #syncing: Promise<void> = Promise.resolve();
@@ -30,7 +33,7 @@ export class ProviderPool {
     /** Providers supplied by code (tests), never built from rows nor stopped by sync. */
     fixed: ReadonlyMap<string, SmsProvider>;
     load: () => Promise<ProviderDefinition[]>;
-    create: (definition: ProviderDefinition) => SmsProvider;
+    create: (definition: ProviderDefinition) => BuiltProvider;
     onRemoved: (name: string) => void;
     logger: Logger;
   }) {
@@ -61,15 +64,17 @@ export class ProviderPool {
     }
     for (const [name, definition] of wanted) {
       if (this.#state.has(name)) continue;
-      let provider: SmsProvider;
+      let built: BuiltProvider;
       try {
-        provider = this.#create(definition);
+        built = this.#create(definition);
       } catch (error) {
         // One misconfigured provider must not take the others down: routing skips it.
         this.#logger.error({ provider: name, err: error }, 'provider not started: bad settings');
         continue;
       }
+      const { provider } = built;
       this.running.set(name, provider);
+      this.endpoints.set(name, built.endpoints);
       // A provider that is down now must not stay down: it is retried until it answers.
       this.#state.set(name, { provider, fingerprint: fingerprint(definition), cancelStart: keepStarting(provider, this.#logger) });
     }
@@ -78,6 +83,7 @@ export class ProviderPool {
   async #stopOne(name: string, running: Running): Promise<void> {
     running.cancelStart();
     this.running.delete(name);
+    this.endpoints.delete(name);
     this.#state.delete(name);
     await running.provider.stop().catch((error: unknown) => {
       this.#logger.warn({ provider: name, err: error }, 'provider did not stop cleanly');

@@ -46,13 +46,22 @@ export interface ResolvedHttpPreset {
 /** A resolved preset, or every problem (`accountSid: expected AC followed by 32 hex digits`). */
 export type ResolveResult = { readonly ok: true; readonly resolved: ResolvedHttpPreset } | { readonly ok: false; readonly problems: readonly string[] };
 
-const GenericSettingsSchema = z.object({
+export const GenericSettingsSchema = z.object({
   /** The SMS spec (an object, or its JSON text as a settings form may store it). */
   spec: z.union([z.record(z.string(), z.unknown()), z.string()]),
   callSpec: z.union([z.record(z.string(), z.unknown()), z.string()]).optional(),
   from: z.string().min(1).optional(),
   callerId: z.string().min(1).optional(),
 });
+
+/** Each preset's settings schema (settings and credentials merged), for the kind's field list. */
+export const PRESET_SCHEMAS: Readonly<Record<HttpPresetName, z.ZodType>> = {
+  twilio: TwilioSettingsSchema,
+  plivo: PlivoSettingsSchema,
+  vonage: VonageSettingsSchema,
+  auron: AuronSettingsSchema,
+  generic: GenericSettingsSchema,
+};
 
 /** Validates a row's settings for its preset and builds the specs. */
 export function resolveHttpPreset(definition: HttpProviderDefinition): ResolveResult {

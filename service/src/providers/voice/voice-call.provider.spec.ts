@@ -7,8 +7,8 @@ import type { RecordedRequest } from '../../simulators/http/sim-core.js';
 import { waitFor } from '../http/http-fixtures.js';
 import { providerFailure as failure } from '../provider-fixtures.js';
 import { createHttpProviders } from '../http/http-presets.js';
-import { answerFormatOf, webhookOf } from '../provider-factory.js';
-import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OtpContent, type OutboundSms, type SmsProvider } from '../sms-provider.js';
+import type { ProviderEndpoints } from '../provider-kind.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OtpContent, type OutboundSms } from '../sms-provider.js';
 import { VOICE_ANSWER_CONTENT_TYPE } from './answer-document.js';
 import { deriveAnswerTokenKey, verifyAnswerToken } from './voice-answer-token.js';
 import { MAX_ANSWER_URL_LIFETIME_MS, VoiceCallProvider, webhookUrl, type VoiceCallProviderOptions } from './voice-call.provider.js';
@@ -292,15 +292,13 @@ describe('VoiceCallProvider', () => {
       const acceptances: LateAcceptance[] = [];
       const receipts: DeliveryReceipt[] = [];
       const stored = new Map<string, { provider: string; otp: OtpContent | null }>();
-      const providers = new Map<string, SmsProvider>();
+      const running = new Map<string, ProviderEndpoints>();
       const server = new HttpServer(quiet);
       cleanups.push(() => server.close());
       const port = await server.listen('127.0.0.1', 0);
       const base = `http://127.0.0.1:${port}`;
       const endpoints = {
-        providers,
-        webhookOf,
-        answerFormatOf,
+        endpoints: running,
         onReceipt: (_provider: string, receipt: DeliveryReceipt) => {
           receipts.push(receipt);
           return Promise.resolve();
@@ -321,7 +319,7 @@ describe('VoiceCallProvider', () => {
       simulator.updateBehaviour({ callStepDelayMs: 5 });
       // The service's real clock: the answer endpoint checks the token against it.
       const provider = twilioVoice({ publicBaseUrl: base, now: () => new Date() });
-      providers.set(provider.name, provider);
+      running.set(provider.name, { webhook: provider.webhook, answerFormat: provider.answerFormat });
       const attemptId = randomUUID();
       stored.set(attemptId, { provider: provider.name, otp: otp({ locale: 'de-AT' }) });
 
