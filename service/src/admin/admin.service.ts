@@ -37,14 +37,17 @@ import type {
   PriceTableMicros,
   ProviderDraft,
   ProviderHealthSnapshot,
+  ProviderKindView,
   ProviderView,
   RouteRuleDraft,
   SimulateRouteQuery,
   SimulatedRoute,
 } from './admin-model.js';
+import { PROVIDER_KINDS } from './admin-model.js';
 import { validateApp } from './app-validation.js';
 import { decodePageToken, encodePageToken, pageSize } from './page-token.js';
 import { validateProvider } from './provider-validation.js';
+import { PROVIDER_KIND_DESCRIPTORS } from '../providers/provider-kinds.js';
 
 /** What AdminService needs from the rest of the process. */
 export interface AdminServiceDeps {
@@ -86,6 +89,16 @@ export class AdminService {
   }
 
   // Providers
+
+  /** Every kind of provider with its fields, as the descriptors give them. */
+  listProviderKinds(): ProviderKindView[] {
+    return PROVIDER_KIND_DESCRIPTORS.flatMap((descriptor) => {
+      const kind = PROVIDER_KINDS.find((known) => known === descriptor.kind);
+      if (kind === undefined) return [];
+      const { title, description, channels, available, fields, openCredentials } = descriptor;
+      return [{ kind, title, description, channels, available, fields, openCredentials }];
+    });
+  }
 
   /** Every provider by name; credentials only by name. */
   async listProviders(): Promise<ProviderView[]> {

@@ -14,6 +14,7 @@ import {
   priceTableToProto,
   providerFromProto,
   providerHealthToProto,
+  providerKindToProto,
   providerToProto,
   routeRuleFromProto,
   routeRuleToProto,
@@ -59,6 +60,7 @@ export function adminServiceHandlers(deps: { admin: AdminService; adminToken: st
     updateProvider: change('UpdateProvider', (_q, r) => r.provider?.name ?? '', async (actor, request) => ({
       provider: providerToProto(await admin.updateProvider(actor, providerFromProto(request.provider))),
     })),
+    listProviderKinds: unary(() => Promise.resolve({ kinds: admin.listProviderKinds().map(providerKindToProto) })),
     deleteProvider: change('DeleteProvider', (q) => q.name, async (actor, request) => {
       await admin.deleteProvider(actor, request.name);
       return {};

@@ -5,6 +5,8 @@
  */
 import {
   CircuitState,
+  FieldLocation,
+  FieldType,
   ProviderKind,
   RouteStrategy,
   type ApiKey as ApiKeyMessage,
@@ -14,7 +16,9 @@ import {
   type ListMessagesRequest,
   type PriceTable as PriceTableMessage,
   type Provider as ProviderMessage,
+  type ProviderField as ProviderFieldMessage,
   type ProviderHealth as ProviderHealthMessage,
+  type ProviderKindDescription,
   type RouteRule as RouteRuleMessage,
   type SimulateRouteRequest,
   type SimulateRouteResponse,
@@ -32,11 +36,13 @@ import type {
   PriceTableMicros,
   ProviderDraft,
   ProviderHealthSnapshot,
+  ProviderKindView,
   ProviderView,
   RouteRuleDraft,
   SimulateRouteQuery,
   SimulatedRoute,
 } from '../admin/admin-model.js';
+import type { FieldDescriptor, FieldType as FieldTypeName } from '../providers/provider-kind.js';
 import type { Channel, MessageKind, RouteRule, RoutingStrategy } from '../routing/routing-model.js';
 import { InvalidArgumentError } from '../shared/errors.js';
 
@@ -123,6 +129,49 @@ export function providerFromProto(message: ProviderMessage | undefined): Provide
     maxInFlight: provider.maxInFlight,
     settings: { ...provider.settings },
     credentials: { ...provider.credentials },
+  };
+}
+
+const FIELD_TYPE_OUT: Readonly<Record<FieldTypeName, FieldType>> = {
+  text: FieldType.FIELD_TYPE_TEXT,
+  integer: FieldType.FIELD_TYPE_INTEGER,
+  boolean: FieldType.FIELD_TYPE_BOOLEAN,
+  choice: FieldType.FIELD_TYPE_CHOICE,
+  url: FieldType.FIELD_TYPE_URL,
+  pem: FieldType.FIELD_TYPE_PEM,
+  json: FieldType.FIELD_TYPE_JSON,
+  phone: FieldType.FIELD_TYPE_PHONE,
+  email: FieldType.FIELD_TYPE_EMAIL,
+};
+
+function providerFieldToProto(field: FieldDescriptor): ProviderFieldMessage {
+  return {
+    key: field.key,
+    location: field.location === 'credentials' ? FieldLocation.FIELD_LOCATION_CREDENTIALS : FieldLocation.FIELD_LOCATION_SETTINGS,
+    type: FIELD_TYPE_OUT[field.type],
+    label: field.label,
+    help: field.help,
+    required: field.required,
+    defaultValue: field.defaultValue,
+    choices: [...(field.choices ?? [])],
+    min: field.min,
+    max: field.max,
+    pattern: field.pattern,
+    group: field.group,
+    shownWhen: field.shownWhen === undefined ? undefined : { key: field.shownWhen.key, values: [...field.shownWhen.values] },
+  };
+}
+
+/** A provider kind and its fields, for ListProviderKinds. */
+export function providerKindToProto(view: ProviderKindView): ProviderKindDescription {
+  return {
+    kind: PROVIDER_KIND_OUT[view.kind] ?? ProviderKind.PROVIDER_KIND_UNSPECIFIED,
+    title: view.title,
+    description: view.description,
+    channels: view.channels.map(channelOut),
+    available: view.available,
+    fields: view.fields.map(providerFieldToProto),
+    openCredentials: view.openCredentials,
   };
 }
 

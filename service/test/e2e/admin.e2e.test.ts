@@ -4,8 +4,13 @@ import {
   AdminServiceClient,
   AdminServiceService,
   CircuitState,
+  FieldLocation,
+  FieldType,
   ProviderKind,
   RouteStrategy,
+  type ListProviderKindsRequest,
+  type ListProviderKindsResponse,
+  type ProviderKindDescription,
   type AdminServiceGetMessageRequest,
   type AdminServiceGetMessageResponse,
   type CreateApiKeyRequest,
@@ -167,6 +172,7 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
 
   const api = {
     listProviders: rpc<ListProvidersRequest, ListProvidersResponse>((q, m, c) => client.listProviders(q, m, c)),
+    listProviderKinds: rpc<ListProviderKindsRequest, ListProviderKindsResponse>((q, m, c) => client.listProviderKinds(q, m, c)),
     createProvider: rpc<CreateProviderRequest, CreateProviderResponse>((q, m, c) => client.createProvider(q, m, c)),
     updateProvider: rpc<UpdateProviderRequest, UpdateProviderResponse>((q, m, c) => client.updateProvider(q, m, c)),
     deleteProvider: rpc<DeleteProviderRequest, DeleteProviderResponse>((q, m, c) => client.deleteProvider(q, m, c)),
@@ -248,6 +254,62 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
       await rejection(api.createProvider({ provider: smppProvider('sneaky') }, bearer('nope')));
       const { providers } = await api.listProviders({});
       expect(providers.map((p) => p.name)).not.toContain('sneaky');
+    });
+  });
+
+  describe('provider kinds', () => {
+    /** What a form filled in with only the required fields sends: each field's default, or a sample of its type. */
+    function requiredOnly(kind: ProviderKindDescription, name: string): Provider {
+      const samples: Partial<Record<FieldType, string>> = { [FieldType.FIELD_TYPE_EMAIL]: 'verify@example.com', [FieldType.FIELD_TYPE_BOOLEAN]: 'false' };
+      const sample = (type: FieldType, min: number | undefined) => (type === FieldType.FIELD_TYPE_INTEGER ? String(min ?? 1) : (samples[type] ?? 'sample'));
+      const settings: Record<string, string> = {};
+      const secrets: Record<string, string> = {};
+      for (const field of kind.fields.filter((candidate) => candidate.required && candidate.shownWhen === undefined)) {
+        const value = field.defaultValue ?? field.choices[0] ?? sample(field.type, field.min);
+        (field.location === FieldLocation.FIELD_LOCATION_CREDENTIALS ? secrets : settings)[field.key] = value;
+      }
+      return { ...smppProvider(name), kind: kind.kind, channels: kind.channels, settings, credentials: secrets };
+    }
+
+    it('lists every kind with its fields, secrets marked as credentials', async () => {
+      const { kinds } = await api.listProviderKinds({});
+      expect(kinds.map((kind) => kind.kind)).toEqual(
+        expect.arrayContaining([ProviderKind.PROVIDER_KIND_SMPP, ProviderKind.PROVIDER_KIND_HTTP, ProviderKind.PROVIDER_KIND_VOICE, ProviderKind.PROVIDER_KIND_EMAIL, ProviderKind.PROVIDER_KIND_AGENT]),
+      );
+      const smpp = kinds.find((kind) => kind.kind === ProviderKind.PROVIDER_KIND_SMPP);
+      expect(smpp?.channels).toEqual([Channel.CHANNEL_SMS]);
+      expect(smpp?.fields.filter((field) => field.required).map((field) => field.key)).toEqual(['host', 'port', 'systemId', 'password']);
+      const port = smpp?.fields.find((field) => field.key === 'port');
+      expect([port?.type, port?.min, port?.max]).toEqual([FieldType.FIELD_TYPE_INTEGER, 1, 65_535]);
+      expect(smpp?.fields.find((field) => field.key === 'password')?.location).toBe(FieldLocation.FIELD_LOCATION_CREDENTIALS);
+      const http = kinds.find((kind) => kind.kind === ProviderKind.PROVIDER_KIND_HTTP);
+      const authToken = http?.fields.find((field) => field.key === 'authToken' && field.shownWhen?.values.includes('twilio'));
+      expect(authToken?.location).toBe(FieldLocation.FIELD_LOCATION_CREDENTIALS);
+      expect(http?.fields.find((field) => field.key === 'preset')?.choices).toEqual(['twilio', 'plivo', 'vonage', 'auron', 'generic']);
+      expect(kinds.find((kind) => kind.kind === ProviderKind.PROVIDER_KIND_AGENT)?.available).toBe(false);
+    });
+
+    it('describes SMPP and e-mail well enough that a form of only the required fields saves', async () => {
+      const { kinds } = await api.listProviderKinds({});
+      for (const kind of kinds.filter((candidate) => [ProviderKind.PROVIDER_KIND_SMPP, ProviderKind.PROVIDER_KIND_EMAIL].includes(candidate.kind))) {
+        const name = `form-${ProviderKind[kind.kind].toLowerCase().replaceAll('_', '-')}`;
+        const { provider } = await api.createProvider({ provider: requiredOnly(kind, name) });
+        expect(provider?.name).toBe(name);
+        await api.deleteProvider({ name });
+      }
+    });
+
+    it('refuses a provider of a kind this version cannot run, naming the kind', async () => {
+      const { kinds } = await api.listProviderKinds({});
+      const agent = kinds.find((kind) => kind.kind === ProviderKind.PROVIDER_KIND_AGENT);
+      const error = await rejection(api.createProvider({ provider: requiredOnly(agent as ProviderKindDescription, 'field-site') }));
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(errorField(error)).toBe('provider.kind');
+    });
+
+    it('needs the admin token like every other call', async () => {
+      const error = await rejection(api.listProviderKinds({}, bearer('nope')));
+      expect(error.code).toBe(status.UNAUTHENTICATED);
     });
   });
 

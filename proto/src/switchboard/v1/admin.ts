@@ -98,6 +98,141 @@ export function providerKindToJSON(object: ProviderKind): string {
   }
 }
 
+/** Where a field's value is stored. */
+export enum FieldLocation {
+  /** FIELD_LOCATION_UNSPECIFIED - Not set. */
+  FIELD_LOCATION_UNSPECIFIED = 0,
+  /** FIELD_LOCATION_SETTINGS - In `Provider.settings`: readable. */
+  FIELD_LOCATION_SETTINGS = 1,
+  /** FIELD_LOCATION_CREDENTIALS - In `Provider.credentials`: a secret, encrypted at rest and write-only. */
+  FIELD_LOCATION_CREDENTIALS = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function fieldLocationFromJSON(object: any): FieldLocation {
+  switch (object) {
+    case 0:
+    case "FIELD_LOCATION_UNSPECIFIED":
+      return FieldLocation.FIELD_LOCATION_UNSPECIFIED;
+    case 1:
+    case "FIELD_LOCATION_SETTINGS":
+      return FieldLocation.FIELD_LOCATION_SETTINGS;
+    case 2:
+    case "FIELD_LOCATION_CREDENTIALS":
+      return FieldLocation.FIELD_LOCATION_CREDENTIALS;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FieldLocation.UNRECOGNIZED;
+  }
+}
+
+export function fieldLocationToJSON(object: FieldLocation): string {
+  switch (object) {
+    case FieldLocation.FIELD_LOCATION_UNSPECIFIED:
+      return "FIELD_LOCATION_UNSPECIFIED";
+    case FieldLocation.FIELD_LOCATION_SETTINGS:
+      return "FIELD_LOCATION_SETTINGS";
+    case FieldLocation.FIELD_LOCATION_CREDENTIALS:
+      return "FIELD_LOCATION_CREDENTIALS";
+    case FieldLocation.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** How a field's value is typed in. Values always travel as text. */
+export enum FieldType {
+  /** FIELD_TYPE_UNSPECIFIED - Not set. */
+  FIELD_TYPE_UNSPECIFIED = 0,
+  /** FIELD_TYPE_TEXT - One line of text. */
+  FIELD_TYPE_TEXT = 1,
+  /** FIELD_TYPE_INTEGER - A whole number within `min` and `max`. */
+  FIELD_TYPE_INTEGER = 2,
+  /** FIELD_TYPE_BOOLEAN - `true` or `false`. */
+  FIELD_TYPE_BOOLEAN = 3,
+  /** FIELD_TYPE_CHOICE - One of `choices`. */
+  FIELD_TYPE_CHOICE = 4,
+  /** FIELD_TYPE_URL - An http or https URL. */
+  FIELD_TYPE_URL = 5,
+  /** FIELD_TYPE_PEM - A PEM certificate (several lines). */
+  FIELD_TYPE_PEM = 6,
+  /** FIELD_TYPE_JSON - A JSON document (several lines). */
+  FIELD_TYPE_JSON = 7,
+  /** FIELD_TYPE_PHONE - A phone number in E.164. */
+  FIELD_TYPE_PHONE = 8,
+  /** FIELD_TYPE_EMAIL - An e-mail address. */
+  FIELD_TYPE_EMAIL = 9,
+  UNRECOGNIZED = -1,
+}
+
+export function fieldTypeFromJSON(object: any): FieldType {
+  switch (object) {
+    case 0:
+    case "FIELD_TYPE_UNSPECIFIED":
+      return FieldType.FIELD_TYPE_UNSPECIFIED;
+    case 1:
+    case "FIELD_TYPE_TEXT":
+      return FieldType.FIELD_TYPE_TEXT;
+    case 2:
+    case "FIELD_TYPE_INTEGER":
+      return FieldType.FIELD_TYPE_INTEGER;
+    case 3:
+    case "FIELD_TYPE_BOOLEAN":
+      return FieldType.FIELD_TYPE_BOOLEAN;
+    case 4:
+    case "FIELD_TYPE_CHOICE":
+      return FieldType.FIELD_TYPE_CHOICE;
+    case 5:
+    case "FIELD_TYPE_URL":
+      return FieldType.FIELD_TYPE_URL;
+    case 6:
+    case "FIELD_TYPE_PEM":
+      return FieldType.FIELD_TYPE_PEM;
+    case 7:
+    case "FIELD_TYPE_JSON":
+      return FieldType.FIELD_TYPE_JSON;
+    case 8:
+    case "FIELD_TYPE_PHONE":
+      return FieldType.FIELD_TYPE_PHONE;
+    case 9:
+    case "FIELD_TYPE_EMAIL":
+      return FieldType.FIELD_TYPE_EMAIL;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FieldType.UNRECOGNIZED;
+  }
+}
+
+export function fieldTypeToJSON(object: FieldType): string {
+  switch (object) {
+    case FieldType.FIELD_TYPE_UNSPECIFIED:
+      return "FIELD_TYPE_UNSPECIFIED";
+    case FieldType.FIELD_TYPE_TEXT:
+      return "FIELD_TYPE_TEXT";
+    case FieldType.FIELD_TYPE_INTEGER:
+      return "FIELD_TYPE_INTEGER";
+    case FieldType.FIELD_TYPE_BOOLEAN:
+      return "FIELD_TYPE_BOOLEAN";
+    case FieldType.FIELD_TYPE_CHOICE:
+      return "FIELD_TYPE_CHOICE";
+    case FieldType.FIELD_TYPE_URL:
+      return "FIELD_TYPE_URL";
+    case FieldType.FIELD_TYPE_PEM:
+      return "FIELD_TYPE_PEM";
+    case FieldType.FIELD_TYPE_JSON:
+      return "FIELD_TYPE_JSON";
+    case FieldType.FIELD_TYPE_PHONE:
+      return "FIELD_TYPE_PHONE";
+    case FieldType.FIELD_TYPE_EMAIL:
+      return "FIELD_TYPE_EMAIL";
+    case FieldType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** How a rule picks among its candidates. */
 export enum RouteStrategy {
   /** ROUTE_STRATEGY_UNSPECIFIED - Not set. */
@@ -234,6 +369,80 @@ export interface Provider_SettingsEntry {
 export interface Provider_CredentialsEntry {
   key: string;
   value: string;
+}
+
+/** Asks for every provider kind. */
+export interface ListProviderKindsRequest {
+}
+
+/** Every provider kind the service knows. */
+export interface ListProviderKindsResponse {
+  /** The kinds, in the order a form offers them. */
+  kinds: ProviderKindDescription[];
+}
+
+/** One kind of provider: what it is and the fields a provider of it is configured with. */
+export interface ProviderKindDescription {
+  /** The kind. */
+  kind: ProviderKind;
+  /** Short name for people, e.g. `SMPP carrier`. */
+  title: string;
+  /** One or two sentences on what it does. */
+  description: string;
+  /** Channels a provider of this kind can serve. */
+  channels: Channel[];
+  /** False: known, but this version cannot run it; CreateProvider refuses it. */
+  available: boolean;
+  /** Its settings and credentials. */
+  fields: ProviderField[];
+  /** Credentials beyond `fields` are read too (a generic HTTP spec names its own). */
+  openCredentials: boolean;
+}
+
+/** A condition on another field's value. */
+export interface FieldCondition {
+  /** The other field's key. */
+  key: string;
+  /** The values for which the condition holds. */
+  values: string[];
+}
+
+/** One setting or credential of a provider kind. */
+export interface ProviderField {
+  /** Its name in `settings` or `credentials`. */
+  key: string;
+  /** Where it is stored. */
+  location: FieldLocation;
+  /** How it is typed in. */
+  type: FieldType;
+  /** Short label. */
+  label: string;
+  /** What it does and where its value comes from. */
+  help: string;
+  /** A provider cannot be saved without it. */
+  required: boolean;
+  /** What is used when it is left empty; unset when nothing is assumed. */
+  defaultValue?:
+    | string
+    | undefined;
+  /** For choices: every accepted value. */
+  choices: string[];
+  /** For integers: the smallest accepted value. */
+  min?:
+    | number
+    | undefined;
+  /** For integers: the largest accepted value. */
+  max?:
+    | number
+    | undefined;
+  /** A regular expression the value must match. */
+  pattern?:
+    | string
+    | undefined;
+  /** Fields of one group belong together on a form. */
+  group: string;
+  /** Only read (and shown) when this holds; unset: always. */
+  shownWhen?: FieldCondition | undefined;
 }
 
 /** Asks for every provider. */
@@ -1348,6 +1557,682 @@ export const Provider_CredentialsEntry: MessageFns<Provider_CredentialsEntry> = 
     const message = createBaseProvider_CredentialsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseListProviderKindsRequest(): ListProviderKindsRequest {
+  return {};
+}
+
+export const ListProviderKindsRequest: MessageFns<ListProviderKindsRequest> = {
+  encode(_: ListProviderKindsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProviderKindsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProviderKindsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListProviderKindsRequest {
+    return {};
+  },
+
+  toJSON(_: ListProviderKindsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListProviderKindsRequest>, I>>(base?: I): ListProviderKindsRequest {
+    return ListProviderKindsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListProviderKindsRequest>, I>>(_: I): ListProviderKindsRequest {
+    const message = createBaseListProviderKindsRequest();
+    return message;
+  },
+};
+
+function createBaseListProviderKindsResponse(): ListProviderKindsResponse {
+  return { kinds: [] };
+}
+
+export const ListProviderKindsResponse: MessageFns<ListProviderKindsResponse> = {
+  encode(message: ListProviderKindsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.kinds) {
+      ProviderKindDescription.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProviderKindsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProviderKindsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.kinds.push(ProviderKindDescription.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListProviderKindsResponse {
+    return {
+      kinds: globalThis.Array.isArray(object?.kinds)
+        ? object.kinds.map((e: any) => ProviderKindDescription.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListProviderKindsResponse): unknown {
+    const obj: any = {};
+    if (message.kinds?.length) {
+      obj.kinds = message.kinds.map((e) => ProviderKindDescription.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListProviderKindsResponse>, I>>(base?: I): ListProviderKindsResponse {
+    return ListProviderKindsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListProviderKindsResponse>, I>>(object: I): ListProviderKindsResponse {
+    const message = createBaseListProviderKindsResponse();
+    message.kinds = object.kinds?.map((e) => ProviderKindDescription.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseProviderKindDescription(): ProviderKindDescription {
+  return { kind: 0, title: "", description: "", channels: [], available: false, fields: [], openCredentials: false };
+}
+
+export const ProviderKindDescription: MessageFns<ProviderKindDescription> = {
+  encode(message: ProviderKindDescription, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.title !== "") {
+      writer.uint32(18).string(message.title);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.channels.length !== 0) {
+      writer.uint32(34).fork();
+      for (const v of message.channels) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    if (message.available !== false) {
+      writer.uint32(40).bool(message.available);
+    }
+    for (const v of message.fields) {
+      ProviderField.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.openCredentials !== false) {
+      writer.uint32(56).bool(message.openCredentials);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProviderKindDescription {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProviderKindDescription();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.title = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag === 32) {
+              message.channels.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 34) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.channels.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.available = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.fields.push(ProviderField.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.openCredentials = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProviderKindDescription {
+    return {
+      kind: isSet(object.kind) ? providerKindFromJSON(object.kind) : 0,
+      title: isSet(object.title) ? globalThis.String(object.title) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      channels: globalThis.Array.isArray(object?.channels) ? object.channels.map((e: any) => channelFromJSON(e)) : [],
+      available: isSet(object.available) ? globalThis.Boolean(object.available) : false,
+      fields: globalThis.Array.isArray(object?.fields) ? object.fields.map((e: any) => ProviderField.fromJSON(e)) : [],
+      openCredentials: isSet(object.openCredentials)
+        ? globalThis.Boolean(object.openCredentials)
+        : isSet(object.open_credentials)
+        ? globalThis.Boolean(object.open_credentials)
+        : false,
+    };
+  },
+
+  toJSON(message: ProviderKindDescription): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = providerKindToJSON(message.kind);
+    }
+    if (message.title !== "") {
+      obj.title = message.title;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.channels?.length) {
+      obj.channels = message.channels.map((e) => channelToJSON(e));
+    }
+    if (message.available !== false) {
+      obj.available = message.available;
+    }
+    if (message.fields?.length) {
+      obj.fields = message.fields.map((e) => ProviderField.toJSON(e));
+    }
+    if (message.openCredentials !== false) {
+      obj.openCredentials = message.openCredentials;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProviderKindDescription>, I>>(base?: I): ProviderKindDescription {
+    return ProviderKindDescription.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProviderKindDescription>, I>>(object: I): ProviderKindDescription {
+    const message = createBaseProviderKindDescription();
+    message.kind = object.kind ?? 0;
+    message.title = object.title ?? "";
+    message.description = object.description ?? "";
+    message.channels = object.channels?.map((e) => e) || [];
+    message.available = object.available ?? false;
+    message.fields = object.fields?.map((e) => ProviderField.fromPartial(e)) || [];
+    message.openCredentials = object.openCredentials ?? false;
+    return message;
+  },
+};
+
+function createBaseFieldCondition(): FieldCondition {
+  return { key: "", values: [] };
+}
+
+export const FieldCondition: MessageFns<FieldCondition> = {
+  encode(message: FieldCondition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    for (const v of message.values) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FieldCondition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFieldCondition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.values.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FieldCondition {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: FieldCondition): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.values?.length) {
+      obj.values = message.values;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<FieldCondition>, I>>(base?: I): FieldCondition {
+    return FieldCondition.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<FieldCondition>, I>>(object: I): FieldCondition {
+    const message = createBaseFieldCondition();
+    message.key = object.key ?? "";
+    message.values = object.values?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseProviderField(): ProviderField {
+  return {
+    key: "",
+    location: 0,
+    type: 0,
+    label: "",
+    help: "",
+    required: false,
+    defaultValue: undefined,
+    choices: [],
+    min: undefined,
+    max: undefined,
+    pattern: undefined,
+    group: "",
+    shownWhen: undefined,
+  };
+}
+
+export const ProviderField: MessageFns<ProviderField> = {
+  encode(message: ProviderField, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.location !== 0) {
+      writer.uint32(16).int32(message.location);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    if (message.label !== "") {
+      writer.uint32(34).string(message.label);
+    }
+    if (message.help !== "") {
+      writer.uint32(42).string(message.help);
+    }
+    if (message.required !== false) {
+      writer.uint32(48).bool(message.required);
+    }
+    if (message.defaultValue !== undefined) {
+      writer.uint32(58).string(message.defaultValue);
+    }
+    for (const v of message.choices) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.min !== undefined) {
+      writer.uint32(72).int64(message.min);
+    }
+    if (message.max !== undefined) {
+      writer.uint32(80).int64(message.max);
+    }
+    if (message.pattern !== undefined) {
+      writer.uint32(90).string(message.pattern);
+    }
+    if (message.group !== "") {
+      writer.uint32(98).string(message.group);
+    }
+    if (message.shownWhen !== undefined) {
+      FieldCondition.encode(message.shownWhen, writer.uint32(106).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProviderField {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProviderField();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.location = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.help = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.required = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.defaultValue = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.choices.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.min = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.max = longToNumber(reader.int64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.pattern = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.group = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.shownWhen = FieldCondition.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProviderField {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      location: isSet(object.location) ? fieldLocationFromJSON(object.location) : 0,
+      type: isSet(object.type) ? fieldTypeFromJSON(object.type) : 0,
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      help: isSet(object.help) ? globalThis.String(object.help) : "",
+      required: isSet(object.required) ? globalThis.Boolean(object.required) : false,
+      defaultValue: isSet(object.defaultValue)
+        ? globalThis.String(object.defaultValue)
+        : isSet(object.default_value)
+        ? globalThis.String(object.default_value)
+        : undefined,
+      choices: globalThis.Array.isArray(object?.choices) ? object.choices.map((e: any) => globalThis.String(e)) : [],
+      min: isSet(object.min) ? globalThis.Number(object.min) : undefined,
+      max: isSet(object.max) ? globalThis.Number(object.max) : undefined,
+      pattern: isSet(object.pattern) ? globalThis.String(object.pattern) : undefined,
+      group: isSet(object.group) ? globalThis.String(object.group) : "",
+      shownWhen: isSet(object.shownWhen)
+        ? FieldCondition.fromJSON(object.shownWhen)
+        : isSet(object.shown_when)
+        ? FieldCondition.fromJSON(object.shown_when)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ProviderField): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.location !== 0) {
+      obj.location = fieldLocationToJSON(message.location);
+    }
+    if (message.type !== 0) {
+      obj.type = fieldTypeToJSON(message.type);
+    }
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.help !== "") {
+      obj.help = message.help;
+    }
+    if (message.required !== false) {
+      obj.required = message.required;
+    }
+    if (message.defaultValue !== undefined) {
+      obj.defaultValue = message.defaultValue;
+    }
+    if (message.choices?.length) {
+      obj.choices = message.choices;
+    }
+    if (message.min !== undefined) {
+      obj.min = Math.round(message.min);
+    }
+    if (message.max !== undefined) {
+      obj.max = Math.round(message.max);
+    }
+    if (message.pattern !== undefined) {
+      obj.pattern = message.pattern;
+    }
+    if (message.group !== "") {
+      obj.group = message.group;
+    }
+    if (message.shownWhen !== undefined) {
+      obj.shownWhen = FieldCondition.toJSON(message.shownWhen);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ProviderField>, I>>(base?: I): ProviderField {
+    return ProviderField.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ProviderField>, I>>(object: I): ProviderField {
+    const message = createBaseProviderField();
+    message.key = object.key ?? "";
+    message.location = object.location ?? 0;
+    message.type = object.type ?? 0;
+    message.label = object.label ?? "";
+    message.help = object.help ?? "";
+    message.required = object.required ?? false;
+    message.defaultValue = object.defaultValue ?? undefined;
+    message.choices = object.choices?.map((e) => e) || [];
+    message.min = object.min ?? undefined;
+    message.max = object.max ?? undefined;
+    message.pattern = object.pattern ?? undefined;
+    message.group = object.group ?? "";
+    message.shownWhen = (object.shownWhen !== undefined && object.shownWhen !== null)
+      ? FieldCondition.fromPartial(object.shownWhen)
+      : undefined;
     return message;
   },
 };
@@ -8057,6 +8942,18 @@ export const AdminServiceService = {
       Buffer.from(DeleteProviderResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DeleteProviderResponse => DeleteProviderResponse.decode(value),
   },
+  /** Lists every kind of provider with the fields its settings and credentials take, for forms. */
+  listProviderKinds: {
+    path: "/switchboard.v1.AdminService/ListProviderKinds" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListProviderKindsRequest): Buffer =>
+      Buffer.from(ListProviderKindsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListProviderKindsRequest => ListProviderKindsRequest.decode(value),
+    responseSerialize: (value: ListProviderKindsResponse): Buffer =>
+      Buffer.from(ListProviderKindsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListProviderKindsResponse => ListProviderKindsResponse.decode(value),
+  },
   /** Reads a provider's price table. */
   getPriceTable: {
     path: "/switchboard.v1.AdminService/GetPriceTable" as const,
@@ -8307,6 +9204,8 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
   updateProvider: handleUnaryCall<UpdateProviderRequest, UpdateProviderResponse>;
   /** Deletes a provider that no route rule names (FAILED_PRECONDITION otherwise). */
   deleteProvider: handleUnaryCall<DeleteProviderRequest, DeleteProviderResponse>;
+  /** Lists every kind of provider with the fields its settings and credentials take, for forms. */
+  listProviderKinds: handleUnaryCall<ListProviderKindsRequest, ListProviderKindsResponse>;
   /** Reads a provider's price table. */
   getPriceTable: handleUnaryCall<GetPriceTableRequest, GetPriceTableResponse>;
   /** Replaces a provider's price table. */
@@ -8415,6 +9314,22 @@ export interface AdminServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DeleteProviderResponse) => void,
+  ): ClientUnaryCall;
+  /** Lists every kind of provider with the fields its settings and credentials take, for forms. */
+  listProviderKinds(
+    request: ListProviderKindsRequest,
+    callback: (error: ServiceError | null, response: ListProviderKindsResponse) => void,
+  ): ClientUnaryCall;
+  listProviderKinds(
+    request: ListProviderKindsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListProviderKindsResponse) => void,
+  ): ClientUnaryCall;
+  listProviderKinds(
+    request: ListProviderKindsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListProviderKindsResponse) => void,
   ): ClientUnaryCall;
   /** Reads a provider's price table. */
   getPriceTable(
