@@ -9,8 +9,11 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import type { ProviderDraft } from './admin/admin-model.js';
+import type { AdminService } from './admin/admin.service.js';
 import { loadConfigOrExit } from './config/config.js';
 import { generateApiKey } from './persistence/app.repository.js';
+import { AlreadyExistsError } from './shared/errors.js';
 import { stopOnSignals } from './shared/graceful-shutdown.js';
 import { createLogger } from './shared/logger.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from './simulators/http/http-provider.simulator.js';
@@ -65,47 +68,78 @@ const mailCatcher = new MailCatcher({
 const mail = await mailCatcher.start();
 const twilio = DEFAULT_SIM_ACCOUNTS.twilio;
 
-const switchboard = await startSwitchboard(config, logger, { beforeStart: async ({ apps, providers }) => {
+/** Who the demo's seeding is recorded as in the audit log. */
+const SEEDER = 'demo-seed';
+
+/** Creates the provider, or updates it to `draft` when an earlier run created it. */
+async function seedProvider(admin: AdminService, draft: Omit<ProviderDraft, 'enabled' | 'throughputPerSecond' | 'burst' | 'maxInFlight'>): Promise<void> {
+  const full: ProviderDraft = { enabled: true, throughputPerSecond: 0, burst: 0, maxInFlight: 0, ...draft };
+  try {
+    await admin.createProvider(SEEDER, full);
+  } catch (error) {
+    if (!(error instanceof AlreadyExistsError)) throw error;
+    await admin.updateProvider(SEEDER, full);
+  }
+}
+
+/** The demo's one rule, created on the first run and left as an admin may have edited it since. */
+async function seedDefaultRule(admin: AdminService): Promise<void> {
+  if ((await admin.listRouteRules()).some((rule) => rule.name === 'default')) return;
+  await admin.createRouteRule(SEEDER, {
+    name: 'default',
+    priority: 1000,
+    enabled: true,
+    isDefault: true,
+    match: { countries: [], prefixes: [], apps: [], channels: [], kinds: [], timeWindow: null },
+    candidates: ['smsc-sim', 'voice-sim', 'mail-sim'],
+    strategy: 'lowest_cost',
+    weights: {},
+    fallback: [
+      { provider: 'voice-sim', channel: 'voice', receiptTimeoutSeconds: 60 },
+      { provider: 'mail-sim', channel: 'email', receiptTimeoutSeconds: 60 },
+    ],
+  });
+}
+
+/** Prices in EUR by country, on the first run; later runs keep what an admin set. */
+async function seedPrices(admin: AdminService, provider: string, prices: Readonly<Record<string, number>>): Promise<void> {
+  if ((await admin.getPriceTable(provider)).entries.length > 0) return;
+  const entries = Object.entries(prices).map(([country, price]) => ({ country, prefix: null, priceMicros: Math.round(price * 1_000_000) }));
+  await admin.setPriceTable(SEEDER, { provider, currency: 'EUR', entries });
+}
+
+// Seeded through AdminService, as an admin would: validated, audited, and announced to replicas.
+const switchboard = await startSwitchboard(config, logger, { beforeStart: async ({ apps, admin }) => {
   const app = (await apps.findByName('demo')) ?? (await apps.create({ name: 'demo', senderId: 'Switchboard', domain: 'example.com' }));
   await apps.addApiKey(app.id, apiKey);
-  // The simulator's port may differ between runs: the provider row follows it.
-  await providers.upsert({
+  // The simulators' ports may differ between runs: the provider rows follow them.
+  await seedProvider(admin, {
     name: 'smsc-sim',
     kind: 'smpp',
     channels: ['sms'],
-    settings: { host: '127.0.0.1', port: ports.smppPort, systemId: 'switchboard' },
+    settings: { host: '127.0.0.1', port: String(ports.smppPort), systemId: 'switchboard' },
     credentials: { password: 'secret' },
   });
-  // Simulator ports may change between runs too; the Twilio-style account is the simulator's own.
-  await providers.upsert({
+  // The Twilio-style account is the simulator's own.
+  await seedProvider(admin, {
     name: 'voice-sim',
     kind: 'voice',
     channels: ['voice'],
     settings: { preset: 'twilio', accountSid: twilio.accountSid, from: '+15005550006', baseUrl: httpSim.url },
     credentials: { authToken: twilio.authToken },
   });
-  await providers.upsert({
+  await seedProvider(admin, {
     name: 'mail-sim',
     kind: 'email',
     channels: ['email'],
     settings: { host: '127.0.0.1', port: String(mail.smtpPort), ignoreTLS: 'true', from: 'verify@example.com' },
     credentials: {},
   });
-  await providers.upsertRouteRule({
-    name: 'default',
-    priority: 1000,
-    isDefault: true,
-    candidates: ['smsc-sim', 'voice-sim', 'mail-sim'],
-    strategy: 'lowest_cost',
-    fallback: [
-      { provider: 'voice-sim', channel: 'voice', receiptTimeoutSeconds: 60 },
-      { provider: 'mail-sim', channel: 'email', receiptTimeoutSeconds: 60 },
-    ],
-  });
-  await providers.setPrices('smsc-sim', 'EUR', [{ country: 'DE', price: 0.075 }, { country: 'GB', price: 0.04 }, { country: 'US', price: 0.0079 }]);
+  await seedDefaultRule(admin);
   // Lowest-cost routing passes over a provider without a price, so every demo provider has some.
-  await providers.setPrices('voice-sim', 'EUR', [{ country: 'DE', price: 0.12 }, { country: 'GB', price: 0.09 }, { country: 'US', price: 0.013 }]);
-  await providers.setPrices('mail-sim', 'EUR', [{ country: 'DE', price: 0.0005 }, { country: 'GB', price: 0.0005 }, { country: 'US', price: 0.0005 }]);
+  await seedPrices(admin, 'smsc-sim', { DE: 0.075, GB: 0.04, US: 0.0079 });
+  await seedPrices(admin, 'voice-sim', { DE: 0.12, GB: 0.09, US: 0.013 });
+  await seedPrices(admin, 'mail-sim', { DE: 0.0005, GB: 0.0005, US: 0.0005 });
 } });
 
 console.log(`

@@ -34,6 +34,7 @@ import type { SmsProvider } from './providers/sms-provider.js';
 import { LiveRouting } from './routing/live-routing.js';
 import { ProviderHealthRegistry } from './routing/provider-health.js';
 import type { ProcessLogger } from './shared/logger.js';
+import { UnavailableError } from './shared/errors.js';
 import { SecretBox } from './shared/secret-box.js';
 import { CodeHasher } from './verification/code.js';
 import { RequestBatcher } from './verification/request-batcher.js';
@@ -56,8 +57,12 @@ export interface RunningSwitchboard {
   stop(): Promise<void>;
 }
 
-/** Hook to put data in place after migrations and before providers start (demo seeding, tests). */
-export type BeforeStart = (context: { apps: AppRepository; providers: ProviderRepository; database: Database }) => Promise<void>;
+/**
+ * Hook to put data in place after migrations and before providers start (demo seeding, tests).
+ * Seed through `admin` (validated and audited like any admin's edit); `providers` is for rows of
+ * code-supplied test providers, which no provider kind describes.
+ */
+export type BeforeStart = (context: { apps: AppRepository; admin: AdminService; providers: ProviderRepository; database: Database }) => Promise<void>;
 
 /** Ways to start that only tests and the demo use. */
 export interface StartOptions {
@@ -110,9 +115,23 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
     const box = new SecretBox(config.encryptionKey);
     const apps = new AppRepository(database.em);
     const providerRepository = new ProviderRepository(database.em, box);
-    if (options.beforeStart) await options.beforeStart({ apps, providers: providerRepository, database });
-
+    // Built before routing and the providers so seeding goes through it; what it reads of them
+    // (SimulateRoute, GetProviderHealth) is looked up when asked.
+    let live: { routing: LiveRouting; providers: ReadonlyMap<string, SmsProvider> } | undefined = undefined;
     const health = new ProviderHealthRegistry({ now: Date.now, breaker: config.routing.breaker });
+    const admin = new AdminService({
+      em: database.em,
+      box,
+      routing: {
+        current: () => {
+          if (live === undefined) throw new UnavailableError('routing is not loaded yet', 1000);
+          return live.routing.current();
+        },
+      },
+      health: { snapshot: () => healthSnapshot(health, live?.providers ?? new Map()) },
+    });
+    if (options.beforeStart) await options.beforeStart({ apps, admin, providers: providerRepository, database });
+
     const routing = await LiveRouting.start(
       async () => ({
         snapshot: await loadRoutingSnapshot(database.em, {
@@ -166,6 +185,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
       logger,
     });
     const providers = pool.running;
+    live = { routing, providers };
     runningProviders = providers;
     const dispatcher = new Dispatcher({
       store: options.wrapDispatchStore ? options.wrapDispatchStore(new SqlDispatchStore(database.sql, box)) : new SqlDispatchStore(database.sql, box),
@@ -220,7 +240,6 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
     const messaging = new MessagingService({ repository: new OrmMessagingRepository(database.em), batcher, dispatch: dispatcher });
     const grpcLogger = logger.child({ component: 'grpc' });
     if (!config.adminToken) logger.warn({}, 'ADMIN_TOKEN is not set: AdminService refuses every call');
-    const admin = new AdminService({ em: database.em, box, routing, health: { snapshot: () => healthSnapshot(health, providers) } });
     const grpc = await startGrpcServer({
       host: config.grpc.host,
       port: config.grpc.port,
