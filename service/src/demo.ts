@@ -53,7 +53,8 @@ env.ADMIN_TOKEN ??= secrets.ADMIN_TOKEN;
 const apiKey = env.DEMO_API_KEY ?? secrets.DEMO_API_KEY;
 
 const config = loadConfigOrExit(env);
-const logger = createLogger(config.logLevel);
+// A person at a terminal reads this: pretty lines, unless LOG_FORMAT says otherwise.
+const logger = createLogger(config.logLevel, undefined, config.logFormat ?? (process.stdout.isTTY ? 'pretty' : 'json'));
 const smscPort = Number(env.SMSC_SIM_PORT ?? 2775);
 const smscHttpPort = Number(env.SMSC_SIM_HTTP_PORT ?? 8025);
 const simulator = new SmscSimulator({ smppPort: smscPort, httpPort: smscHttpPort, systemId: 'switchboard', password: 'secret', receiptDelayMs: 300, logger: logger.child({ component: 'smsc-simulator' }) });

@@ -68,6 +68,8 @@ export interface ServiceConfig {
   /** Bearer token for AdminService; unset: AdminService refuses every call. */
   readonly adminToken: string | undefined;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Unset: the entry point decides (the service logs JSON, the demo pretty lines on a terminal). */
+  readonly logFormat: 'json' | 'pretty' | undefined;
 }
 
 /** Thrown when the configuration is unusable; `problems` lists every bad setting. */
@@ -154,6 +156,8 @@ const schema = z.object({
   BREAKER_COOL_DOWN_SECONDS: positiveInt.max(3600).default(30),
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** json: one JSON object per line, for log shippers; pretty: coloured lines for a terminal. */
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 /** The environment variables the service reads, for docs and for `--help`. */
@@ -233,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
     },
     adminToken: c.ADMIN_TOKEN,
     logLevel: c.LOG_LEVEL,
+    logFormat: c.LOG_FORMAT,
   };
 }
 

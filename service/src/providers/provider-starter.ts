@@ -1,6 +1,7 @@
 import { ProviderError } from '../shared/errors.js';
 import type { SmsProvider } from './sms-provider.js';
 import type { Logger } from '../shared/logger.js';
+import { OutageLog } from '../shared/outage-log.js';
 
 /**
  * Starts a provider in the background and keeps trying while it cannot be reached, so a carrier
@@ -13,11 +14,13 @@ export function keepStarting(provider: SmsProvider, logger: Logger, options: { m
   const maxDelay = options.maxDelayMs ?? 30_000;
   let cancelled = false;
   let timer: NodeJS.Timeout | undefined;
+  const outage = new OutageLog(logger, { provider: provider.name });
 
   const attempt = (failures: number): void => {
     provider.start().then(
       () => {
-        logger.info({ provider: provider.name }, 'provider ready');
+        if (outage.failures > 0) outage.recovered('provider reachable again; ready');
+        else logger.info({ provider: provider.name }, 'provider ready');
       },
       (error: unknown) => {
         if (cancelled) return;
@@ -27,7 +30,7 @@ export function keepStarting(provider: SmsProvider, logger: Logger, options: { m
           return;
         }
         const delay = Math.min(maxDelay, minDelay * 2 ** failures) * (0.8 + Math.random() * 0.4);
-        logger.warn({ provider: provider.name, err: error, retryInMs: Math.round(delay) }, 'provider unreachable; retrying');
+        outage.failed(error, 'provider unreachable; retrying', { retryInMs: Math.round(delay) });
         timer = setTimeout(() => { attempt(failures + 1); }, delay);
         timer.unref();
       },

@@ -1,4 +1,5 @@
 import { pino, type Logger as PinoLogger } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 /**
  * What every component logs through: pino's call shape (fields first, then the message), so the
@@ -27,7 +28,13 @@ export const silentLogger: Logger = {
  * The process logger. Known secret-bearing fields are redacted wherever they appear; phone
  * numbers are logged only through `maskPhoneNumber`, and texts (which hold codes) never.
  */
-export function createLogger(level: string, destination?: NodeJS.WritableStream): ProcessLogger {
+export function createLogger(level: string, destination?: NodeJS.WritableStream, format: 'json' | 'pretty' = 'json'): ProcessLogger {
+  // Pretty lines are for a person at a terminal (`pnpm start`); written synchronously, in
+  // process, so a line is never lost when the demo is stopped.
+  const stream =
+    format === 'pretty'
+      ? PinoPretty({ destination: destination ?? process.stdout, colorize: destination === undefined && process.stdout.isTTY, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' })
+      : destination;
   return pino(
     {
       level,
@@ -37,6 +44,6 @@ export function createLogger(level: string, destination?: NodeJS.WritableStream)
         censor: '[redacted]',
       },
     },
-    destination as pino.DestinationStream | undefined,
+    stream as pino.DestinationStream | undefined,
   );
 }

@@ -7,6 +7,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { ProviderError } from '../../shared/errors.js';
 import type { BindStatus } from '../sms-provider.js';
 import type { Logger } from '../../shared/logger.js';
+import { OutageLog } from '../../shared/outage-log.js';
 import { BindRefusedError, SmppSession, type BindType, type SessionProtocolError } from './smpp-session.js';
 import { CommandStatus, createPdu, formatCommandStatus, type Pdu } from './smpp-wire.js';
 
@@ -74,6 +75,7 @@ export class SmppBind {
   #enquireTimer: NodeJS.Timeout | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnectAttempt = 0;
+  readonly #outage: OutageLog;
   #boundAt = 0;
   #lastError = '';
   #lastBindError: ProviderError | undefined;
@@ -83,6 +85,7 @@ export class SmppBind {
     this.id = options.id;
     this.bindType = options.bindType;
     this.#options = options;
+    this.#outage = new OutageLog(options.logger, { provider: options.provider, bind: options.id });
   }
 
   get state(): BindStatus['state'] {
@@ -236,7 +239,9 @@ export class SmppBind {
     this.#boundAt = Date.now();
     this.#lastBindError = undefined;
     this.#startEnquireLink(session);
-    this.#options.logger.info({ provider: this.#options.provider, bind: this.id, host: target.host, port: target.port, tls: target.tls !== undefined }, `SMPP bound as ${this.bindType}`);
+    const where = { host: target.host, port: target.port, tls: target.tls !== undefined };
+    if (this.#outage.failures > 0) this.#outage.recovered(`SMPP bound as ${this.bindType} again`, where);
+    else this.#options.logger.info({ provider: this.#options.provider, bind: this.id, ...where }, `SMPP bound as ${this.bindType}`);
     this.#options.onBound();
   }
 
@@ -297,7 +302,7 @@ export class SmppBind {
           this.#options.logger.error({ provider: this.#options.provider, bind: this.id, err: failure }, 'SMSC refused the credentials; no more rebinds');
           return;
         }
-        this.#options.logger.warn({ provider: this.#options.provider, bind: this.id, err: failure, attempt: this.#reconnectAttempt }, 'SMPP rebind failed');
+        this.#outage.failed(failure, 'SMPP rebind failed', { attempt: this.#reconnectAttempt });
         this.#scheduleReconnect();
       });
     }, delay);
