@@ -18,7 +18,20 @@ describe('parsePriceCsv', () => {
   });
 
   it.each([
-    { why: 'a wrong header', text: 'country;prefix;price\nDE;;1\n', line: 1, column: null, reason: 'the header must be "country,prefix,price", found "country;prefix;price"' },
+    { separator: ';', text: 'country;prefix;price\nDE;;0,05\n;4915;0.021\n' },
+    { separator: 'tab', text: 'country\tprefix\tprice\nDE\t\t0,05\n\t4915\t0.021\n' },
+  ])('reads a sheet separated by $separator, with decimal commas', ({ text }) => {
+    expect(parsePriceCsv(text, meta)).toEqual({ ok: true, table: { ...meta, entries: [{ country: 'DE', price: 0.05 }, { prefix: '4915', price: 0.021 }] } });
+  });
+
+  it('takes a quoted field over several lines as one field, and names the next record by its own line', () => {
+    const result = parsePriceCsv('country,prefix,price\nDE,,0.05\n"A\nT",,1\nXX,,1\n', meta);
+    expect(result.ok ? [] : result.problems.map((problem) => problem.line)).toEqual([4, 5]);
+  });
+
+  it.each([
+    { why: 'a wrong header', text: 'land,prefix,price\nDE,,1\n', line: 1, column: null, reason: 'the header must be "country,prefix,price", found "land,prefix,price"' },
+    { why: 'a decimal point typed twice in a ";" sheet', text: 'country;prefix;price\nDE;;0,0,5\n', line: 2, column: 'price', reason: '"0,0,5" is not a non-negative decimal number (use "." or "," as decimal point)' },
     { why: 'an empty file', text: '\n\n', line: 1, column: null, reason: 'the file is empty; expected the header first' },
     { why: 'a missing field', text: 'country,prefix,price\nDE,,1\nAT,2\n', line: 3, column: null, reason: 'expected 3 fields, found 2' },
     { why: 'neither country nor prefix', text: 'country,prefix,price\n,,0.1\n', line: 2, column: null, reason: 'give a country or a prefix' },

@@ -1,8 +1,11 @@
 /**
  * Price tables as CSV, the format carriers send their rate sheets in: header `country,prefix,price`
  * (any column order on import), one row per country or prefix, the currency given separately
- * because rate sheets put it in the file name or the e-mail, not in a column.
+ * because rate sheets put it in the file name or the e-mail, not in a column. Reading is
+ * csv-parse's (RFC 4180 quoting, byte-order marks); a sheet saved by a European spreadsheet,
+ * separated by ";" or tabs with decimal commas, is read as well.
  */
+import { CsvError, parse } from 'csv-parse/sync';
 import { validatePriceTable } from './price-table.js';
 import type { PriceEntry, PriceTable } from './routing-model.js';
 
@@ -36,21 +39,15 @@ export function formatPriceCsvProblem(problem: PriceCsvProblem): string {
  * admin can fix a rate sheet in one go.
  */
 export function parsePriceCsv(text: string, meta: { readonly provider: string; readonly currency: string }): PriceCsvResult {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const problems: PriceCsvProblem[] = [];
   let columnIndex: Record<PriceCsvColumn, number> | null = null;
   const entries: PriceEntry[] = [];
   const entryLines: number[] = [];
+  const delimiter = delimiterOf(text);
+  // With "," between fields a decimal comma cannot be told from a separator; with ";" or a tab it can.
+  const decimal = delimiter === ',' ? /^\d+(\.\d+)?([eE][-+]?\d+)?$/ : /^\d+([.,]\d+)?([eE][-+]?\d+)?$/;
 
-  for (let index = 0; index < lines.length; index++) {
-    const raw = lines[index] ?? '';
-    const line = index + 1;
-    if (raw.trim() === '') continue;
-    const fields = splitCsvLine(raw);
-    if (fields === null) {
-      problems.push({ line, column: null, reason: 'unterminated quoted field' });
-      continue;
-    }
+  for (const { record: fields, line } of readRecords(text, delimiter, problems)) {
     if (columnIndex === null) {
       columnIndex = readHeader(fields, line, problems);
       if (columnIndex === null) break;
@@ -71,11 +68,13 @@ export function parsePriceCsv(text: string, meta: { readonly provider: string; r
       problems.push({ line, column: null, reason: 'give a country or a prefix, not both' });
       continue;
     }
-    if (!/^\d+(\.\d+)?([eE][-+]?\d+)?$/.test(priceText)) {
-      problems.push({ line, column: 'price', reason: `"${priceText}" is not a non-negative decimal number (use "." as decimal point)` });
+    if (!decimal.test(priceText)) {
+      const point = delimiter === ',' ? 'use "." as decimal point' : 'use "." or "," as decimal point';
+      problems.push({ line, column: 'price', reason: `"${priceText}" is not a non-negative decimal number (${point})` });
       continue;
     }
-    entries.push(country !== '' ? { country, price: Number(priceText) } : { prefix, price: Number(priceText) });
+    const price = Number(priceText.replace(',', '.'));
+    entries.push(country !== '' ? { country, price } : { prefix, price });
     entryLines.push(line);
   }
   if (columnIndex === null && problems.length === 0) problems.push({ line: 1, column: null, reason: 'the file is empty; expected the header first' });
@@ -116,32 +115,40 @@ function readHeader(fields: readonly string[], line: number, problems: PriceCsvP
   return index;
 }
 
-/** Splits one CSV line (RFC 4180 quoting, no line breaks inside fields); `null` if a quote is left open. */
-function splitCsvLine(line: string): string[] | null {
-  const fields: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const char = line.charAt(i);
-    if (quoted) {
-      if (char === '"' && line[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (char === '"') {
-        quoted = false;
-      } else {
-        field += char;
-      }
-    } else if (char === '"') {
-      quoted = true;
-    } else if (char === ',') {
-      fields.push(field);
-      field = '';
-    } else {
-      field += char;
-    }
+/**
+ * The separator the header uses: ",", or ";" or a tab as spreadsheets in many locales save CSV.
+ * Decided on the header alone, so a decimal comma further down cannot change it.
+ */
+function delimiterOf(text: string): ',' | ';' | '\t' {
+  const header = text.replace(/^\uFEFF/, '').split(/\r?\n/).find((line) => line.trim() !== '') ?? '';
+  const unquoted = header.replace(/"[^"]*"/g, '');
+  const count = (separator: string) => unquoted.split(separator).length - 1;
+  if (count(',') === 0 && count(';') > 0) return ';';
+  if (count(',') === 0 && count('\t') > 0) return '\t';
+  return ',';
+}
+
+/** Each non-blank record with the line it is on; a quote never closed is a problem at its line. */
+function readRecords(text: string, delimiter: string, problems: PriceCsvProblem[]): { record: string[]; line: number }[] {
+  const records: { record: string[]; line: number }[] = [];
+  try {
+    parse(text, {
+      bom: true,
+      delimiter,
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      on_record: (record, context) => {
+        records.push({ record, line: context.lines });
+        return record;
+      },
+    });
+    return records;
+  } catch (error) {
+    if (!(error instanceof CsvError)) throw error;
+    // csv-parse stops at the end of the input; the quote opened on the line after the last record.
+    const line = (records.at(-1)?.line ?? 0) + 1;
+    problems.push({ line, column: null, reason: error.code === 'CSV_QUOTE_NOT_CLOSED' ? 'unterminated quoted field' : error.message });
+    return [];
   }
-  if (quoted) return null;
-  fields.push(field);
-  return fields;
 }
