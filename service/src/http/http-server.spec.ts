@@ -38,6 +38,24 @@ describe('HttpServer', () => {
     expect(wrongMethod.headers.get('allow')).toBe('GET');
   });
 
+  it('decodes an encoded slash inside a parameter without splitting the path on it', async () => {
+    const port = await started();
+    expect(await (await fetch(`http://127.0.0.1:${port}/items/eu%2Fvoice`)).text()).toBe('item eu/voice');
+    expect(await (await fetch(`http://127.0.0.1:${port}/items/7/`)).text()).toBe('item 7');
+    expect((await fetch(`http://127.0.0.1:${port}/items/7/more`)).status).toBe(404);
+  });
+
+  it('answers a parameter that is not valid percent-encoding with 404 or 400, and keeps serving', async () => {
+    const port = await started();
+    expect(await raw(port, 'GET /items/%E0%A4%A HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 (400|404)/);
+    expect((await fetch(`http://127.0.0.1:${port}/items/4`)).status).toBe(200);
+  });
+
+  it('refuses to register a method it cannot serve', () => {
+    server = new HttpServer(quiet);
+    expect(() => { server?.route('BREW', '/coffee', () => Promise.resolve({ status: 418, body: '' })); }).toThrow(/BREW/);
+  });
+
   it('answers 500 when a handler fails, and keeps serving', async () => {
     const port = await started();
     expect((await fetch(`http://127.0.0.1:${port}/boom`, { method: 'POST' })).status).toBe(500);

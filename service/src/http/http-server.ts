@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import type { Logger } from '../shared/logger.js';
 
 /** A request as route handlers see it: the body read whole (webhooks must sign exact bytes). */
@@ -27,17 +28,15 @@ export interface HttpResponse {
 
 export type HttpHandler = (request: HttpRequest) => Promise<HttpResponse>;
 
-interface Route {
-  readonly method: string;
-  readonly segments: readonly string[];
-  readonly handler: HttpHandler;
-}
+/** Methods a route can be registered for; the `Allow` header of a 405 lists those that match. */
+const METHODS: readonly HTTPMethod[] = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 /** Webhook bodies are small; anything bigger is refused before it is buffered. */
 const MAX_BODY_BYTES = 256 * 1024;
 
 export class HttpServer {
-  readonly #routes: Route[] = [];
+  // fastify's router: parameters decoded, a trailing slash ignored, over-long segments refused.
+  readonly #router = FindMyWay({ ignoreTrailingSlash: true, maxParamLength: 256 });
   readonly #server: Server;
   readonly #logger: Logger;
 
@@ -58,7 +57,9 @@ export class HttpServer {
 
   /** Adds a route; `pattern` segments starting with `:` capture (`/webhooks/:provider`). */
   route(method: string, pattern: string, handler: HttpHandler): void {
-    this.#routes.push({ method: method.toUpperCase(), segments: pattern.split('/').filter(Boolean), handler });
+    const known = METHODS.find((candidate) => candidate === method.toUpperCase());
+    if (known === undefined) throw new Error(`HTTP method ${method} is not one of ${METHODS.join(', ')}`);
+    this.#router.on(known, pattern, () => undefined, { handler });
   }
 
   async listen(host: string, port: number): Promise<number> {
@@ -78,6 +79,19 @@ export class HttpServer {
     await new Promise<void>((resolve) => this.#server.close(() => { resolve(); }));
   }
 
+  /** The route for `method` and `path` with its decoded parameters; undefined when none matches. */
+  #find(method: string, path: string): { handler: HttpHandler; params: Record<string, string> } | undefined {
+    const known = METHODS.find((candidate) => candidate === method);
+    const found = known === undefined ? null : this.#router.find(known, path);
+    if (found === null) return undefined;
+    const params: Record<string, string> = {};
+    for (const [name, value] of Object.entries(found.params)) {
+      if (value === undefined) continue;
+      params[name] = value;
+    }
+    return { handler: (found.store as { handler: HttpHandler }).handler, params };
+  }
+
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const method = (request.method ?? 'GET').toUpperCase();
     let path: string;
@@ -88,11 +102,10 @@ export class HttpServer {
       send(response, { status: 400, body: 'bad request target\n' });
       return;
     }
-    const segments = path.split('/').filter(Boolean).map((segment) => safeDecode(segment));
-    const candidates = this.#routes.filter((route) => matches(route.segments, segments));
-    const route = candidates.find((candidate) => candidate.method === method);
+    const route = this.#find(method, path);
     if (!route) {
-      if (candidates.length > 0) send(response, { status: 405, body: 'method not allowed\n', headers: { allow: candidates.map((c) => c.method).join(', ') } });
+      const allowed = METHODS.filter((other) => this.#find(other, path) !== undefined);
+      if (allowed.length > 0) send(response, { status: 405, body: 'method not allowed\n', headers: { allow: allowed.join(', ') } });
       else send(response, { status: 404, body: 'not found\n' });
       request.resume();
       return;
@@ -103,25 +116,12 @@ export class HttpServer {
         send(response, { status: 413, body: `request body over ${MAX_BODY_BYTES} bytes\n` });
         return;
       }
-      const params = Object.fromEntries(route.segments.flatMap((segment, index) => (segment.startsWith(':') ? [[segment.slice(1), segments[index] ?? '']] : [])));
-      send(response, await route.handler({ method, url: request.url ?? '/', headers: request.headers, body, params }));
+      send(response, await route.handler({ method, url: request.url ?? '/', headers: request.headers, body, params: route.params }));
     } catch (error) {
       this.#logger.error({ err: error, method, path }, 'HTTP handler failed');
       if (!response.headersSent) send(response, { status: 500, body: 'internal error\n' });
       else response.destroy();
     }
-  }
-}
-
-function matches(pattern: readonly string[], segments: readonly (string | null)[]): boolean {
-  return pattern.length === segments.length && pattern.every((part, index) => segments[index] !== null && (part.startsWith(':') || part === segments[index]));
-}
-
-function safeDecode(segment: string): string | null {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return null;
   }
 }
 
