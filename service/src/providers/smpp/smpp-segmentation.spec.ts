@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TextCoding } from './message-encoding.js';
+import type { TextCoding } from '../../shared/sms-encoding.js';
 import {
   LONG_MESSAGE_MODES,
   MessageSegmentationError,

@@ -10,7 +10,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { ProviderError } from '../../shared/errors.js';
 import type { InboundSink, LateAcceptanceSink, OutboundSms, ProviderStatus, ReceiptSink, SmsProvider, SubmitAccepted } from '../sms-provider.js';
 import { normaliseProviderMessageId, receiptIdAsIssued, type DeliveryReceipt, type ReceiptIdBase } from '../sms-provider.js';
-import type { TextCoding } from './message-encoding.js';
+import type { TextCoding } from '../../shared/sms-encoding.js';
 import { parseReceipt } from './receipt-parser.js';
 import { destinationAddress, InvalidAddressError, sourceAddress, type SourceAddressOverrides } from './smpp-address.js';
 import { SmppBind, type SmppBindTimings } from './smpp-bind.js';

@@ -9,7 +9,7 @@
  */
 import { hmacHeaders } from '../../providers/http/http-request.js';
 import { AURON_SIGNATURE_HEADER, AURON_TIMESTAMP_HEADER } from '../../providers/http/presets/auron.js';
-import { encodeMessage } from '../../providers/smpp/message-encoding.js';
+import { encodeMessage } from '../../shared/sms-encoding.js';
 import type { SimCore, SimMessage, SimProviderRoutes } from './sim-core.js';
 import { E164_WITH_PLUS, json, jsonObject, text, type SimResponse } from './sim-http.js';
 import { scheduleReceipts } from './sim-receipts.js';

@@ -5,7 +5,7 @@
  * X-Plivo-Signature-V3 and its nonce.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { encodeMessage } from '../../providers/smpp/message-encoding.js';
+import { encodeMessage } from '../../shared/sms-encoding.js';
 import { plivoV3Signature } from '../../providers/http/webhook-signatures.js';
 import type { SimCall, SimCore, SimMessage, SimProviderRoutes } from './sim-core.js';
 import { basicAuth, json, jsonObject, utcStamp, type SimResponse } from './sim-http.js';

@@ -5,7 +5,7 @@
  * deduplicated on I-Twilio-Idempotency-Token, and status callbacks signed with
  * X-Twilio-Signature.
  */
-import { encodeMessage } from '../../providers/smpp/message-encoding.js';
+import { encodeMessage } from '../../shared/sms-encoding.js';
 import { twilioSignature } from '../../providers/http/webhook-signatures.js';
 import type { SimCall, SimCore, SimMessage, SimProviderRoutes } from './sim-core.js';
 import { basicAuth, E164_WITH_PLUS, formFields, json, randomHex, rfc2822, type SimRequest, type SimResponse } from './sim-http.js';

@@ -5,7 +5,7 @@
  * GET, form POST or JSON POST, signed with the account's signature secret and method.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeMessage } from '../../providers/smpp/message-encoding.js';
+import { encodeMessage } from '../../shared/sms-encoding.js';
 import { vonageSignature } from '../../providers/http/webhook-signatures.js';
 import type { SimMessage, SimProviderRoutes } from './sim-core.js';
 import { E164_DIGITS, json, randomHex, text, utcStamp, type SimRequest, type SimResponse } from './sim-http.js';

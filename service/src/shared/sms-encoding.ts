@@ -1,4 +1,7 @@
 /**
+ * SMS text encoding, shared by everything that counts or sends parts: the accept path (parts are
+ * counted and priced before routing), the SMPP provider and the HTTP providers.
+ *
  * Chooses how a text goes on the wire and where its concatenated parts split. By default the GSM
  * 7-bit default alphabet (3GPP 23.038 §6.2.1) when every character is in it or its extension
  * table, else UCS-2. SMPP carries GSM-7 unpacked, one septet per octet, with data_coding 0

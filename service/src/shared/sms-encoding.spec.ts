@@ -10,7 +10,7 @@ import {
   isLatin1,
   TEXT_CODINGS,
   type TextCoding,
-} from './message-encoding.js';
+} from './sms-encoding.js';
 
 describe('gsm7Septets', () => {
   it.each([
