@@ -76,17 +76,17 @@ const SEEDER = 'demo-seed';
 async function seedProvider(admin: AdminService, draft: Omit<ProviderDraft, 'enabled' | 'throughputPerSecond' | 'burst' | 'maxInFlight'>): Promise<void> {
   const full: ProviderDraft = { enabled: true, throughputPerSecond: 0, burst: 0, maxInFlight: 0, ...draft };
   try {
-    await admin.createProvider(SEEDER, full);
+    await admin.providers.create(SEEDER, full);
   } catch (error) {
     if (!(error instanceof AlreadyExistsError)) throw error;
-    await admin.updateProvider(SEEDER, full);
+    await admin.providers.update(SEEDER, full);
   }
 }
 
 /** The demo's one rule, created on the first run and left as an admin may have edited it since. */
 async function seedDefaultRule(admin: AdminService): Promise<void> {
-  if ((await admin.listRouteRules()).some((rule) => rule.name === 'default')) return;
-  await admin.createRouteRule(SEEDER, {
+  if ((await admin.routes.list()).some((rule) => rule.name === 'default')) return;
+  await admin.routes.create(SEEDER, {
     name: 'default',
     priority: 1000,
     enabled: true,
@@ -104,9 +104,9 @@ async function seedDefaultRule(admin: AdminService): Promise<void> {
 
 /** Prices in EUR by country, on the first run; later runs keep what an admin set. */
 async function seedPrices(admin: AdminService, provider: string, prices: Readonly<Record<string, number>>): Promise<void> {
-  if ((await admin.getPriceTable(provider)).entries.length > 0) return;
+  if ((await admin.prices.get(provider)).entries.length > 0) return;
   const entries = Object.entries(prices).map(([country, price]) => ({ country, prefix: null, priceMicros: Math.round(price * 1_000_000) }));
-  await admin.setPriceTable(SEEDER, { provider, currency: 'EUR', entries });
+  await admin.prices.set(SEEDER, { provider, currency: 'EUR', entries });
 }
 
 // Seeded through AdminService, as an admin would: validated, audited, and announced to replicas.

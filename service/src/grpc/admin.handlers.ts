@@ -53,76 +53,76 @@ export function adminServiceHandlers(deps: { admin: AdminService; adminToken: st
   }
 
   return {
-    listProviders: unary(async () => ({ providers: (await admin.listProviders()).map(providerToProto) })),
+    listProviders: unary(async () => ({ providers: (await admin.providers.list()).map(providerToProto) })),
     createProvider: change('CreateProvider', (_q, r) => r.provider?.name ?? '', async (actor, request) => ({
-      provider: providerToProto(await admin.createProvider(actor, providerFromProto(request.provider))),
+      provider: providerToProto(await admin.providers.create(actor, providerFromProto(request.provider))),
     })),
     updateProvider: change('UpdateProvider', (_q, r) => r.provider?.name ?? '', async (actor, request) => ({
-      provider: providerToProto(await admin.updateProvider(actor, providerFromProto(request.provider))),
+      provider: providerToProto(await admin.providers.update(actor, providerFromProto(request.provider))),
     })),
-    listProviderKinds: unary(() => Promise.resolve({ kinds: admin.listProviderKinds().map(providerKindToProto) })),
+    listProviderKinds: unary(() => Promise.resolve({ kinds: admin.providers.kinds().map(providerKindToProto) })),
     deleteProvider: change('DeleteProvider', (q) => q.name, async (actor, request) => {
-      await admin.deleteProvider(actor, request.name);
+      await admin.providers.delete(actor, request.name);
       return {};
     }),
 
-    getPriceTable: unary(async (_actor, request) => ({ priceTable: priceTableToProto(await admin.getPriceTable(request.provider)) })),
+    getPriceTable: unary(async (_actor, request) => ({ priceTable: priceTableToProto(await admin.prices.get(request.provider)) })),
     setPriceTable: change('SetPriceTable', (_q, r) => r.priceTable?.provider ?? '', async (actor, request) => ({
-      priceTable: priceTableToProto(await admin.setPriceTable(actor, priceTableFromProto(request.priceTable))),
+      priceTable: priceTableToProto(await admin.prices.set(actor, priceTableFromProto(request.priceTable))),
     })),
     importPriceTable: change('ImportPriceTable', (q) => q.provider, async (actor, request) => ({
-      entries: await admin.importPriceTable(actor, { provider: request.provider, currency: request.currency, csv: request.csv }),
+      entries: await admin.prices.importCsv(actor, { provider: request.provider, currency: request.currency, csv: request.csv }),
     })),
-    exportPriceTable: unary(async (_actor, request) => admin.exportPriceTable(request.provider)),
+    exportPriceTable: unary(async (_actor, request) => admin.prices.exportCsv(request.provider)),
 
-    listRouteRules: unary(async () => ({ rules: (await admin.listRouteRules()).map(routeRuleToProto) })),
+    listRouteRules: unary(async () => ({ rules: (await admin.routes.list()).map(routeRuleToProto) })),
     createRouteRule: change('CreateRouteRule', (_q, r) => r.rule?.id ?? '', async (actor, request) => {
       const { draft } = routeRuleFromProto(request.rule);
-      return { rule: routeRuleToProto(await admin.createRouteRule(actor, draft)) };
+      return { rule: routeRuleToProto(await admin.routes.create(actor, draft)) };
     }),
     updateRouteRule: change('UpdateRouteRule', (_q, r) => r.rule?.id ?? '', async (actor, request) => {
       const { id, draft } = routeRuleFromProto(request.rule);
-      return { rule: routeRuleToProto(await admin.updateRouteRule(actor, id, draft)) };
+      return { rule: routeRuleToProto(await admin.routes.update(actor, id, draft)) };
     }),
     deleteRouteRule: change('DeleteRouteRule', (q) => q.id, async (actor, request) => {
-      await admin.deleteRouteRule(actor, request.id);
+      await admin.routes.delete(actor, request.id);
       return {};
     }),
     reorderRouteRules: change('ReorderRouteRules', () => 'route_rules', async (actor, request) => ({
-      rules: (await admin.reorderRouteRules(actor, request.ids)).map(routeRuleToProto),
+      rules: (await admin.routes.reorder(actor, request.ids)).map(routeRuleToProto),
     })),
 
-    listApps: unary(async () => ({ apps: (await admin.listApps()).map(appToProto) })),
+    listApps: unary(async () => ({ apps: (await admin.apps.list()).map(appToProto) })),
     createApp: change('CreateApp', (_q, r) => r.app?.id ?? '', async (actor, request) => ({
-      app: appToProto(await admin.createApp(actor, appFromProto(request.app).draft)),
+      app: appToProto(await admin.apps.create(actor, appFromProto(request.app).draft)),
     })),
     updateApp: change('UpdateApp', (_q, r) => r.app?.id ?? '', async (actor, request) => {
       const { id, draft } = appFromProto(request.app);
-      return { app: appToProto(await admin.updateApp(actor, id, draft)) };
+      return { app: appToProto(await admin.apps.update(actor, id, draft)) };
     }),
     createApiKey: change('CreateApiKey', (_q, r) => r.apiKey?.id ?? '', async (actor, request) => {
-      const { apiKey, secret } = await admin.createApiKey(actor, request.appId);
+      const { apiKey, secret } = await admin.apps.createApiKey(actor, request.appId);
       return { apiKey: apiKeyToProto(apiKey), secret };
     }),
-    listApiKeys: unary(async (_actor, request) => ({ apiKeys: (await admin.listApiKeys(request.appId)).map(apiKeyToProto) })),
-    revokeApiKey: change('RevokeApiKey', (q) => q.id, async (actor, request) => ({ apiKey: apiKeyToProto(await admin.revokeApiKey(actor, request.id)) })),
+    listApiKeys: unary(async (_actor, request) => ({ apiKeys: (await admin.apps.listApiKeys(request.appId)).map(apiKeyToProto) })),
+    revokeApiKey: change('RevokeApiKey', (q) => q.id, async (actor, request) => ({ apiKey: apiKeyToProto(await admin.apps.revokeApiKey(actor, request.id)) })),
 
     simulateRoute: unary(async (_actor, request) => {
       const query = simulateRouteFromProto(request);
-      return simulatedRouteToProto(await admin.simulateRoute(query), query.channel);
+      return simulatedRouteToProto(await admin.routes.simulate(query), query.channel);
     }),
     listMessages: unary(async (_actor, request) => {
-      const page = await admin.listMessages(messageQueryFromProto(request));
+      const page = await admin.log.messages(messageQueryFromProto(request));
       return { messages: page.items.map(messageToProto), nextPageToken: page.nextPageToken };
     }),
-    getMessage: unary(async (_actor, request) => ({ message: messageToProto(await admin.getMessage(request.messageId)) })),
-    getProviderHealth: unary(() => Promise.resolve({ providers: admin.providerHealth().map(providerHealthToProto) })),
+    getMessage: unary(async (_actor, request) => ({ message: messageToProto(await admin.log.message(request.messageId)) })),
+    getProviderHealth: unary(() => Promise.resolve({ providers: admin.log.health().map(providerHealthToProto) })),
     listAuditRecords: unary(async (_actor, request) => {
-      const page = await admin.listAuditRecords({ pageSize: request.pageSize, pageToken: request.pageToken });
+      const page = await admin.log.auditRecords({ pageSize: request.pageSize, pageToken: request.pageToken });
       return { records: page.items.map(auditRecordToProto), nextPageToken: page.nextPageToken };
     }),
     listInboundMessages: unary(async (_actor, request) => {
-      const page = await admin.listInboundMessages({ pageSize: request.pageSize, pageToken: request.pageToken, provider: request.provider, from: request.from });
+      const page = await admin.log.inboundMessages({ pageSize: request.pageSize, pageToken: request.pageToken, provider: request.provider, from: request.from });
       return { messages: page.items.map(inboundMessageToProto), nextPageToken: page.nextPageToken };
     }),
   };
