@@ -520,22 +520,50 @@ function sealedPayload(box: SecretBox, draft: MessageDraft): string | null {
   return payload === null ? null : box.seal(JSON.stringify(payload), messagePayloadContext(draft.id));
 }
 
-/** Runs a batch of requests in one transaction (see the module comment). */
-export async function runAcceptBatch<R>(sqlClient: SqlClient, box: SecretBox, requests: readonly BatchRequest<R>[]): Promise<ItemOutcome<R>[]> {
-  return sqlClient.transaction(async (tx) => {
-    const state = new BatchState();
-    await prefetch(tx, state, requests.map((request) => request.reads));
-    const outcomes: ItemOutcome<R>[] = [];
-    for (const request of requests) {
-      const uow = new RequestUnitOfWork(state, tx);
-      try {
-        const value = await request.work(uow);
-        uow.commitInto();
-        outcomes.push({ ok: true, value });
-      } catch (error) {
-        outcomes.push({ ok: false, error });
-      }
+/** Thrown by the runner of a first try without a transaction, at the batch's first read. */
+class NeedsTransaction extends Error {}
+
+const WITHOUT_READS: SqlRunner = { query: () => Promise.reject(new NeedsTransaction('this batch reads; run it in a transaction')) };
+
+/** Runs the requests against the batch's state, in order; nothing is written yet. */
+async function decide<R>(tx: SqlRunner, requests: readonly BatchRequest<R>[]): Promise<{ state: BatchState; outcomes: ItemOutcome<R>[] }> {
+  const state = new BatchState();
+  await prefetch(tx, state, requests.map((request) => request.reads));
+  const outcomes: ItemOutcome<R>[] = [];
+  for (const request of requests) {
+    const uow = new RequestUnitOfWork(state, tx);
+    try {
+      const value = await request.work(uow);
+      uow.commitInto();
+      outcomes.push({ ok: true, value });
+    } catch (error) {
+      if (error instanceof NeedsTransaction) throw error;
+      outcomes.push({ ok: false, error });
     }
+  }
+  return { state, outcomes };
+}
+
+/**
+ * Runs a batch of requests in one transaction (see the module comment). A batch that reads
+ * nothing (SendMessage without idempotency keys: no locks, no rate limits) is decided in memory
+ * and written by its one statement alone, which PostgreSQL runs as a transaction of its own:
+ * no BEGIN and COMMIT, one round trip instead of three. A batch that reads is caught at its
+ * first read, before anything was sent, and run again from the start in a transaction, as a
+ * transaction retry would run it.
+ */
+export async function runAcceptBatch<R>(sqlClient: SqlClient, box: SecretBox, requests: readonly BatchRequest<R>[]): Promise<ItemOutcome<R>[]> {
+  const direct = await decide(WITHOUT_READS, requests).catch((error: unknown) => {
+    if (error instanceof NeedsTransaction) return undefined;
+    throw error;
+  });
+  // Saved idempotency keys are checked after the write (and roll it back): those need the transaction.
+  if (direct !== undefined && direct.state.savedKeys.length === 0) {
+    await writeBatch(sqlClient, direct.state, box);
+    return direct.outcomes;
+  }
+  return sqlClient.transaction(async (tx) => {
+    const { state, outcomes } = await decide(tx, requests);
     await writeBatch(tx, state, box);
     return outcomes;
   });
