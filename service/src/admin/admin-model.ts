@@ -5,8 +5,8 @@
  * Enum-like fields of drafts are plain strings on purpose: an unknown value from the wire stays
  * visible as text, so validation can name the field that holds it instead of failing in a mapper.
  */
-import type { FieldDescriptor } from '../providers/provider-kind.js';
-import type { Channel, CircuitState, RouteRule } from '../routing/routing-model.js';
+import type { ProviderKindDescriptor } from '../providers/provider-kind.js';
+import type { CircuitState, RouteRule } from '../routing/routing-model.js';
 import type { EmailTemplateSet } from '../verification/email-template.js';
 
 /** Kinds of provider the model knows; each kind's transport arrives with its own issue. */
@@ -16,15 +16,7 @@ export type ProviderKind = 'smpp' | 'http' | 'agent' | 'voice' | 'email';
 export const PROVIDER_KINDS: readonly ProviderKind[] = ['smpp', 'http', 'agent', 'voice', 'email'];
 
 /** A kind of provider as forms draw it: the descriptor's data, without its reader and builder. */
-export interface ProviderKindView {
-  readonly kind: ProviderKind;
-  readonly title: string;
-  readonly description: string;
-  readonly channels: readonly Channel[];
-  readonly available: boolean;
-  readonly fields: readonly FieldDescriptor[];
-  readonly openCredentials: boolean;
-}
+export type ProviderKindView = Omit<ProviderKindDescriptor, 'kind' | 'validate' | 'build'> & { readonly kind: ProviderKind };
 
 /** A provider as an admin writes it. */
 export interface ProviderDraft {
