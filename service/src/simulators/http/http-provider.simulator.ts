@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Logger, silentLogger } from '../../shared/logger.js';
+import { type Logger, silentLogger } from '../shared/logger.js';
 import { auronRoutes } from './auron.routes.js';
 import { plivoRoutes } from './plivo.routes.js';
 import type {

@@ -7,8 +7,22 @@
 /** A number in [0, 1). */
 export type Random = () => number;
 
-/** Seeded (mulberry32): small, fast and good enough to pick which submits fail. */
-export { mulberry32 as seededRandom } from '../../routing/seeded-random.js';
+/**
+ * Seeded: Marsaglia's xorshift32 (Journal of Statistical Software 8(14), 2003), small, fast and
+ * good enough to pick which submits fail. Its state must never be 0, and nearby seeds would start
+ * out alike, so the seed is first scattered by a multiplicative (golden-ratio) hash.
+ */
+export function seededRandom(seed: number): Random {
+  let state = (Math.imul(seed >>> 0, 0x9e3779b9) ^ 0x6a09e667) >>> 0 || 1;
+  return () => {
+    let x = state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    state = x >>> 0;
+    return (state - 1) / 0xffffffff;
+  };
+}
 
 /** A sliding one-second window of admitted submits per key (system_id). */
 export class RateLimiter {

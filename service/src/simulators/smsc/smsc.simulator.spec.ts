@@ -4,7 +4,7 @@ import { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Logger } from '../../shared/logger.js';
+import type { Logger } from '../shared/logger.js';
 import { DEFAULT_BEHAVIOUR } from './smsc-behaviour.js';
 import { CommandId, TlvTag, decodeMessageIdResp, encodePdu, type RawPdu } from './smsc-pdu.js';
 import { SmscTestBed, TestEsme, asciiSubmit, sleep, waitFor } from './smsc-test-client.js';

@@ -9,8 +9,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { type Logger, silentLogger } from '../../shared/logger.js';
-import { maskPhoneNumber } from '../../shared/masking.js';
+import { type Logger, silentLogger } from '../shared/logger.js';
+import { maskNumber } from '../shared/masking.js';
 import { createPdu } from '../../providers/smpp/smpp-wire.js';
 import {
   DEFAULT_BEHAVIOUR,
@@ -561,7 +561,7 @@ export class SmscSimulator {
       else this.#stats.moRejected += 1;
       if (result === 0) result = response.commandStatus;
     }
-    this.#log.debug({ to: maskPhoneNumber(message.to), parts: parts.length, status: result }, 'MO sent');
+    this.#log.debug({ to: maskNumber(message.to), parts: parts.length, status: result }, 'MO sent');
     return result;
   }
 
@@ -901,7 +901,7 @@ export class SmscSimulator {
     if (added.duplicate) this.#stats.duplicateParts += 1;
     if (added.completed) this.#stats.messagesCompleted += 1;
     this.#log.debug(
-      { session: session.id, messageId, to: maskPhoneNumber(submit.destinationAddr), part: segment.sequence, of: segment.total, duplicate: added.duplicate },
+      { session: session.id, messageId, to: maskNumber(submit.destinationAddr), part: segment.sequence, of: segment.total, duplicate: added.duplicate },
       'submit_sm accepted',
     );
     this.#answerSubmit(session, pdu, messageId);

@@ -9,7 +9,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { type Logger, silentLogger } from '../../shared/logger.js';
+import { type Logger, silentLogger } from '../shared/logger.js';
 
 /** One mail as received. */
 export interface CaughtMail {
