@@ -7,12 +7,11 @@
  * are the JSON POST the preset models (see providers/http/presets/auron.ts), signed with the
  * generic HMAC scheme when a secret is configured.
  */
-import { hmacHeaders } from '../../providers/http/http-request.js';
-import { AURON_SIGNATURE_HEADER, AURON_TIMESTAMP_HEADER } from '../../providers/http/presets/auron.js';
 import { encodeMessage } from '../../shared/sms-encoding.js';
 import type { SimCore, SimMessage, SimProviderRoutes } from './sim-core.js';
 import { E164_WITH_PLUS, json, jsonObject, text, type SimResponse } from './sim-http.js';
 import { scheduleReceipts } from './sim-receipts.js';
+import { auronReportHeaders } from './webhook-signing.js';
 
 const PATH = /^\/([^/]+)\/messagedb\/create\.json$/;
 const STATUSES = ['CREATING', 'SCHEDULED'];
@@ -68,15 +67,7 @@ export const auronRoutes: SimProviderRoutes = {
     const status = outcome === 'sent' ? 'SENT' : outcome === 'delivered' ? 'DELIVERED' : outcome === 'undelivered' ? 'NOTDELIVERED' : 'FAILED';
     const report = { ID: message.id, LocalID: message.reference ?? '', StatusID: status, LastError: outcome === 'failed' ? 30_401 : 0, ToAddress: message.to };
     const body = JSON.stringify(report);
-    const signature =
-      account.webhookSecret === undefined
-        ? {}
-        : hmacHeaders(
-            { secret: '', header: AURON_SIGNATURE_HEADER, algorithm: 'sha256', encoding: 'hex', prefix: '', timestampHeader: AURON_TIMESTAMP_HEADER },
-            account.webhookSecret,
-            body,
-            core.now(),
-          );
+    const signature = account.webhookSecret === undefined ? {} : auronReportHeaders(account.webhookSecret, body, core.now());
     await core.deliver({
       preset: 'auron',
       kind: 'sms-status',

@@ -6,7 +6,7 @@
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import { encodeMessage } from '../../shared/sms-encoding.js';
-import { plivoV3Signature } from '../../providers/http/webhook-signatures.js';
+import { plivoV3Signature } from './webhook-signing.js';
 import type { SimCall, SimCore, SimMessage, SimProviderRoutes } from './sim-core.js';
 import { basicAuth, json, jsonObject, utcStamp, type SimResponse } from './sim-http.js';
 import { scheduleReceipts } from './sim-receipts.js';

@@ -2,7 +2,7 @@
  * The standalone HTTP provider simulator's settings, read once from the environment. Every bad
  * variable is reported at once.
  */
-import { VONAGE_SIGNATURE_METHODS, type VonageSignatureMethod } from '../../providers/http/webhook-signatures.js';
+import { VONAGE_SIGNATURE_METHODS, type VonageSignatureMethod } from './webhook-signing.js';
 import { DEFAULT_SIM_ACCOUNTS, DEFAULT_SIM_BEHAVIOUR, type HttpProviderSimulatorOptions } from './http-provider.simulator.js';
 
 /** Options for `HttpProviderSimulator`, or every problem found. */

@@ -2,7 +2,7 @@
  * The types the HTTP provider simulator's parts share: the accounts it accepts, what it records,
  * the faults tests inject, and the `SimCore` each provider's routes work against.
  */
-import type { VonageSignatureMethod } from '../../providers/http/webhook-signatures.js';
+import type { VonageSignatureMethod } from './webhook-signing.js';
 import type { SimRequest, SimResponse } from './sim-http.js';
 
 /** The provider APIs the simulator speaks. */

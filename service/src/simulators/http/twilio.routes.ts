@@ -6,7 +6,7 @@
  * X-Twilio-Signature.
  */
 import { encodeMessage } from '../../shared/sms-encoding.js';
-import { twilioSignature } from '../../providers/http/webhook-signatures.js';
+import { twilioSignature } from './webhook-signing.js';
 import type { SimCall, SimCore, SimMessage, SimProviderRoutes } from './sim-core.js';
 import { basicAuth, E164_WITH_PLUS, formFields, json, randomHex, rfc2822, type SimRequest, type SimResponse } from './sim-http.js';
 import { scheduleReceipts } from './sim-receipts.js';

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { encodeMessage } from '../../shared/sms-encoding.js';
-import { vonageSignature } from '../../providers/http/webhook-signatures.js';
+import { vonageSignature } from './webhook-signing.js';
 import type { SimMessage, SimProviderRoutes } from './sim-core.js';
 import { E164_DIGITS, json, randomHex, text, utcStamp, type SimRequest, type SimResponse } from './sim-http.js';
 import { scheduleReceipts } from './sim-receipts.js';
