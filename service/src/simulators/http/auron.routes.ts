@@ -4,13 +4,13 @@
  * Body, optional LocalID, FromAddress, ChannelID), the API key as the whole Authorization header,
  * and `{"result": [{LocalID, ID, LastError, LastErrorDescription}]}` answers. Auron documents
  * LastError 0 = Success only; the non-zero codes below are the simulator's own. Delivery reports
- * are the JSON POST the preset models (see providers/http/presets/auron.ts), signed with the
- * generic HMAC scheme when a secret is configured.
+ * are the JSON POST the service's Auron preset models (Auron documents no push of its own),
+ * signed with the generic HMAC scheme when a secret is configured (webhook-signing.ts).
  */
-import { encodeMessage } from '../../shared/sms-encoding.js';
 import type { SimCore, SimMessage, SimProviderRoutes } from './sim-core.js';
 import { E164_WITH_PLUS, json, jsonObject, text, type SimResponse } from './sim-http.js';
 import { scheduleReceipts } from './sim-receipts.js';
+import { smsParts } from './sms-parts.js';
 import { auronReportHeaders } from './webhook-signing.js';
 
 const PATH = /^\/([^/]+)\/messagedb\/create\.json$/;
@@ -102,7 +102,7 @@ function createMessage(core: SimCore, raw: unknown): ItemResult {
     to,
     from: field(item, 'FromAddress') ?? '',
     text: body,
-    parts: encodeMessage(body).parts,
+    parts: smsParts(body).parts,
     callbackUrl: core.accounts.auron.webhookUrl,
     reference: localId === '' ? undefined : localId,
     garbled: false,

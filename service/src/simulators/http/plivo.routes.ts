@@ -5,11 +5,11 @@
  * X-Plivo-Signature-V3 and its nonce.
  */
 import { randomInt, randomUUID } from 'node:crypto';
-import { encodeMessage } from '../../shared/sms-encoding.js';
-import { plivoV3Signature } from './webhook-signing.js';
 import type { SimCall, SimCore, SimMessage, SimProviderRoutes } from './sim-core.js';
 import { basicAuth, json, jsonObject, utcStamp, type SimResponse } from './sim-http.js';
 import { scheduleReceipts } from './sim-receipts.js';
+import { smsParts } from './sms-parts.js';
+import { plivoV3Signature } from './webhook-signing.js';
 
 const PATH = /^\/v1\/Account\/([^/]+)\/(Message|Call)\/$/;
 const PLIVO_NUMBER = /^\+?[1-9]\d{7,14}$/;
@@ -117,7 +117,7 @@ function createMessage(core: SimCore, body: Record<string, unknown>): SimRespons
     to: dst,
     from: src,
     text,
-    parts: encodeMessage(text).parts,
+    parts: smsParts(text).parts,
     callbackUrl: url,
     reference: undefined,
     garbled: false,

@@ -5,11 +5,11 @@
  * deduplicated on I-Twilio-Idempotency-Token, and status callbacks signed with
  * X-Twilio-Signature.
  */
-import { encodeMessage } from '../../shared/sms-encoding.js';
-import { twilioSignature } from './webhook-signing.js';
 import type { SimCall, SimCore, SimMessage, SimProviderRoutes } from './sim-core.js';
 import { basicAuth, E164_WITH_PLUS, formFields, json, randomHex, rfc2822, type SimRequest, type SimResponse } from './sim-http.js';
 import { scheduleReceipts } from './sim-receipts.js';
+import { smsParts } from './sms-parts.js';
+import { twilioSignature } from './webhook-signing.js';
 
 const PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/(Messages|Calls)\.json$/;
 const IDEMPOTENCY_HEADER = 'i-twilio-idempotency-token';
@@ -124,7 +124,7 @@ function createMessage(core: SimCore, request: SimRequest): SimResponse {
 
   const now = core.now();
   const sid = `SM${randomHex(32)}`;
-  const parts = encodeMessage(body).parts;
+  const parts = smsParts(body).parts;
   const message: SimMessage = {
     preset: 'twilio',
     id: sid,

@@ -5,11 +5,11 @@
  * GET, form POST or JSON POST, signed with the account's signature secret and method.
  */
 import { randomUUID } from 'node:crypto';
-import { encodeMessage } from '../../shared/sms-encoding.js';
-import { vonageSignature } from './webhook-signing.js';
 import type { SimMessage, SimProviderRoutes } from './sim-core.js';
 import { E164_DIGITS, json, randomHex, text, utcStamp, type SimRequest, type SimResponse } from './sim-http.js';
 import { scheduleReceipts } from './sim-receipts.js';
+import { smsParts } from './sms-parts.js';
+import { vonageSignature } from './webhook-signing.js';
 
 /** A refusal in Vonage's shape: HTTP 200, the status code in the body. */
 function vonageRefusal(status: string, errorText: string): SimResponse {
@@ -66,7 +66,7 @@ export const vonageRoutes: SimProviderRoutes = {
     if (p.callback !== undefined && !isUrl(p.callback)) return Promise.resolve(vonageRefusal('23', 'Invalid Callback Url'));
     if (p['client-ref'] !== undefined && p['client-ref'].length > 100) return Promise.resolve(vonageRefusal('3', 'Invalid client-ref param'));
 
-    const encoded = encodeMessage(p.text);
+    const encoded = smsParts(p.text);
     const partIds = Array.from({ length: encoded.parts }, () => randomHex(16, true));
     const message: SimMessage = {
       preset: 'vonage',
