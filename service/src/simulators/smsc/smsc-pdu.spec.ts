@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPdu, parsePdu } from '../../providers/smpp/smpp-wire.js';
+import { createPdu, parsePdu } from './smpp-library-fixtures.js';
 import {
   CommandId,
   PduBodyError,

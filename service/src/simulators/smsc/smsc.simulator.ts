@@ -11,7 +11,6 @@ import { createServer as createTcpServer, type AddressInfo, type Server, type So
 import { createServer as createTlsServer } from 'node:tls';
 import { type Logger, silentLogger } from '../shared/logger.js';
 import { maskNumber } from '../shared/masking.js';
-import { createPdu } from '../../providers/smpp/smpp-wire.js';
 import {
   DEFAULT_BEHAVIOUR,
   parseBehaviourPatch,
@@ -26,6 +25,7 @@ import { handleSmscHttp } from './smsc-http.js';
 import { Inbox, digitsOf, segmentOf, type InboxMessage, type InboxPart, type InboxQuery, type InboxStatus } from './smsc-inbox.js';
 import { expectsResponse, injectionBytes, type InjectionKind } from './smsc-injection.js';
 import { moDeliverSms, type MoMessage } from './smsc-mo.js';
+import { namedPduBuilder, type PduBuilder } from './smsc-pdu-fields.js';
 import {
   BodyWriter,
   CommandId,
@@ -566,23 +566,22 @@ export class SmscSimulator {
   }
 
   /**
-   * Sends any request PDU (deliver_sm with odd fields, enquire_link, unbind …) to a bound
-   * receiving session, built by the provider's wire library from its field names (the one place
-   * the simulator uses it, so tests can hand-craft PDUs with library spellings). Resolves with the
-   * response's command_status, or undefined if none came.
+   * Sends a request PDU an SMSC may send (deliver_sm with odd fields, data_sm, enquire_link,
+   * unbind …) to a bound receiving session, built from SMPP 3.4 field names (see
+   * `namedPduBuilder`), so tests can hand-craft PDUs. Resolves with the response's
+   * command_status, or undefined if none came; rejects with RangeError for a field the command
+   * does not have, NoReceiverError when nothing can receive it.
    */
   injectPdu(command: string, fields: Record<string, unknown> = {}, timeoutMs = 2000): Promise<number | undefined> {
     const session = this.#receiverFor(undefined);
     if (!session) return Promise.reject(new NoReceiverError('no bound receiver session'));
-    const pdu = createPdu(command, fields);
-    return this.#request(
-      session,
-      (sequence) => {
-        pdu.sequence_number = sequence;
-        return pdu.toBuffer();
-      },
-      timeoutMs,
-    ).then((response) => response?.commandStatus);
+    let build: PduBuilder;
+    try {
+      build = namedPduBuilder(command, fields);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return this.#request(session, build, timeoutMs).then((response) => response?.commandStatus);
   }
 
   /**
