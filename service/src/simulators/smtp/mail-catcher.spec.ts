@@ -1,8 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { createTransport } from 'nodemailer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmtpEmailProvider } from '../../providers/email/smtp-email-provider.js';
-import { loopbackSmtpSettings } from '../../providers/email/smtp-fixtures.js';
 import { MailCatcher, subjectOf, type CaughtMail } from './mail-catcher.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -18,18 +17,18 @@ async function startCatcher(maxMails?: number): Promise<{ catcher: MailCatcher; 
   return { catcher, smtpPort, base: `http://127.0.0.1:${httpPort}` };
 }
 
-/** Our own SMTP provider, so the catcher is tested with the mail Switchboard really sends. */
-function mailer(port: number): SmtpEmailProvider {
-  const provider = new SmtpEmailProvider({
-    name: 'mail',
-    settings: loopbackSmtpSettings(port, { from: 'verify@shop.example', fromName: 'Shop', maxConnections: 1 }),
-  });
-  cleanups.push(() => provider.stop());
-  return provider;
-}
-
+/**
+ * Mail as a common SMTP client (nodemailer) writes it: multipart, RFC 2047 subjects, plain SMTP
+ * on loopback. That the catcher keeps what Switchboard's own e-mail provider sends is the
+ * service's spec (smtp-email-provider.mail-catcher.spec.ts).
+ */
 async function send(port: number, to: string, subject: string, text = 'Code 123456'): Promise<void> {
-  await mailer(port).send({ messageId: 'm', attemptId: `a-${to}-${subject}`, to, subject, text, html: `<p>${text}</p>` });
+  const transport = createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true });
+  try {
+    await transport.sendMail({ from: { name: 'Shop', address: 'verify@shop.example' }, to, subject, text, html: `<p>${text}</p>` });
+  } finally {
+    transport.close();
+  }
 }
 
 describe('MailCatcher', () => {
