@@ -14,6 +14,18 @@ export default tseslint.config(
     },
   },
   {
+    // The simulators are the independent check of what the service sends: they share none of its code.
+    files: ['simulators/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['@switchboard/service', '@switchboard/service/*', '**/service/**'], message: 'the simulators must not import the service they check' }],
+        },
+      ],
+    },
+  },
+  {
     // Domain logic stays free of transport, persistence and wire libraries (STYLE.md).
     files: ['service/src/verification/**', 'service/src/routing/**', 'service/src/dispatch/**'],
     rules: {

@@ -16,9 +16,9 @@ import { generateApiKey } from './persistence/app.repository.js';
 import { AlreadyExistsError } from './shared/errors.js';
 import { stopOnSignals } from './shared/graceful-shutdown.js';
 import { createLogger } from './shared/logger.js';
-import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from './simulators/http/http-provider.simulator.js';
-import { SmscSimulator } from './simulators/smsc/smsc.simulator.js';
-import { MailCatcher } from './simulators/smtp/mail-catcher.js';
+import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '@switchboard/simulators/http';
+import { SmscSimulator } from '@switchboard/simulators/smsc';
+import { MailCatcher } from '@switchboard/simulators/smtp';
 import { startSwitchboard } from './switchboard.js';
 
 interface DemoSecrets {

@@ -15,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
@@ -120,7 +121,8 @@ async function runDatabase(database: Database): Promise<PhaseFigures[]> {
     const smscPort = await freePort();
     const smscHttpPort = await freePort();
     const smscEnv = { SMSC_SIM_PORT: String(smscPort), SMSC_SIM_HTTP_PORT: String(smscHttpPort), SMSC_SIM_RECEIPT_DELAY_MS: '0', SMSC_SIM_SYSTEM_ID: 'bench', SMSC_SIM_PASSWORD: 'secret' };
-    const smscScript = join(REPO_ROOT, 'service/dist/simulators/smsc/main.js');
+    // The simulators' package exports its standalone entry point; spawned by its path, as built.
+    const smscScript = fileURLToPath(import.meta.resolve('@switchboard/simulators/smsc/main'));
     let smsc = startNode(smscScript, smscEnv, join(dir, 'smsc.log'));
     children.add(smsc);
     cleanups.push(() => smsc.stop());

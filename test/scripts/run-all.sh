@@ -33,7 +33,7 @@ pnpm -r lint || fail "lint"
 
 reports=$(mktemp -d)
 status=0
-for pkg in service modem-agent dashboard test; do
+for pkg in simulators service modem-agent dashboard test; do
   step "tests: $pkg"
   (cd "$pkg" && pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$reports/$pkg.json") || status=1
 done

@@ -6,7 +6,7 @@ import { createProvider, type BuiltProvider, type ProviderContext } from '../pro
 import type { DeliveryReceipt, LateAcceptance, OtpContent } from '../providers/sms-provider.js';
 import { VOICE_ANSWER_CONTENT_TYPE } from '../providers/voice/answer-document.js';
 import { deriveAnswerTokenKey, signAnswerToken } from '../providers/voice/voice-answer-token.js';
-import { DEFAULT_SIM_ACCOUNTS } from '../simulators/http/http-provider.simulator.js';
+import { DEFAULT_SIM_ACCOUNTS } from '@switchboard/simulators/http';
 import { HttpServer } from './http-server.js';
 import { voiceAnswerHandler, webhookHandler, type ProviderWebhookDeps } from './provider-webhooks.js';
 import { silentLogger } from '../shared/logger.js';

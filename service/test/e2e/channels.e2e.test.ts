@@ -5,7 +5,7 @@ import { DeliveryStatus, type SendCodeRequest } from '@switchboard/proto/switchb
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSmtpServer, type RunningSmtpServer } from '../../src/providers/email/smtp-fixtures.js';
 import { twilioSignature } from '../../src/providers/http/webhook-signatures.js';
-import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../src/simulators/http/http-provider.simulator.js';
+import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '@switchboard/simulators/http';
 import { adminClient } from '../support/admin-client.js';
 import { databaseTargets, startTestSystem, verifyApi, waitFor, type TestSystem, type VerifyApi } from '../support/test-system.js';
 

@@ -1,7 +1,7 @@
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
 import { DeliveryStatus, type SendCodeRequest } from '@switchboard/proto/switchboard/v1/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../src/simulators/http/http-provider.simulator.js';
+import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '@switchboard/simulators/http';
 import { databaseTargets, startTestSystem, verifyApi, waitFor, type TestSystem, type VerifyApi } from '../support/test-system.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Channel, MessageKind } from '@switchboard/proto/switchboard/v1/channel';
 import { ProviderKind, RouteStrategy, type ListRouteRulesResponse, type RouteRule, type SimulateRouteResponse } from '@switchboard/proto/switchboard/v1/admin';
-import { SmscSimulator } from '../../src/simulators/smsc/smsc.simulator.js';
+import { SmscSimulator } from '@switchboard/simulators/smsc';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OutboundSms, SmsProvider, SubmitAccepted } from '../../src/providers/sms-provider.js';
 import { adminClient } from '../support/admin-client.js';

@@ -3,8 +3,7 @@ import type { GetProviderHealthResponse, ListInboundMessagesResponse, ListProvid
 import { MessagingServiceClient, type SendMessageResponse } from '@switchboard/proto/switchboard/v1/messaging';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptPartSchema, AttemptSchema, MessageSchema } from '../../src/persistence/entities.js';
-import { DEFAULT_BEHAVIOUR } from '../../src/simulators/smsc/smsc-behaviour.js';
-import { INJECTION_KINDS } from '../../src/simulators/smsc/smsc-injection.js';
+import { DEFAULT_BEHAVIOUR, INJECTION_KINDS } from '@switchboard/simulators/smsc';
 import { adminClient } from '../support/admin-client.js';
 import { databaseTargets, startTestSystem, waitFor, type TestSystem } from '../support/test-system.js';
 

@@ -16,7 +16,7 @@ import {
 import { loadConfig } from '../../src/config/config.js';
 import { generateApiKey } from '../../src/persistence/app.repository.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { SmscSimulator } from '../../src/simulators/smsc/smsc.simulator.js';
+import { SmscSimulator } from '@switchboard/simulators/smsc';
 import type { DispatchStore } from '../../src/dispatch/dispatch.ports.js';
 import type { SmsProvider } from '../../src/providers/sms-provider.js';
 import { TEST_ADMIN_TOKEN } from './admin-client.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MailCatcher, type CaughtMail } from '../../simulators/smtp/mail-catcher.js';
+import { MailCatcher, type CaughtMail } from '@switchboard/simulators/smtp';
 import { SmtpEmailProvider } from './smtp-email-provider.js';
 import { loopbackSmtpSettings } from './smtp-fixtures.js';
 

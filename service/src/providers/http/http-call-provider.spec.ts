@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../simulators/http/http-provider.simulator.js';
-import type { CallOutcome } from '../../simulators/http/sim-core.js';
+import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator, type CallOutcome } from '@switchboard/simulators/http';
 import type { HttpCallProvider, OutboundCall } from './http-call-provider.js';
 import { normaliseProviderMessageId } from '../sms-provider.js';
 import { startWebhookReceiver, waitFor, type WebhookReceiver } from './http-fixtures.js';

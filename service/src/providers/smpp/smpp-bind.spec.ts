@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SmscSimulator } from '../../simulators/smsc/smsc.simulator.js';
+import { SmscSimulator } from '@switchboard/simulators/smsc';
 import { silentLogger } from '../../shared/logger.js';
 import { SmppBind } from './smpp-bind.js';
 

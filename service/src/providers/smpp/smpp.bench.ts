@@ -6,7 +6,7 @@
  *
  * Run after a build: `node dist/providers/smpp/smpp.bench.js`.
  */
-import { SmscSimulator } from '../../simulators/smsc/smsc.simulator.js';
+import { SmscSimulator } from '@switchboard/simulators/smsc';
 import type { OutboundSms } from '../sms-provider.js';
 import { SmppProvider, type BindMode } from './smpp.provider.js';
 

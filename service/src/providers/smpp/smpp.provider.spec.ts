@@ -1,6 +1,6 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SmscSimulator } from '../../simulators/smsc/smsc.simulator.js';
+import { SmscSimulator } from '@switchboard/simulators/smsc';
 import type { DeliveryReceipt, InboundSms, LateAcceptance, OutboundSms } from '../sms-provider.js';
 import { TEST_TLS_CERT, TEST_TLS_KEY } from './smpp-frame-fixtures.js';
 import { normaliseProviderMessageId } from '../sms-provider.js';

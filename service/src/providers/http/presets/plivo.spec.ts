@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '../../../simulators/http/http-provider.simulator.js';
+import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '@switchboard/simulators/http';
 import { normaliseProviderMessageId, type OutboundSms } from '../../sms-provider.js';
 import { closedPort, startWebhookReceiver, waitFor, type WebhookReceiver } from '../http-fixtures.js';
 import { providerFailure as failure } from '../../provider-fixtures.js';

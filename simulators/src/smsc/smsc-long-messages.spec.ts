@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SmscTestBed, waitFor, type TestEsme, type TestSubmit } from '../../test/support/smsc-test-client.js';
 import { TlvTag, decodeMessageIdResp, type RawPdu } from './smsc-pdu.js';
-import { SmscTestBed, waitFor, type TestEsme, type TestSubmit } from './smsc-test-client.js';
 
 const TO = '4915112345678';
 

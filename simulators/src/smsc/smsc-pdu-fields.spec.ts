@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePdu } from './smpp-library-fixtures.js';
+import { parsePdu } from '../../test/support/smpp-library.js';
 import { namedPduBuilder } from './smsc-pdu-fields.js';
 import { CommandId, decodeHeader, decodeShortMessage, TlvTag } from './smsc-pdu.js';
 

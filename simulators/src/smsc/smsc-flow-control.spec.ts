@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SmscTestBed, asciiSubmit, sleep, waitFor, type TestEsme } from '../../test/support/smsc-test-client.js';
 import { decodeMessageIdResp } from './smsc-pdu.js';
-import { SmscTestBed, asciiSubmit, sleep, waitFor, type TestEsme } from './smsc-test-client.js';
 
 const TO = '+4915112345678';
 

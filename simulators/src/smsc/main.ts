@@ -1,5 +1,6 @@
 /**
- * Runs the SMSC simulator on its own: `node dist/simulators/smsc/main.js`.
+ * Runs the SMSC simulator on its own: `pnpm --filter @switchboard/simulators smsc-simulator`
+ * (`node simulators/dist/smsc/main.js`).
  * Configured by SMSC_SIM_* variables (see `parseSmscEnv` in smsc-config.ts for the list):
  * ports, hosts and credentials; receipts, throttling, errors and disconnects; TLS key and
  * certificate files.

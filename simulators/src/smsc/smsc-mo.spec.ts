@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SmscTestBed } from '../../test/support/smsc-test-client.js';
 import { TlvTag } from './smsc-pdu.js';
 import { NoReceiverError } from './smsc.simulator.js';
-import { SmscTestBed } from './smsc-test-client.js';
 
 describe('SmscSimulator mobile-originated messages', () => {
   let bed: SmscTestBed;

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SmscTestBed, asciiSubmit, waitFor, type TestEsme } from '../../test/support/smsc-test-client.js';
 import { CommandId } from './smsc-pdu.js';
 import { INJECTION_KINDS } from './smsc-injection.js';
 import { NoReceiverError } from './smsc.simulator.js';
-import { SmscTestBed, asciiSubmit, waitFor, type TestEsme } from './smsc-test-client.js';
 
 describe('SmscSimulator hostile injection', () => {
   let bed: SmscTestBed;

@@ -1,5 +1,6 @@
 /**
- * Runs the HTTP provider simulator on its own: `node dist/simulators/http/main.js`.
+ * Runs the HTTP provider simulator on its own: `pnpm --filter @switchboard/simulators http-simulator`
+ * (`node simulators/dist/http/main.js`).
  * Configured by HTTP_SIM_* and per-provider variables (see sim-config.ts). Point a provider's
  * `baseUrl` at it: Twilio, Plivo and Vonage at the root, Auron at `/HTTP_API1`.
  */

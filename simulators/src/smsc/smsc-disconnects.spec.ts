@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SmscTestBed, asciiSubmit, waitFor } from '../../test/support/smsc-test-client.js';
 import { CommandId } from './smsc-pdu.js';
-import { SmscTestBed, asciiSubmit, waitFor } from './smsc-test-client.js';
 
 const TO = '+4915112345678';
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { SmscTestBed, asciiSubmit, sleep, waitFor, type TestEsme } from '../../test/support/smsc-test-client.js';
 import { TlvTag, decodeMessageIdResp, type ShortMessageBody } from './smsc-pdu.js';
 import type { SmscSimulatorOptions } from './smsc.simulator.js';
-import { SmscTestBed, asciiSubmit, sleep, waitFor, type TestEsme } from './smsc-test-client.js';
 
 const TO = '+4915112345678';
 

@@ -4,10 +4,10 @@ import { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SmscTestBed, TestEsme, asciiSubmit, sleep, waitFor } from '../../test/support/smsc-test-client.js';
 import type { Logger } from '../shared/logger.js';
 import { DEFAULT_BEHAVIOUR } from './smsc-behaviour.js';
 import { CommandId, TlvTag, decodeMessageIdResp, encodePdu, type RawPdu } from './smsc-pdu.js';
-import { SmscTestBed, TestEsme, asciiSubmit, sleep, waitFor } from './smsc-test-client.js';
 import { SmscSimulator } from './smsc.simulator.js';
 
 const idOf = (response: RawPdu): string => decodeMessageIdResp(response.body);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPdu, parsePdu } from './smpp-library-fixtures.js';
+import { createPdu, parsePdu } from '../../test/support/smpp-library.js';
 import {
   CommandId,
   PduBodyError,

@@ -16,8 +16,8 @@ import {
   type RawPdu,
   type ShortMessageBody,
   type ShortMessageFields,
-} from './smsc-pdu.js';
-import { SmscSimulator, type SmscSimulatorOptions } from './smsc.simulator.js';
+} from '../../src/smsc/smsc-pdu.js';
+import { SmscSimulator, type SmscSimulatorOptions } from '../../src/smsc/smsc.simulator.js';
 
 /** How a `TestEsme` binds. */
 export interface TestBind {
