@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SmscTestBed, asciiSubmit, waitFor } from '../../test/support/smsc-test-client.js';
+import { SmscTestBed, asciiSubmit } from '../../test/support/smsc-test-client.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { CommandId } from './smsc-pdu.js';
 
 const TO = '+4915112345678';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmscTestBed, asciiSubmit, sleep, waitFor, type TestEsme } from '../../test/support/smsc-test-client.js';
+import { SmscTestBed, asciiSubmit, sleep, type TestEsme } from '../../test/support/smsc-test-client.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { decodeMessageIdResp } from './smsc-pdu.js';
 
 const TO = '+4915112345678';

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SmscTestBed, asciiSubmit, waitFor, type TestEsme } from '../../test/support/smsc-test-client.js';
+import { SmscTestBed, asciiSubmit, type TestEsme } from '../../test/support/smsc-test-client.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { CommandId } from './smsc-pdu.js';
 import { INJECTION_KINDS } from './smsc-injection.js';
 import { NoReceiverError } from './smsc.simulator.js';

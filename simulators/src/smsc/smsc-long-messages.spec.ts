@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SmscTestBed, waitFor, type TestEsme, type TestSubmit } from '../../test/support/smsc-test-client.js';
+import { SmscTestBed, type TestEsme, type TestSubmit } from '../../test/support/smsc-test-client.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { TlvTag, decodeMessageIdResp, type RawPdu } from './smsc-pdu.js';
 
 const TO = '4915112345678';

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { SmscTestBed, asciiSubmit, sleep, waitFor, type TestEsme } from '../../test/support/smsc-test-client.js';
+import { SmscTestBed, asciiSubmit, sleep, type TestEsme } from '../../test/support/smsc-test-client.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { TlvTag, decodeMessageIdResp, type ShortMessageBody } from './smsc-pdu.js';
 import type { SmscSimulatorOptions } from './smsc.simulator.js';
 
