@@ -720,7 +720,7 @@ describe('SmppProvider against the SMSC simulator', () => {
 
       expect(error).toMatchObject({ retryable: false, outcomeUnknown: true });
       await waitFor(() => late.length === 1);
-      expect(late[0]).toEqual({ attemptId: 'attempt-late', part: 1, parts: 1, receiptsExpected: 1, providerMessageId: simulator.latest(TO)?.id.toLowerCase() });
+      expect(late[0]).toEqual({ attemptId: 'attempt-late', part: 1, parts: 1, receiptsExpected: 1, providerMessageId: normaliseProviderMessageId(simulator.latest(TO)?.id ?? '') });
       expect(simulator.inbox({ to: TO })).toHaveLength(1);
     });
 
