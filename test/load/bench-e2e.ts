@@ -116,6 +116,7 @@ async function main(): Promise<void> {
 async function runDatabase(database: Database): Promise<PhaseFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), `switchboard-bench-${database}-`));
   const cleanups: (() => Promise<unknown>)[] = [];
+  let failed = false;
   console.log(`\n== ${database}: logs in ${dir}`);
   try {
     const smscPort = await freePort();
@@ -279,9 +280,14 @@ async function runDatabase(database: Database): Promise<PhaseFigures[]> {
     }
     await checkNothingLostOrDoubled(target, number);
     return results;
+  } catch (error) {
+    // The logs are what explains a failed run: they stay.
+    failed = true;
+    throw error;
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((error: unknown) => { console.error('cleanup failed:', error); });
-    if (process.env.BENCH_KEEP_LOGS === undefined) rmSync(dir, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_LOGS === undefined && !failed) rmSync(dir, { recursive: true, force: true });
+    if (failed) console.error(`logs kept in ${dir}`);
   }
 }
 
@@ -347,11 +353,23 @@ async function waitForReceipts(target: Target, count: number, before: number, ti
     if (now !== acknowledged) progressAt = Date.now();
     acknowledged = now;
     if (Date.now() - progressAt > 60_000) {
-      throw new Error(`no receipt stored for 60 s: ${acknowledged - before} of ${count} so far; SMSC ${JSON.stringify(stats)} (see service-*.log)`);
+      const undelivered = target.sql ? await undeliveredMessages(target.sql) : '';
+      throw new Error(`no receipt stored for 60 s: ${acknowledged - before} of ${count} so far; SMSC ${JSON.stringify(stats)}${undelivered} (see service-*.log)`);
     }
     return acknowledged - before >= count;
   }, `${count} receipts to be stored`, timeoutMs, 20);
   return performance.now();
+}
+
+/** What the messages that are not delivered look like, for the error a stalled run ends with. */
+async function undeliveredMessages(sql: pg.Client): Promise<string> {
+  const { rows } = await sql.query<{ id: string; status: string; lease_owner: string | null; lease_until: Date | null; not_before: Date; last_error: string | null; attempts: unknown }>(
+    `select m.id, m.status, m.lease_owner, m.lease_until, m.not_before, m.last_error,
+            (select json_agg(json_build_object('status', a.status, 'created', a.created_at, 'submitted', a.submitted_at, 'id', a.provider_message_id, 'error', a.error_message) order by a.created_at)
+               from attempt a where a.message_id = m.id) as attempts
+       from message m where m.status <> 'delivered' order by m.created_at limit 20`,
+  );
+  return rows.length === 0 ? '; every stored message is delivered' : `; undelivered (first ${rows.length}):\n${rows.map((row) => `  ${JSON.stringify(row)}`).join('\n')}\n`;
 }
 
 async function measure(target: Target, phase: string, n: number, withReceipts: boolean, run: () => Promise<LoadResult>, restarted = false): Promise<PhaseFigures> {

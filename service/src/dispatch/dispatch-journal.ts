@@ -102,6 +102,8 @@ export interface DispatchJournalOptions {
   readonly onBatch?: (size: number) => void;
   /** Gather a turn's events before each transaction (for PGlite: see GroupCommitOptions). */
   readonly gatherTurn?: boolean;
+  /** Told when acting on a committed transaction's effects threw (the events stay committed, once). */
+  readonly onEffectsFailed?: (error: unknown) => void;
 }
 
 const NO_CHANGE: EventOutcome = { change: undefined, lost: false };
@@ -111,12 +113,14 @@ export class DispatchJournal {
   readonly #store: DispatchStore;
   readonly #now: () => Date;
   readonly #onCommitted: (effects: CommittedEffects) => void;
+  readonly #onEffectsFailed: (error: unknown) => void;
   readonly #group: GroupCommit<Item, Outcome>;
 
   constructor(options: DispatchJournalOptions) {
     this.#store = options.store;
     this.#now = options.now ?? (() => new Date());
     this.#onCommitted = options.onCommitted;
+    this.#onEffectsFailed = options.onEffectsFailed ?? (() => undefined);
     this.#group = new GroupCommit<Item, Outcome>({
       commit: (items) => this.#commit(items),
       maxBatch: options.maxBatch ?? 500,
@@ -189,8 +193,16 @@ export class DispatchJournal {
       await batch.commit();
       return { counts: { overdue: overdue.size, interrupted: stale.size }, effects: batch.effects() };
     });
-    this.#onCommitted(effects);
+    this.#tell(effects);
     return counts;
+  }
+
+  #tell(effects: CommittedEffects): void {
+    try {
+      this.#onCommitted(effects);
+    } catch (error) {
+      this.#onEffectsFailed(error);
+    }
   }
 
   async #commit(items: readonly Item[]): Promise<readonly ItemOutcome<Outcome>[]> {
@@ -201,7 +213,8 @@ export class DispatchJournal {
       await batch.commit();
       return { outcomes: decided, effects: batch.effects() };
     });
-    this.#onCommitted(effects);
+    // Committed: a throw from here on would make the group commit run these events again.
+    this.#tell(effects);
     return outcomes.map((value) => ({ ok: true, value }));
   }
 }

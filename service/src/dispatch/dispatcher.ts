@@ -123,6 +123,7 @@ export class Dispatcher implements DispatchQueue {
       store: options.store,
       now: this.#now,
       onCommitted: (effects) => { this.#committed(effects); },
+      onEffectsFailed: (error) => { options.logger.error({ err: error }, 'acting on a stored dispatch batch failed (breakers, metrics, claims); the batch stays stored'); },
       onBatch: (size) => options.metrics?.batch?.('dispatch', size),
       gatherTurn: options.inProcessDatabase === true,
     });

@@ -1,6 +1,6 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
-import { UnauthenticatedError } from '../shared/errors.js';
+import { UnauthenticatedError, UnavailableError } from '../shared/errors.js';
 import type { AppProfile } from '../verification/verification.ports.js';
 import { apiKeyFrom, authenticateApp, type AppAuthenticator } from './auth.js';
 
@@ -119,6 +119,14 @@ describe('authenticateApp', () => {
     const authenticator = authenticatorKnowing(longKey, acme);
     await expect(authenticateApp(metadataWith({ authorization: `Bearer ${longKey}` }), authenticator)).rejects.toThrow('unknown API key');
     expect(authenticator.asked).toEqual([]);
+  });
+
+  it('answers UNAVAILABLE, not INTERNAL, when the key store cannot answer, and keeps the cause', async () => {
+    const outage = new Error('timeout exceeded when trying to connect');
+    const call = authenticateApp(metadataWith({ authorization: 'Bearer sk_live_123' }), { findByApiKey: () => Promise.reject(outage) });
+    const error: unknown = await call.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error).toMatchObject({ message: 'the API key cannot be checked right now', retryAfterMs: 1000, cause: outage });
   });
 
   it('looks up a key of exactly 256 characters', async () => {

@@ -1,5 +1,5 @@
 import type { Metadata } from '@grpc/grpc-js';
-import { UnauthenticatedError } from '../shared/errors.js';
+import { UnauthenticatedError, UnavailableError } from '../shared/errors.js';
 import type { AppProfile } from '../verification/verification.ports.js';
 
 /** Finds the app an API key belongs to. */
@@ -8,6 +8,7 @@ export interface AppAuthenticator {
 }
 
 const MAX_KEY_LENGTH = 256;
+const KEY_CHECK_RETRY_MS = 1000;
 
 /** The API key from `authorization: Bearer <key>` or `x-api-key: <key>`; null when absent. */
 export function apiKeyFrom(metadata: Metadata): string | null {
@@ -27,7 +28,10 @@ export async function authenticateApp(metadata: Metadata, authenticator: AppAuth
   const key = apiKeyFrom(metadata);
   if (key === null) throw new UnauthenticatedError('an API key is required: send "authorization: Bearer <key>" or "x-api-key: <key>"');
   if (key.length > MAX_KEY_LENGTH) throw new UnauthenticatedError('unknown API key');
-  const app = await authenticator.findByApiKey(key);
+  const app = await authenticator.findByApiKey(key).catch((error: unknown) => {
+    // The key store could not answer (database down or its pool exhausted): the caller may retry.
+    throw new UnavailableError('the API key cannot be checked right now', KEY_CHECK_RETRY_MS, { cause: error });
+  });
   if (!app) throw new UnauthenticatedError('unknown API key');
   return app;
 }

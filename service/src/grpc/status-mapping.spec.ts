@@ -75,6 +75,18 @@ describe('toServiceError', () => {
     expect(mapped.metadata?.get('retry-after-ms')).toEqual(['250']);
   });
 
+  it('logs the outage behind an UNAVAILABLE as a warning, and tells the caller only to retry', () => {
+    const logger = recordingLogger();
+    const outage = new Error('connect ECONNREFUSED 10.0.0.5:5432');
+    const mapped = toServiceError(new UnavailableError('the API key cannot be checked right now', 1000, { cause: outage }), logger);
+    expect(mapped.code).toBe(status.UNAVAILABLE);
+    expect(mapped.details).toBe('the API key cannot be checked right now; nothing was stored, retry in 1000 ms');
+    expect(logger.entries).toEqual([{ level: 'warn', obj: { err: outage }, msg: 'call refused: the API key cannot be checked right now' }]);
+    // The next thousand calls in the same outage add no line.
+    for (let i = 0; i < 1000; i++) toServiceError(new UnavailableError('the API key cannot be checked right now', 1000, { cause: outage }), logger);
+    expect(logger.entries).toHaveLength(1);
+  });
+
   it('tells the caller when to retry after RESOURCE_EXHAUSTED, in metadata and in whole seconds in the details', () => {
     const mapped = toServiceError(new RateLimitedError('too many codes to this number', 42_100), recordingLogger());
     expect(mapped.metadata?.get('retry-after-ms')).toEqual(['42100']);

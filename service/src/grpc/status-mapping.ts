@@ -34,6 +34,11 @@ export function toServiceError(error: unknown, logger: Logger): Partial<ServiceE
       return { code: status.RESOURCE_EXHAUSTED, details: `${error.message}; retry in ${Math.ceil(error.retryAfterMs / 1000)} s`, metadata };
     }
     if (error instanceof UnavailableError) {
+      // An outage behind it is worth a line (not one per refused call); the caller is told only to retry.
+      if (error.cause !== undefined) {
+        const suppressed = outageLines.admit(error.message);
+        if (suppressed !== null) logger.warn({ err: error.cause, ...(suppressed > 0 ? { suppressed } : {}) }, `call refused: ${error.message}`);
+      }
       metadata.set('retry-after-ms', String(error.retryAfterMs));
       return { code: status.UNAVAILABLE, details: `${error.message}; nothing was stored, retry in ${error.retryAfterMs} ms`, metadata };
     }
@@ -41,6 +46,27 @@ export function toServiceError(error: unknown, logger: Logger): Partial<ServiceE
   logger.error({ err: error }, 'unexpected error while handling a call');
   return { code: status.INTERNAL, details: 'internal error', metadata };
 }
+
+/** At most one line per reason every few seconds; says how many were left out since. */
+class LineThrottle {
+  readonly #last = new Map<string, { at: number; suppressed: number }>();
+
+  constructor(private readonly everyMs: number) {}
+
+  /** null: leave this one out; else the number left out before it. */
+  admit(reason: string, now = Date.now()): number | null {
+    const last = this.#last.get(reason);
+    if (last && now - last.at < this.everyMs) {
+      last.suppressed += 1;
+      return null;
+    }
+    if (this.#last.size > 100) this.#last.clear();
+    this.#last.set(reason, { at: now, suppressed: 0 });
+    return last?.suppressed ?? 0;
+  }
+}
+
+const outageLines = new LineThrottle(5000);
 
 /** Longest `error-field` sent: a path names a field, it does not quote an input. */
 const MAX_FIELD_HEADER_LENGTH = 200;

@@ -72,8 +72,9 @@ export class UnavailableError extends SwitchboardError {
   constructor(
     message: string,
     readonly retryAfterMs: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -56,6 +56,19 @@ describe('GroupCommit', () => {
     expect(answered).toBe(true);
   });
 
+  it('never commits a batch again when what it reports after the commit throws', async () => {
+    const { batches, commit, releaseNext } = manualCommit<number>();
+    const group = new GroupCommit({ commit, maxBatch: 10, concurrency: 1, maxWaiting: 100, overloaded, onBatch: () => { throw new Error('metrics broke'); } });
+
+    const first = group.submit(1);
+    const rest = [group.submit(2), group.submit(3)];
+    await releaseNext();
+    await releaseNext();
+
+    expect(await Promise.all([first, ...rest])).toEqual([1, 2, 3]);
+    expect(batches).toEqual([[1], [2, 3]]);
+  });
+
   it('keeps batches within maxBatch and runs at most `concurrency` transactions at once', async () => {
     const { batches, commit, releaseNext } = manualCommit<number>();
     const group = new GroupCommit({ commit, maxBatch: 2, concurrency: 2, maxWaiting: 100, overloaded });

@@ -117,7 +117,6 @@ export class GroupCommit<I, R> {
     let outcomes: readonly ItemOutcome<R>[];
     try {
       outcomes = await this.#options.commit(batch.map((waiting) => waiting.item));
-      this.#options.onBatch?.(batch.length);
     } catch (error) {
       if (batch.length === 1) {
         batch[0]?.reject(error);
@@ -126,6 +125,12 @@ export class GroupCommit<I, R> {
       // Nothing of the batch committed: find the item at fault by committing each on its own.
       for (const waiting of batch) await this.#run([waiting]);
       return;
+    }
+    // After the catch: the batch has committed, and nothing past this point may run it again.
+    try {
+      this.#options.onBatch?.(batch.length);
+    } catch {
+      // Metrics only.
     }
     batch.forEach((waiting, index) => {
       const outcome = outcomes[index];
