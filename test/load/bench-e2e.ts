@@ -505,3 +505,6 @@ function printTable(figures: readonly PhaseFigures[]): void {
 }
 
 await main();
+// Everything it started is stopped by now; a stray handle (one kept a full run alive for 40
+// minutes after it printed its table) must not keep a finished run from exiting.
+process.exit(0);
