@@ -7,6 +7,7 @@
 import { pino } from 'pino';
 import { HttpProviderSimulator } from './http-provider.simulator.js';
 import { parseHttpSimEnv } from './sim-config.js';
+import { stopOnSignals } from '../shared/stop-on-signals.js';
 
 const logger = pino({ name: 'http-provider-simulator' });
 const config = parseHttpSimEnv(process.env);
@@ -18,18 +19,4 @@ if (!config.ok) {
 const simulator = new HttpProviderSimulator({ ...config.options, logger });
 await simulator.start();
 
-let stopping = false;
-const shutdown = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  simulator.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'stop failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+stopOnSignals(() => simulator.stop(), logger);

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { parseSmscEnv } from './smsc-config.js';
 import { SmscSimulator } from './smsc.simulator.js';
+import { stopOnSignals } from '../shared/stop-on-signals.js';
 
 const logger = pino({ name: 'smsc-simulator' });
 const config = parseSmscEnv(process.env);
@@ -30,18 +31,4 @@ if (config.tlsFiles) {
 const simulator = new SmscSimulator({ ...config.options, tls, logger });
 await simulator.start();
 
-let stopping = false;
-const shutdown = (signal: string): void => {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, 'stopping');
-  simulator.stop().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      logger.error({ err: error }, 'stop failed');
-      process.exit(1);
-    },
-  );
-};
-process.on('SIGINT', shutdown);
-process.on('SIGTERM', shutdown);
+stopOnSignals(() => simulator.stop(), logger);
