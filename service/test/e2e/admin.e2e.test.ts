@@ -77,6 +77,7 @@ import { compileRoutingTable, type RoutingTable } from '../../src/routing/router
 import { SecretBox } from '../../src/shared/secret-box.js';
 import { createScratchDatabase, databaseTargets } from '../support/test-system.js';
 import { silentLogger } from '../../src/shared/logger.js';
+import { rejection } from '../support/waiting.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const SECRET_PASSWORD = 'pw-s3cr3';
@@ -90,15 +91,6 @@ function bearer(token: string): Metadata {
 
 type Callback<Res> = (error: ServiceError | null, response: Res) => void;
 
-/** The error a call failed with; fails the test if it succeeded. */
-async function rejection(call: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await call;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** The field an INVALID_ARGUMENT names. */
 function errorField(error: ServiceError): string | undefined {

@@ -1,4 +1,4 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import type { ListAppsResponse, UpdateAppResponse } from '@switchboard/proto/switchboard/v1/admin';
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
 import { DeliveryStatus, type SendCodeRequest } from '@switchboard/proto/switchboard/v1/verify';
@@ -8,6 +8,7 @@ import { twilioSignature } from '../../src/providers/http/webhook-signatures.js'
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '@switchboard/simulators/http';
 import { adminClient } from '../support/admin-client.js';
 import { databaseTargets, startTestSystem, verifyApi, waitFor, type TestSystem, type VerifyApi } from '../support/test-system.js';
+import { rejection } from '../support/waiting.js';
 
 const twilio = DEFAULT_SIM_ACCOUNTS.twilio;
 
@@ -22,14 +23,6 @@ function sendRequest(overrides: Partial<SendCodeRequest>): SendCodeRequest {
   return { to: '', channel: Channel.CHANNEL_SMS, locale: '', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '', ...overrides };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 /** POSTs form parameters signed as Twilio signs them (or with `signature` instead). */
 async function postAsTwilio(url: string, params: [string, string][], signature?: string): Promise<Response> {

@@ -1,9 +1,10 @@
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
 import { DeliveryStatus, VerificationStatus, type SendCodeRequest, type VerifyCodeRequest } from '@switchboard/proto/switchboard/v1/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseProviderMessageId } from '../../src/providers/sms-provider.js';
 import { codeFromInbox, databaseTargets, startTestSystem, verifyApi, waitFor, withKey, type TestSystem, type VerifyApi } from '../support/test-system.js';
+import { rejection } from '../support/waiting.js';
 
 let numberSeq = 10;
 /** A fresh valid German mobile number per test, so send limits never leak between tests. */
@@ -20,14 +21,6 @@ function verifyRequest(verificationId: string, code: string): VerifyCodeRequest 
   return { target: { $case: 'verificationId', value: verificationId }, code };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ServiceError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ServiceError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe.each(databaseTargets())('VerifyService end to end on $name', ({ url }) => {
   let system: TestSystem;

@@ -21,6 +21,7 @@ import type { DispatchStore } from '../../src/dispatch/dispatch.ports.js';
 import type { SmsProvider } from '../../src/providers/sms-provider.js';
 import { TEST_ADMIN_TOKEN } from './admin-client.js';
 import { startSwitchboard, type RunningSwitchboard } from '../../src/switchboard.js';
+import { waitFor as pollUntil } from './waiting.js';
 
 /**
  * The databases the end-to-end suites run on: always embedded PGlite, and PostgreSQL when
@@ -229,15 +230,6 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** Polls until `condition` holds; fails with what it waited for. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** The code in the last SMS the simulator received for `to` (the origin-bound line's `#code`). */
 export function codeFromInbox(smsc: SmscSimulator, to: string): string {
@@ -246,4 +238,11 @@ export function codeFromInbox(smsc: SmscSimulator, to: string): string {
   const match = /#(\d{4,10})$/.exec(message.text);
   if (!match?.[1]) throw new Error(`no code in the SMS text`);
   return match[1];
+}
+
+export { rejection } from './waiting.js';
+
+/** Polls until `condition` holds (10 s by default: a whole system on a busy CI machine); fails naming `what`. */
+export function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  return pollUntil(condition, what, timeoutMs, 20);
 }

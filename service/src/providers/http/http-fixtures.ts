@@ -72,14 +72,6 @@ async function readRequest(incoming: IncomingMessage, base: string): Promise<Web
   return { method: incoming.method ?? 'GET', url: `${base}${incoming.url ?? '/'}`, headers: incoming.headers, rawBody: Buffer.concat(chunks) };
 }
 
-/** Polls until `condition` holds; rejects after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 3_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 /** A loopback port nothing listens on (bound, then closed). */
 export async function closedPort(): Promise<number> {

@@ -21,6 +21,7 @@ import {
   type WireServerOptions,
   type WireSession,
 } from './smpp-wire.js';
+import { rejection, waitFor } from '../../../test/support/waiting.js';
 
 /** What a scripted SMSC does with a PDU; return true when handled, false for the default answer. */
 type Script = (wire: WireSession, pdu: Pdu) => boolean;
@@ -115,14 +116,6 @@ async function boundSession(port: number, overrides: Partial<SmppSessionOptions>
   return opened;
 }
 
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
 const submitSm = (to = '4915112345678'): Pdu => createPdu('submit_sm', { destination_addr: to, short_message: 'code 123456' });
 
 function rawHeader(commandLength: number, commandId: number, sequence: number, status = 0): Buffer {
@@ -145,15 +138,6 @@ function malformedDeliverSm(sequence: number): Buffer {
   const bytes = Buffer.concat([body, Buffer.from([0x02, 0x04, 0x00, 0x00])]);
   bytes.writeUInt32BE(bytes.length, 0);
   return bytes;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<SessionRequestError> {
-  const error = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!(error instanceof SessionRequestError)) throw new Error(`expected a SessionRequestError, got ${String(error)}`);
-  return error;
 }
 
 describe('SmppSession bind', () => {
@@ -250,8 +234,8 @@ describe('SmppSession window', () => {
     smsc.script = (_wire, pdu) => pdu.command === 'submit_sm'; // never answered
     const { session } = await boundSession(smsc.port, { windowSize: 1 });
 
-    const first = rejection(session.request(submitSm(), 300));
-    const second = await rejection(session.request(submitSm(), 50));
+    const first = rejection(session.request(submitSm(), 300), SessionRequestError);
+    const second = await rejection(session.request(submitSm(), 50), SessionRequestError);
 
     expect(second).toMatchObject({ reason: 'timeout', written: false });
     expect(session.queued).toBe(0);
@@ -269,7 +253,7 @@ describe('SmppSession window', () => {
     };
     const { session } = await boundSession(smsc.port, { windowSize: 1 });
 
-    const first = rejection(session.request(submitSm(), 50));
+    const first = rejection(session.request(submitSm(), 50), SessionRequestError);
     const second = session.request(submitSm(), 1000);
 
     expect(await first).toMatchObject({ reason: 'timeout', written: true });
@@ -280,8 +264,8 @@ describe('SmppSession window', () => {
     const smsc = await scriptedSmsc();
     smsc.script = (_wire, pdu) => pdu.command === 'submit_sm';
     const { session, closed } = await boundSession(smsc.port, { windowSize: 1 });
-    const written = rejection(session.request(submitSm(), 2000));
-    const queued = rejection(session.request(submitSm(), 2000));
+    const written = rejection(session.request(submitSm(), 2000), SessionRequestError);
+    const queued = rejection(session.request(submitSm(), 2000), SessionRequestError);
     await waitFor(() => smsc.received.some((pdu) => pdu.command === 'submit_sm'));
 
     for (const wire of smsc.server.sessions) wire.destroy();
@@ -296,7 +280,7 @@ describe('SmppSession window', () => {
     const smsc = await scriptedSmsc();
     smsc.script = (_wire, pdu) => pdu.command === 'submit_sm';
     const { session } = await boundSession(smsc.port, { windowSize: 1 });
-    void rejection(session.request(submitSm(), 2000));
+    void rejection(session.request(submitSm(), 2000), SessionRequestError);
 
     const response = await session.request(createPdu('enquire_link'), 1000, { bypassWindow: true });
 
@@ -336,7 +320,7 @@ describe('SmppSession against a broken SMSC', () => {
     };
     const { session, closed } = await boundSession(smsc.port);
 
-    const error = await rejection(session.request(submitSm(), 1000));
+    const error = await rejection(session.request(submitSm(), 1000), SessionRequestError);
 
     expect(error).toMatchObject({ reason: 'malformed-response', written: true });
     expect(error.cause).toBeInstanceOf(MalformedPduError);
@@ -403,7 +387,7 @@ describe('SmppSession against a broken SMSC', () => {
     };
     const { session, closed } = await boundSession(smsc.port);
 
-    const error = await rejection(session.request(submitSm(), 1000));
+    const error = await rejection(session.request(submitSm(), 1000), SessionRequestError);
 
     expect(error).toMatchObject({ reason: 'closed', written: true });
     const closeError = await closed;
@@ -443,7 +427,7 @@ describe('SmppSession unbind', () => {
     };
     const { session } = await boundSession(smsc.port, { windowSize: 1 });
     const written = session.request(submitSm(), 2000);
-    const queued = rejection(session.request(submitSm(), 2000));
+    const queued = rejection(session.request(submitSm(), 2000), SessionRequestError);
     await waitFor(() => heldSubmit !== undefined);
 
     const unbound = session.unbind(1000);
@@ -451,7 +435,7 @@ describe('SmppSession unbind', () => {
     expect(await queued).toMatchObject({ reason: 'closed', written: false });
     expect(stringField(await written, 'message_id')).toBe('held');
     expect(await unbound).toBe(true);
-    await expect(rejection(session.request(submitSm(), 100))).resolves.toMatchObject({ reason: 'not-writable', written: false });
+    await expect(rejection(session.request(submitSm(), 100), SessionRequestError)).resolves.toMatchObject({ reason: 'not-writable', written: false });
   });
 
   it('closes anyway when the SMSC never answers unbind', async () => {
@@ -471,7 +455,7 @@ describe('SmppSession unbind', () => {
     const { session } = await boundSession(smsc.port);
 
     const unbound = session.unbind(1000);
-    const error = await rejection(session.request(submitSm(), 1000));
+    const error = await rejection(session.request(submitSm(), 1000), SessionRequestError);
 
     expect(error).toMatchObject({ reason: 'not-writable', written: false });
     await unbound;

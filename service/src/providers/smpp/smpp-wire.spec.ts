@@ -16,6 +16,7 @@ import {
   type WireServer,
   type WireSession,
 } from './smpp-wire.js';
+import { waitFor } from '../../../test/support/waiting.js';
 
 describe('formatCommandStatus', () => {
   it.each([
@@ -118,14 +119,6 @@ async function rawClient(port: number): Promise<{ socket: Socket; received: Pdu[
   const closed = once(socket, 'close');
   await once(socket, 'connect');
   return { socket, received, closed };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }
 
 function rawHeader(commandLength: number, commandId: number, sequence: number): Buffer {

@@ -8,16 +8,9 @@ import type { Logger } from '../../shared/logger.js';
 import { CommandStatus, createWireServer } from './smpp-wire.js';
 import { SmppOptionsError, SmppProvider, type SmppProviderOptions } from './smpp.provider.js';
 import { providerFailure as rejection } from '../provider-fixtures.js';
+import { waitFor } from '../../../test/support/waiting.js';
 
 const TO = '+4915112345678';
-
-async function waitFor(condition: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -172,7 +165,7 @@ describe('SmppProvider connection hygiene', () => {
     expect(error.retryable).toBe(true);
     expect(error.message).toContain('no bind_transceiver_resp within 80 ms');
     expect(server.sockets).toHaveLength(1);
-    await waitFor(() => server.open() === 0, 500);
+    await waitFor(() => server.open() === 0, 'every connection to close', 500);
     expect(smpp.lastBindError()).toBe(error);
   });
 
@@ -184,7 +177,7 @@ describe('SmppProvider connection hygiene', () => {
     await smpp.stop();
 
     expect((await starting).retryable).toBe(true);
-    await waitFor(() => server.open() === 0, 500);
+    await waitFor(() => server.open() === 0, 'every connection to close', 500);
     expect(smpp.state()).toBe('stopped');
   });
 });
@@ -232,7 +225,7 @@ describe('SmppProvider rebinding against an SMSC that drops every bind', () => {
     const logger = recordingLogger();
     await bound(60, { logger, stableBindMs: 30 });
 
-    await waitFor(() => (smsc?.binds() ?? 0) >= 4, 2000);
+    await waitFor(() => (smsc?.binds() ?? 0) >= 4, 'four binds', 2000);
 
     const attempts = logger.entries.filter((entry) => entry.message === 'SMPP rebind scheduled').map((entry) => entry.fields.attempt);
     expect(attempts.length).toBeGreaterThanOrEqual(3);
@@ -330,7 +323,7 @@ describe('SmppProvider against the SMSC simulator', () => {
 
         expect(error.retryable).toBe(true);
         expect(error.providerCode).toContain(status);
-        await waitFor(() => simulator.sessions().connected === 0, 500);
+        await waitFor(() => simulator.sessions().connected === 0, 'every session to disconnect', 500);
         await smpp.start();
         expect(smpp.state()).toBe('bound');
         expect(smpp.lastBindError()).toBeUndefined();
@@ -352,7 +345,7 @@ describe('SmppProvider against the SMSC simulator', () => {
 
       await rejection(smpp.start());
 
-      await waitFor(() => simulator.sessions().connected === 0, 500);
+      await waitFor(() => simulator.sessions().connected === 0, 'every session to disconnect', 500);
     });
 
     it('unbinds on stop() and does not reconnect', async () => {
@@ -812,8 +805,8 @@ describe('SmppProvider against the SMSC simulator', () => {
       const smpp = await started();
 
       simulator.disconnectAll();
-      await waitFor(() => smpp.state() !== 'bound');
-      await waitFor(() => smpp.state() === 'bound' && simulator.boundSessionCount() === 1);
+      // The unbound moment may be too short to observe: the second bind is what shows the reconnect.
+      await waitFor(() => simulator.stats().binds === 2 && smpp.state() === 'bound' && simulator.boundSessionCount() === 1, 'the provider to bind again');
 
       await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
       expect(simulator.stats().binds).toBe(2);
@@ -824,8 +817,7 @@ describe('SmppProvider against the SMSC simulator', () => {
       simulator.failNextBinds(3, 'ESME_RBINDFAIL');
 
       simulator.disconnectAll();
-      await waitFor(() => smpp.state() !== 'bound');
-      await waitFor(() => smpp.state() === 'bound', 3000);
+      await waitFor(() => simulator.stats().binds === 2 && smpp.state() === 'bound', 'the provider to bind again', 3000);
 
       expect(simulator.stats()).toMatchObject({ binds: 2, bindsRefused: 3 });
       await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
@@ -863,7 +855,7 @@ describe('SmppProvider against the SMSC simulator', () => {
 
       simulator = new SmscSimulator({ smppPort, httpPort: 0, receiptDelayMs: 20 });
       await simulator.start();
-      await waitFor(() => smpp.state() === 'bound', 3000);
+      await waitFor(() => smpp.state() === 'bound', 'the provider to bind', 3000);
 
       await expect(smpp.submit(sms())).resolves.toMatchObject({ parts: 1 });
     });

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { voiceAnswerHandler, webhookHandler } from '../../http/provider-webhooks.js';
 import { HttpServer } from '../../http/http-server.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator, type RecordedRequest } from '@switchboard/simulators/http';
-import { waitFor } from '../http/http-fixtures.js';
+import { waitFor } from '../../../test/support/waiting.js';
 import { providerFailure as failure } from '../provider-fixtures.js';
 import { createHttpProviders } from '../http/http-presets.js';
 import type { ProviderEndpoints } from '../provider-kind.js';
