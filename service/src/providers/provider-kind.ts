@@ -9,7 +9,7 @@ import type { Channel } from '../routing/routing-model.js';
 import type { Logger } from '../shared/logger.js';
 import type { ValidationProblem } from '../shared/validation-problem.js';
 import type { WebhookConfig } from './http/webhooks.js';
-import type { SmppMetrics } from './smpp/smpp.provider.js';
+import type { SmppMetrics } from './smpp/smpp-provider-options.js';
 import type { InboundSink, LateAcceptanceSink, ReceiptSink, SmsProvider } from './sms-provider.js';
 import type { VoiceAnswerFormat } from './voice/answer-document.js';
 

@@ -14,8 +14,8 @@ import {
   DEFAULT_STABLE_BIND_MS,
   PART_RECEIPTS,
   SmppOptionsError,
-  SmppProvider,
-} from './smpp.provider.js';
+} from './smpp-provider-options.js';
+import { SmppProvider } from './smpp.provider.js';
 
 const CONNECTION = 'Connection';
 const TLS = 'TLS';

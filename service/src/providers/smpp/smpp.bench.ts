@@ -8,7 +8,8 @@
  */
 import { SmscSimulator } from '@switchboard/simulators/smsc';
 import type { OutboundSms } from '../sms-provider.js';
-import { SmppProvider, type BindMode } from './smpp.provider.js';
+import type { BindMode } from './smpp-provider-options.js';
+import { SmppProvider } from './smpp.provider.js';
 
 interface Scenario {
   readonly name: string;

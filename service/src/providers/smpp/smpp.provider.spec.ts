@@ -6,7 +6,8 @@ import { TEST_TLS_CERT, TEST_TLS_KEY } from './smpp-frame-fixtures.js';
 import { normaliseProviderMessageId } from '../sms-provider.js';
 import type { Logger } from '../../shared/logger.js';
 import { CommandStatus, createWireServer } from './smpp-wire.js';
-import { SmppOptionsError, SmppProvider, type SmppProviderOptions } from './smpp.provider.js';
+import { SmppOptionsError, type SmppProviderOptions } from './smpp-provider-options.js';
+import { SmppProvider } from './smpp.provider.js';
 import { providerFailure as rejection } from '../provider-fixtures.js';
 import { waitFor } from '../../../test/support/waiting.js';
 

@@ -6,195 +6,32 @@
  * Submit failures are mapped to `ProviderError`s that say whether the message may be retried and
  * whether it may already have been accepted; nothing the SMSC may have taken is ever resent.
  */
-import type { ConnectionOptions } from 'node:tls';
 import { ProviderError } from '../../shared/errors.js';
-import type { InboundSink, LateAcceptanceSink, OutboundSms, ProviderStatus, ReceiptSink, SmsProvider, SubmitAccepted } from '../sms-provider.js';
-import { normaliseProviderMessageId, receiptIdAsIssued, type DeliveryReceipt, type ReceiptIdBase } from '../sms-provider.js';
-import type { TextCoding } from '../../shared/sms-encoding.js';
-import { parseReceipt } from './receipt-parser.js';
-import { destinationAddress, InvalidAddressError, sourceAddress, type SourceAddressOverrides } from './smpp-address.js';
-import { SmppBind, type SmppBindTimings } from './smpp-bind.js';
-import { InboundAssembler, inboundPartFromPdu } from './smpp-inbound.js';
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import { maskPhoneNumber } from '../../shared/masking.js';
-import { MessageSegmentationError, segmentMessage, type LongMessageMode, type SubmitPart } from './smpp-segmentation.js';
+import { normaliseProviderMessageId, type OutboundSms, type ProviderStatus, type SmsProvider, type SubmitAccepted } from '../sms-provider.js';
+import { destinationAddress, InvalidAddressError, sourceAddress } from './smpp-address.js';
+import { SmppBind, type SmppBindTimings } from './smpp-bind.js';
+import { SmppDeliveries } from './smpp-deliveries.js';
+import {
+  DEFAULT_RECONNECT_MAX_MS,
+  DEFAULT_RECONNECT_MIN_MS,
+  DEFAULT_STABLE_BIND_MS,
+  validateSmppOptions,
+  type ReceiptRequest,
+  type SmppProviderOptions,
+  type SmppProviderState,
+} from './smpp-provider-options.js';
+import { MessageSegmentationError, segmentMessage, type SubmitPart } from './smpp-segmentation.js';
 import { SessionRequestError, type SmppSession } from './smpp-session.js';
 import { InvalidValidityError, relativeValidityPeriod } from './smpp-time.js';
-import { bufferField, CommandStatus, createPdu, formatCommandStatus, intField, messageField, stringField, type Pdu } from './smpp-wire.js';
-
-/** How the provider binds: N transceivers, or N transmitter + receiver pairs. */
-export type BindMode = 'transceiver' | 'pair';
-
-/** Which delivery receipts to ask for (SMPP 3.4 §5.2.17 registered_delivery). */
-export type ReceiptRequest = 'final' | 'final-and-intermediate';
-
-/** What counts SMPP trouble (Prometheus in production). */
-export interface SmppMetrics {
-  throttled(provider: string): void;
-  protocolError(provider: string, kind: string): void;
-}
-
-/** Where and how to bind, and the timings of the binds' life. */
-export interface SmppProviderOptions {
-  /** Unique provider name (the `Provider` row's name); receipts are reported under it. */
-  readonly name: string;
-  readonly host: string;
-  readonly port: number;
-  /** Connect over TLS with these options (`{}` for the system CAs). */
-  readonly tls?: ConnectionOptions | undefined;
-  readonly systemId: string;
-  readonly password: string;
-  readonly systemType?: string | undefined;
-  /** SMPP 3.4 §5.2.7 address_range of the binds (which MSISDNs the SMSC routes to us). */
-  readonly addressRange?: string | undefined;
-  /** Transceivers (default) or transmitter + receiver pairs. */
-  readonly bindMode?: BindMode | undefined;
-  /** How many transceivers or pairs. Default 1. */
-  readonly binds?: number | undefined;
-  /** Most submits awaiting submit_sm_resp per bind. Default 10. */
-  readonly windowSize?: number | undefined;
-  /** Sender used when a message names none: alphanumeric id, short code or E.164 number. */
-  readonly sourceAddr: string;
-  /** TON/NPI per sender kind for carriers that want other ones. */
-  readonly sourceAddressOverrides?: SourceAddressOverrides | undefined;
-  /** GSM-7 (default), or Latin-1 / 8-bit for carriers that want them; UCS-2 when the text needs it. */
-  readonly textCoding?: TextCoding | undefined;
-  /** How texts longer than one SMS go: UDH parts (default), SAR parts, or one message_payload. */
-  readonly longMessage?: LongMessageMode | undefined;
-  /** Final receipts only (default), or intermediate notifications too. */
-  readonly receipts?: ReceiptRequest | undefined;
-  /** How the carrier writes ids in receipts compared with submit answers. Default 'same'. */
-  readonly receiptIdBase?: ReceiptIdBase | undefined;
-  /**
-   * Whether the carrier reports every part of a long text (`each`, the default) or the text once,
-   * under one of its part ids (`one`); with `one` a single final receipt settles the attempt.
-   */
-  readonly partReceipts?: PartReceipts | undefined;
-  /** Submits re-sent after ESME_RTHROTTLED / ESME_RMSGQFUL before giving up. Default 5. */
-  readonly throttleRetries?: number | undefined;
-  /** First back-off after a throttling answer; doubles each time. Default 250. */
-  readonly throttleBackoffMs?: number | undefined;
-  /**
-   * deliver_sm/data_sm being stored at once, over all binds; more are answered ESME_RTHROTTLED
-   * for the SMSC to redeliver later, so a flood cannot queue unbounded writes. From half of it,
-   * new submits wait for the store to catch up (each submit brings a receipt back), so an SMSC
-   * that sends receipts without a window is not driven into that refusal by our own pace.
-   * Default 2000.
-   */
-  readonly maxDeliveriesInFlight?: number | undefined;
-  /** How often to probe an idle bind (SMPP 3.4 §4.11). Default 30 000. */
-  readonly enquireLinkIntervalMs?: number | undefined;
-  /** How long an enquire_link may go unanswered before the bind is declared dead. Default 10 000. */
-  readonly enquireLinkTimeoutMs?: number | undefined;
-  /** How long to wait for submit_sm_resp once the submit is written. Default 10 000. */
-  readonly submitTimeoutMs?: number | undefined;
-  /** How long a submit waits for a bind to come (back) up before giving up. Default 5 000. */
-  readonly bindWaitMs?: number | undefined;
-  /** How long connecting plus bind_*_resp may take. Default 10 000. */
-  readonly bindTimeoutMs?: number | undefined;
-  /** How long `stop()` waits for unbind_resp. Default 1 000. */
-  readonly unbindTimeoutMs?: number | undefined;
-  /** First reconnect delay after a bind dropped. Default 500. */
-  readonly reconnectMinMs?: number | undefined;
-  /** Cap of the doubling reconnect delay. Default 30 000. */
-  readonly reconnectMaxMs?: number | undefined;
-  /** How long a bind must stay up before the reconnect delay starts again from the minimum. Default 30 000. */
-  readonly stableBindMs?: number | undefined;
-  /** Gets every parsed delivery receipt. */
-  readonly receiptSink: ReceiptSink;
-  /** Gets submit answers that came after the submit was given up as outcome unknown. */
-  readonly lateAcceptanceSink?: LateAcceptanceSink | undefined;
-  /** Gets mobile-originated messages; without it they are answered and dropped. */
-  readonly inboundSink?: InboundSink | undefined;
-  readonly metrics?: SmppMetrics | undefined;
-  readonly logger?: Logger | undefined;
-}
-
-/**
- * Whether the provider can take messages, for health checks. 'bound' while at least one bind can
- * submit. After a permanent bind refusal it stays 'disconnected' and `lastBindError()` says why.
- */
-export type SmppProviderState = 'connecting' | 'bound' | 'disconnected' | 'stopped';
-
-/** Provider options that SMPP cannot carry; `field` names the option. */
-export class SmppOptionsError extends Error {
-  readonly field: string;
-
-  constructor(field: string, problem: string) {
-    super(`${field} ${problem}`);
-    this.name = 'SmppOptionsError';
-    this.field = field;
-  }
-}
+import { CommandStatus, createPdu, formatCommandStatus, stringField, type Pdu } from './smpp-wire.js';
+import { UnansweredSubmits, type Unanswered } from './unanswered-submits.js';
 
 const THROTTLE_STATUSES: ReadonlySet<number> = new Set([CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL]);
 
-// SMPP 3.4 §4.1.1: maximum octets of each bind field, excluding the terminating NUL.
-const BIND_FIELD_LIMITS = [
-  ['systemId', 15],
-  ['password', 8],
-  ['systemType', 12],
-  ['addressRange', 40],
-] as const;
-
-// C-Octet Strings are ASCII (§3.1); the library writes them byte per UTF-16 unit, mangling the rest.
-const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
-
-function validateOptions(options: SmppProviderOptions): void {
-  for (const [field, limit] of BIND_FIELD_LIMITS) {
-    const value = options[field];
-    if (value === undefined) continue;
-    // Never echo the value: it may be the password.
-    if (!PRINTABLE_ASCII.test(value)) throw new SmppOptionsError(field, 'must be printable ASCII (SMPP 3.4 §3.1 C-Octet String)');
-    if (value.length > limit) {
-      throw new SmppOptionsError(field, `is ${value.length} octets; SMPP 3.4 §4.1 allows at most ${limit}`);
-    }
-  }
-  const counts = [
-    ['binds', options.binds, 1, 16],
-    ['windowSize', options.windowSize, 1, 1000],
-    ['throttleRetries', options.throttleRetries, 0, 100],
-  ] as const;
-  for (const [field, value, min, max] of counts) {
-    if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) throw new SmppOptionsError(field, `must be an integer from ${min} to ${max}`);
-  }
-}
-
-/**
- * Receipts and MO messages being stored at once, over all binds. Receipts are stored in batches
- * (one transaction for hundreds), so the cap is set well above a batch: a burst of receipts
- * should wait for the next transaction, not be refused.
- */
-export const DEFAULT_MAX_DELIVERIES_IN_FLIGHT = 2000;
-
-export const PART_RECEIPTS = ['each', 'one'] as const;
-export type PartReceipts = (typeof PART_RECEIPTS)[number];
-
-// SMPP 3.4 §5.2.12: esm_class bits 5-2 give the message type of a deliver_sm/data_sm.
-const ESM_TYPE_MASK = 0x3c;
-const ESM_TYPE_DELIVERY_RECEIPT = 0x04;
-const ESM_TYPE_INTERMEDIATE_NOTIFICATION = 0x20;
-
 // §5.2.17: bits 1-0 = 01 final receipt on success or failure; bit 4 = intermediate notification.
 const REGISTERED_DELIVERY: Readonly<Record<ReceiptRequest, number>> = { final: 0x01, 'final-and-intermediate': 0x11 };
-
-/** Rebind delays when the settings name none: the first, and the cap of the doubling. */
-export const DEFAULT_RECONNECT_MIN_MS = 500;
-export const DEFAULT_RECONNECT_MAX_MS = 30_000;
-/** How long a bind must stay up before a drop rebinds from the first delay again. */
-export const DEFAULT_STABLE_BIND_MS = 30_000;
-
-/** Submits given up on as outcome unknown, remembered this long for a late answer or receipt. */
-const UNANSWERED_MEMORY_MS = 60 * 60_000;
-const UNANSWERED_MAX = 10_000;
-
-/** A submitted part whose answer we stopped waiting for. */
-interface Unanswered {
-  readonly attemptId: string;
-  readonly part: number;
-  readonly parts: number;
-  readonly at: number;
-}
 
 /** Why a part did not get accepted; `written` says whether the SMSC may have it anyway. */
 type PartFailure =
@@ -211,15 +48,9 @@ export class SmppProvider implements SmsProvider {
   readonly #submitTimeoutMs: number;
   readonly #bindWaitMs: number;
   readonly #throttleRetries: number;
-  #deliveriesInFlight = 0;
-  /** Submits waiting for the receipts being stored to come down (see #waitOutThrottle). */
-  readonly #deliveryWaiters = new Set<() => void>();
   readonly #throttleBackoffMs: number;
-  readonly #assembler = new InboundAssembler();
-  /** Submits given up on as outcome unknown, by bind session and sequence_number (late resp). */
-  readonly #unansweredBySequence = new WeakMap<SmppSession, Map<number, Unanswered>>();
-  /** The same submits by destination + user_message_reference (receipts that echo it). */
-  readonly #unansweredByReference = new Map<string, Unanswered>();
+  readonly #unanswered = new UnansweredSubmits();
+  readonly #deliveries: SmppDeliveries;
   readonly #bindWaiters = new Set<() => void>();
   #reference = Math.floor(Math.random() * 0x10000);
   #userReference = Math.floor(Math.random() * 0x10000);
@@ -233,10 +64,17 @@ export class SmppProvider implements SmsProvider {
 
   /** Throws `SmppOptionsError` for settings SMPP 3.4 cannot carry. */
   constructor(options: SmppProviderOptions) {
-    validateOptions(options);
+    validateSmppOptions(options);
     this.name = options.name;
     this.#options = options;
     this.#log = options.logger ?? silentLogger;
+    this.#deliveries = new SmppDeliveries({
+      provider: options.name,
+      settings: options,
+      unanswered: this.#unanswered,
+      lateAcceptance: (entry, providerMessageId) => this.#reportLateAcceptance(entry, providerMessageId),
+      logger: this.#log,
+    });
     this.#submitTimeoutMs = options.submitTimeoutMs ?? 10_000;
     this.#bindWaitMs = options.bindWaitMs ?? 5_000;
     this.#throttleRetries = options.throttleRetries ?? 5;
@@ -274,7 +112,7 @@ export class SmppProvider implements SmsProvider {
             target,
             timings,
             onRequest: (session, pdu) => {
-              this.#handleRequest(session, pdu);
+              this.#deliveries.handleRequest(session, pdu);
             },
             onStrayResponse: (session, pdu) => {
               this.#handleStrayResponse(session, pdu);
@@ -375,7 +213,7 @@ export class SmppProvider implements SmsProvider {
     this.#stopped = true;
     clearInterval(this.#housekeeping);
     this.#wakeBindWaiters();
-    this.#wakeDeliveryWaiters();
+    this.#deliveries.stop();
     await Promise.all(this.#binds.map((bind) => bind.stop()));
     this.#log.info({ provider: this.name }, 'SMPP provider stopped');
   }
@@ -440,7 +278,7 @@ export class SmppProvider implements SmsProvider {
           if (Date.now() >= deadline) return { kind: 'failed', failure: { kind: 'no-bind' } };
           continue;
         }
-        this.#rememberUnanswered(session, pdu.sequence_number, `${context.destination}:${reference}`, context);
+        this.#unanswered.remember(session, pdu.sequence_number, `${context.destination}:${reference}`, context);
         return { kind: 'failed', failure: { kind: 'unknown', error: error instanceof Error ? error : new Error(String(error)) } };
       }
       const status = response.command_status;
@@ -553,22 +391,7 @@ export class SmppProvider implements SmsProvider {
   async #waitOutThrottle(): Promise<void> {
     const wait = this.#pausedUntil - Date.now();
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-    if (!this.#receiptsBackedUp()) return;
-    const { promise, resolve } = Promise.withResolvers<undefined>();
-    const wake = () => { resolve(undefined); };
-    this.#deliveryWaiters.add(wake);
-    const timer = setTimeout(wake, this.#bindWaitMs);
-    await promise;
-    clearTimeout(timer);
-    this.#deliveryWaiters.delete(wake);
-  }
-
-  #receiptsBackedUp(): boolean {
-    return !this.#stopped && this.#deliveriesInFlight >= Math.ceil((this.#options.maxDeliveriesInFlight ?? DEFAULT_MAX_DELIVERIES_IN_FLIGHT) / 2);
-  }
-
-  #wakeDeliveryWaiters(): void {
-    for (const wake of [...this.#deliveryWaiters]) wake();
+    await this.#deliveries.waitWhileBackedUp(this.#bindWaitMs);
   }
 
   #nextUserReference(): number {
@@ -576,34 +399,14 @@ export class SmppProvider implements SmsProvider {
     return this.#userReference;
   }
 
-  #rememberUnanswered(session: SmppSession, sequence: number, referenceKey: string, context: { attemptId: string; part: number; parts: number }): void {
-    const entry: Unanswered = { attemptId: context.attemptId, part: context.part, parts: context.parts, at: Date.now() };
-    let bySequence = this.#unansweredBySequence.get(session);
-    if (!bySequence) {
-      bySequence = new Map();
-      this.#unansweredBySequence.set(session, bySequence);
-    }
-    bySequence.set(sequence, entry);
-    if (bySequence.size > UNANSWERED_MAX) {
-      const oldest = bySequence.keys().next().value;
-      if (oldest !== undefined) bySequence.delete(oldest);
-    }
-    this.#unansweredByReference.set(referenceKey, entry);
-    if (this.#unansweredByReference.size > UNANSWERED_MAX) {
-      const oldest = this.#unansweredByReference.keys().next().value;
-      if (oldest !== undefined) this.#unansweredByReference.delete(oldest);
-    }
-  }
-
   /** A submit_sm_resp after we gave up waiting: the part was accepted after all (or refused). */
   #handleStrayResponse(session: SmppSession, pdu: Pdu): void {
-    const entry = this.#unansweredBySequence.get(session)?.get(pdu.sequence_number);
-    const messageId = stringField(pdu, 'message_id')?.trim();
-    if (!entry || pdu.command !== 'submit_sm_resp') {
+    const entry = pdu.command === 'submit_sm_resp' ? this.#unanswered.takeBySequence(session, pdu.sequence_number) : undefined;
+    if (!entry) {
       this.#log.warn({ provider: this.name, command: pdu.command, sequence: pdu.sequence_number }, 'response to a request nobody waits for');
       return;
     }
-    this.#unansweredBySequence.get(session)?.delete(pdu.sequence_number);
+    const messageId = stringField(pdu, 'message_id')?.trim();
     if (pdu.command_status !== CommandStatus.ESME_ROK || !messageId) {
       // Refused after all: the attempt stays unknown and ends at its receipt deadline, not resent.
       this.#log.warn({ provider: this.name, attemptId: entry.attemptId, status: formatCommandStatus(pdu.command_status) }, 'late submit_sm_resp refused the part');
@@ -622,129 +425,9 @@ export class SmppProvider implements SmsProvider {
     }
   }
 
-  #handleRequest(session: SmppSession, pdu: Pdu): void {
-    switch (pdu.command) {
-      case 'deliver_sm':
-      case 'data_sm':
-        if (this.#deliveriesInFlight >= (this.#options.maxDeliveriesInFlight ?? DEFAULT_MAX_DELIVERIES_IN_FLIGHT)) {
-          this.#log.warn({ provider: this.name, inFlight: this.#deliveriesInFlight }, 'deliver_sm refused as throttled: too many being stored');
-          session.respond(pdu.response({ command_status: CommandStatus.ESME_RTHROTTLED }));
-          return;
-        }
-        this.#deliveriesInFlight += 1;
-        void this.#handleDelivery(session, pdu).finally(() => {
-          this.#deliveriesInFlight -= 1;
-          if (this.#deliveryWaiters.size > 0 && !this.#receiptsBackedUp()) this.#wakeDeliveryWaiters();
-        });
-        return;
-      case 'alert_notification':
-        return; // §4.12: no response is sent
-      default:
-        // §3.3: generic_nack for commands an ESME does not take.
-        session.respond(createPdu('generic_nack', { sequence_number: pdu.sequence_number, command_status: CommandStatus.ESME_RINVCMDID }));
-    }
-  }
-
-  async #handleDelivery(session: SmppSession, pdu: Pdu): Promise<void> {
-    let status: number = CommandStatus.ESME_ROK;
-    try {
-      const esmClass = intField(pdu, 'esm_class') ?? 0;
-      const type = esmClass & ESM_TYPE_MASK;
-      if (type === ESM_TYPE_DELIVERY_RECEIPT || type === ESM_TYPE_INTERMEDIATE_NOTIFICATION) status = await this.#handleReceipt(pdu);
-      else status = await this.#handleInbound(pdu);
-    } catch (error) {
-      // Not acknowledged as taken: the SMSC redelivers it later.
-      status = CommandStatus.ESME_RX_T_APPN;
-      this.#log.error({ provider: this.name, err: error }, 'deliver_sm handling failed');
-    } finally {
-      // Every deliver_sm/data_sm is answered, or the SMSC keeps resending it and may throttle us.
-      session.respond(pdu.response({ command_status: status }));
-    }
-  }
-
-  async #handleReceipt(pdu: Pdu): Promise<number> {
-    const text = messageField(pdu, 'message_payload') ?? messageField(pdu, 'short_message');
-    const parsed = parseReceipt({
-      receiptedMessageId: stringField(pdu, 'receipted_message_id'),
-      messageState: intField(pdu, 'message_state'),
-      networkErrorCode: bufferField(pdu, 'network_error_code'),
-      text: typeof text === 'string' ? text : text?.toString('latin1'),
-    });
-    if (!parsed.ok) {
-      this.#log.warn({ provider: this.name, reason: parsed.reason }, 'unreadable delivery receipt dropped');
-      this.#options.metrics?.protocolError(this.name, 'unreadable-receipt');
-      return CommandStatus.ESME_ROK;
-    }
-    // SMPP 3.4 §4.6.1: a receipt's source_addr is the original destination, the handset.
-    const source = stringField(pdu, 'source_addr');
-    const receipt: DeliveryReceipt = {
-      ...parsed.receipt,
-      providerMessageId: receiptIdAsIssued(parsed.receipt.providerMessageId, this.#options.receiptIdBase ?? 'same'),
-      ...(source ? { handset: source } : {}),
-    };
-    // A receipt for a submit whose answer never came: SMSCs that echo user_message_reference
-    // (§5.3.2.17) let us learn the id from the receipt itself.
-    const reference = intField(pdu, 'user_message_reference');
-    if (reference !== undefined && source !== undefined) {
-      const key = `${source}:${reference}`;
-      const entry = this.#unansweredByReference.get(key);
-      if (entry) {
-        this.#unansweredByReference.delete(key);
-        await this.#reportLateAcceptance(entry, receipt.providerMessageId);
-      }
-    }
-    return this.#deliverReceipt(receipt);
-  }
-
-  /** Hands a receipt to the sink; a failing sink gets the receipt redelivered by the SMSC later. */
-  async #deliverReceipt(receipt: DeliveryReceipt): Promise<number> {
-    try {
-      await this.#options.receiptSink(this.name, receipt);
-      return CommandStatus.ESME_ROK;
-    } catch (error) {
-      this.#log.error(
-        { provider: this.name, providerMessageId: receipt.providerMessageId, state: receipt.state, err: error },
-        'receipt sink failed; asking the SMSC to redeliver',
-      );
-      // SMPP 3.4 §5.1.3 ESME_RX_T_APPN: temporary application error, the SMSC retries later.
-      return CommandStatus.ESME_RX_T_APPN;
-    }
-  }
-
-  /** A mobile-originated message (or one part of it): stored once whole, answered either way. */
-  async #handleInbound(pdu: Pdu): Promise<number> {
-    const sink = this.#options.inboundSink;
-    if (!sink) {
-      this.#log.debug({ provider: this.name }, 'mobile-originated message dropped (no inbound sink)');
-      return CommandStatus.ESME_ROK;
-    }
-    const whole = this.#assembler.accept(inboundPartFromPdu(pdu));
-    if (this.#assembler.overflowing) this.#storeIncomplete('inbound parts held for too many messages; oldest stored with gaps');
-    if (whole === null) return CommandStatus.ESME_ROK; // more parts to come
-    try {
-      await sink(this.name, whole);
-      return CommandStatus.ESME_ROK;
-    } catch (error) {
-      this.#log.error({ provider: this.name, err: error }, 'inbound message could not be stored; asking the SMSC to redeliver');
-      return CommandStatus.ESME_RX_T_APPN;
-    }
-  }
-
   #housekeep(): void {
-    const cutoff = Date.now() - UNANSWERED_MEMORY_MS;
-    for (const [key, entry] of this.#unansweredByReference) {
-      if (entry.at < cutoff) this.#unansweredByReference.delete(key);
-    }
-    this.#storeIncomplete('inbound message incomplete after waiting; stored with gaps');
-  }
-
-  #storeIncomplete(why: string): void {
-    for (const whole of this.#assembler.takeExpired()) {
-      this.#log.warn({ provider: this.name, parts: whole.parts }, why);
-      void this.#options.inboundSink?.(this.name, whole).catch((error: unknown) => {
-        this.#log.error({ provider: this.name, err: error }, 'incomplete inbound message could not be stored');
-      });
-    }
+    this.#unanswered.expire();
+    this.#deliveries.storeIncomplete();
   }
 }
 
