@@ -4,7 +4,7 @@ import { MessagingServiceService } from '@switchboard/proto/switchboard/v1/messa
 import { VerifyServiceService } from '@switchboard/proto/switchboard/v1/verify';
 import type { ServiceConfig } from './config/config.js';
 import type { DispatchStore } from './dispatch/dispatch.ports.js';
-import { Dispatcher } from './dispatch/dispatcher.js';
+import { Dispatcher, type DispatcherOptions } from './dispatch/dispatcher.js';
 import { messagingServiceHandlers } from './grpc/messaging.handlers.js';
 import { AdminServiceService } from '@switchboard/proto/switchboard/v1/admin';
 import { AdminService } from './admin/admin.service.js';
@@ -74,6 +74,8 @@ export interface StartOptions {
   readonly extraProviders?: ReadonlyMap<string, SmsProvider>;
   /** Wraps the dispatcher's store (tests inject database faults with it). */
   readonly wrapDispatchStore?: (store: DispatchStore) => DispatchStore;
+  /** Wraps what the dispatcher plans with (tests inject planning faults with it). */
+  readonly wrapDispatchRouting?: (routing: DispatcherOptions['routing']) => DispatcherOptions['routing'];
 }
 
 /** Provider health for AdminService: breaker and limiter of this replica, plus connection state. */
@@ -190,7 +192,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
     const dispatcher = new Dispatcher({
       store: options.wrapDispatchStore ? options.wrapDispatchStore(new SqlDispatchStore(database.sql, box)) : new SqlDispatchStore(database.sql, box),
       providers,
-      routing,
+      routing: options.wrapDispatchRouting ? options.wrapDispatchRouting(routing) : routing,
       health,
       owner: `${hostname().slice(0, 40)}-${process.pid}-${randomUUID().slice(0, 8)}`,
       leaseSeconds: config.dispatch.leaseSeconds,

@@ -58,6 +58,8 @@ const PENDING_RECEIPT_HOLD_SECONDS = 600;
 /** Housekeeping (idempotency keys, unclaimed receipts) every this many sweeps. */
 const HOUSEKEEPING_EVERY_SWEEPS = 30;
 const DEFAULT_MAX_HELD = 10_000;
+/** How soon a message whose planning or queueing threw (a bug, not a missing route) is tried again. */
+const PLAN_RETRY_MS = 1000;
 
 /** A message this replica holds (leased) and is moving along its plan. */
 interface Job {
@@ -309,7 +311,7 @@ export class Dispatcher implements DispatchQueue {
       timer: undefined,
     };
     this.#jobs.set(message.id, job);
-    this.#advance(job);
+    this.#moveOn(job);
   }
 
   #forget(job: Job): void {
@@ -328,6 +330,25 @@ export class Dispatcher implements DispatchQueue {
 
   #policy(job: Job): RetryPolicy {
     return { now: this.#now(), validUntil: job.validUntil };
+  }
+
+  /**
+   * `#advance`, from places that must not throw: a request handler whose message is already
+   * committed (it must answer OK), a timer (a throw would end the process). Whatever throws, the
+   * job stays held and is tried again shortly: never dropped, never sent twice.
+   */
+  #moveOn(job: Job): void {
+    try {
+      this.#advance(job);
+    } catch (error) {
+      this.#options.logger.error({ err: error, messageId: job.message.id }, 'moving a message on failed; trying again shortly');
+      this.#retryLater(job);
+    }
+  }
+
+  #retryLater(job: Job): void {
+    clearTimeout(job.timer);
+    job.timer = setTimeout(() => { job.timer = undefined; this.#moveOn(job); }, PLAN_RETRY_MS).unref();
   }
 
   /** Takes the job to its current step: drops or fails it, passes over the step, or queues it for the provider. */
@@ -349,7 +370,13 @@ export class Dispatcher implements DispatchQueue {
       try {
         job.plan = this.#planFor(message, now);
       } catch (error) {
-        if (!(error instanceof NoRouteError)) throw error;
+        if (!(error instanceof NoRouteError)) {
+          // Not the message's fault: it stays held (its lease renewed) and is planned again.
+          // Thrown on, it would leave a leased message nobody moves until its lease ran out.
+          this.#options.logger.error({ err: error, messageId: message.id }, 'planning a message failed; trying again shortly');
+          this.#retryLater(job);
+          return;
+        }
         this.#options.logger.warn({ messageId: message.id, reason: error.message }, 'message has no route');
         this.#pass(job, 'unroutable', error.message, false);
         return;
@@ -602,8 +629,8 @@ export class Dispatcher implements DispatchQueue {
     job.step = change.step;
     job.retries = change.retries;
     const delay = change.notBefore.getTime() - this.#now().getTime();
-    if (delay <= 0) this.#advance(job);
-    else job.timer = setTimeout(() => { job.timer = undefined; this.#advance(job); }, delay).unref();
+    if (delay <= 0) this.#moveOn(job);
+    else job.timer = setTimeout(() => { job.timer = undefined; this.#moveOn(job); }, delay).unref();
   }
 
   #pass(job: Job, how: 'skip' | 'drop' | 'unroutable', reason: string, retryable: boolean): void {

@@ -73,6 +73,7 @@ describe.each(databaseTargets())('the dispatcher end to end on $name', ({ url })
   let client: MessagingServiceClient;
   let auth: Metadata;
   let store: DispatchStore & { failures: number };
+  let planFailures = 0;
   const p1 = new ScriptedProvider('p1');
   const p2 = new ScriptedProvider('p2');
   const slow = new ScriptedProvider('slow');
@@ -101,6 +102,23 @@ describe.each(databaseTargets())('the dispatcher end to end on $name', ({ url })
         { name: 'flaky', priority: 13, prefixes: ['49172'], candidates: ['flaky', 'p2'] },
       ],
       wrapDispatchStore: (real) => (store = hiccuppingStore(real)),
+      wrapDispatchRouting: (real) => ({
+        provider: (name) => real.provider(name),
+        // The next `planFailures` plans throw as a bug would (not a missing route).
+        current: () =>
+          new Proxy(real.current(), {
+            get(target, property) {
+              if (property === 'plan' && planFailures > 0) {
+                return () => {
+                  planFailures -= 1;
+                  throw new TypeError('a bug in planning');
+                };
+              }
+              const value: unknown = Reflect.get(target, property);
+              return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+            },
+          }),
+      }),
     });
     client = new MessagingServiceClient(`127.0.0.1:${system.switchboard.grpcPort}`, credentials.createInsecure());
     auth = new Metadata();
@@ -132,6 +150,16 @@ describe.each(databaseTargets())('the dispatcher end to end on $name', ({ url })
     return last as Message;
   };
   const submitted = (message: Message) => message.status === MessageStatus.MESSAGE_STATUS_SUBMITTED;
+
+  it('answers a stored message OK and sends it once when planning it throws unexpectedly, planning it again', async () => {
+    const to = number('173');
+    planFailures = 1;
+    const id = await send(to);
+    const message = await until(id, submitted, 'the message to be planned again and sent');
+    expect(planFailures).toBe(0);
+    expect(message.attempts).toHaveLength(1);
+    expect(p1.sentTo(to).length + p2.sentTo(to).length).toBe(1);
+  });
 
   it('sends the next step at once when a submit is refused, each step an attempt', async () => {
     const to = number('151');

@@ -20,7 +20,7 @@ import { SmscSimulator } from '@switchboard/simulators/smsc';
 import type { DispatchStore } from '../../src/dispatch/dispatch.ports.js';
 import type { SmsProvider } from '../../src/providers/sms-provider.js';
 import { TEST_ADMIN_TOKEN } from './admin-client.js';
-import { startSwitchboard, type RunningSwitchboard } from '../../src/switchboard.js';
+import { startSwitchboard, type RunningSwitchboard, type StartOptions } from '../../src/switchboard.js';
 import { waitFor as pollUntil } from './waiting.js';
 
 /**
@@ -94,6 +94,8 @@ export async function startTestSystem(options: {
   defaultRule?: { candidates?: string[]; fallback?: { provider: string | null; channel: string; receiptTimeoutSeconds: number }[] };
   /** Wraps the dispatcher's store (database faults). */
   wrapDispatchStore?: (store: DispatchStore) => DispatchStore;
+  /** Wraps what the dispatcher plans with (planning faults). */
+  wrapDispatchRouting?: StartOptions['wrapDispatchRouting'];
   /** More route rules, e.g. by prefix, besides the default one. */
   rules?: { name: string; priority: number; prefixes?: string[]; candidates: string[]; fallback?: { provider: string | null; channel: string; receiptTimeoutSeconds: number }[] }[];
 }): Promise<TestSystem> {
@@ -127,6 +129,7 @@ export async function startTestSystem(options: {
   const switchboard = await startSwitchboard(config, createLogger(config.logLevel, options.logTo), {
     extraProviders: new Map(extra.map(({ provider }) => [provider.name, provider])),
     ...(options.wrapDispatchStore ? { wrapDispatchStore: options.wrapDispatchStore } : {}),
+    ...(options.wrapDispatchRouting ? { wrapDispatchRouting: options.wrapDispatchRouting } : {}),
     beforeStart: async ({ apps, providers }) => {
       const app = await apps.create({ name: 'checkout', senderId: 'Checkout', domain: 'shop.example.com' });
       await apps.addApiKey(app.id, apiKey);
