@@ -1,7 +1,7 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { UnauthenticatedError, UnavailableError } from '../shared/errors.js';
-import type { AppProfile } from '../verification/verification.ports.js';
+import type { AppProfile } from '../verification/app-profile.js';
 import { apiKeyFrom, authenticateApp, type AppAuthenticator } from './auth.js';
 
 function metadataWith(entries: Record<string, string>): Metadata {

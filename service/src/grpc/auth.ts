@@ -1,6 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { UnauthenticatedError, UnavailableError } from '../shared/errors.js';
-import type { AppProfile } from '../verification/verification.ports.js';
+import type { AppProfile } from '../verification/app-profile.js';
 
 /** Finds the app an API key belongs to. */
 export interface AppAuthenticator {

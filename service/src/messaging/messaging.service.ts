@@ -4,7 +4,8 @@ import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '..
 import { parsePhoneNumber } from '../verification/phone-number.js';
 import type { RequestBatcher } from '../verification/request-batcher.js';
 import { handOff, LeaseReservation, queuedMessage } from '../verification/verification.service.js';
-import type { AppProfile, DispatchQueue } from '../verification/verification.ports.js';
+import type { DispatchQueue } from '../verification/verification.ports.js';
+import type { AppProfile } from '../verification/app-profile.js';
 import { isFinalMessageStatus, type MessageView } from './message-view.js';
 import { assertIdempotencyKey, IDEMPOTENCY_WINDOW_MS, isUuid } from '../shared/request-rules.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AppProfile } from '../verification/verification.ports.js';
+import type { AppProfile } from '../verification/app-profile.js';
 import { CachedAppAuthenticator } from './app-cache.js';
 
 const app = (name: string): AppProfile => ({ id: `id-${name}`, name, domain: null, defaultLocale: 'en', senderId: 'Acme', templates: {}, emailTemplates: {}, allowedCountries: [], defaultCodeLength: 6 });

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { EmailTemplate } from '../verification/email-template.js';
-import type { AppProfile } from '../verification/verification.ports.js';
+import type { AppProfile } from '../verification/app-profile.js';
 import { ApiKeySchema, AppSchema, type App } from './entities.js';
 
 /** Prefix of every API key, so leaked keys are easy to recognise (and to scan for). */

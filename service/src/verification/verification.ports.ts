@@ -1,26 +1,7 @@
 import type { ClaimedMessage } from '../dispatch/dispatch.ports.js';
 import type { OtpContent } from '../providers/sms-provider.js';
 import type { ItemOutcome } from '../shared/group-commit.js';
-import type { EmailTemplateSet } from './email-template.js';
-import type { TemplateSet } from './message-template.js';
 import type { Verification, VerificationChannel } from './verification.js';
-
-/** What the verification logic needs to know about the calling app. */
-export interface AppProfile {
-  readonly id: string;
-  readonly name: string;
-  /** Domain for the origin-bound last line (`@example.com #123456`); null when the app has none. */
-  readonly domain: string | null;
-  readonly defaultLocale: string;
-  /** Sender shown on the phone: alphanumeric id, short code or E.164 number. */
-  readonly senderId: string;
-  readonly templates: TemplateSet;
-  /** E-mails carrying a code, by locale; empty: the built-in ones. */
-  readonly emailTemplates: EmailTemplateSet;
-  /** ISO 3166-1 alpha-2 countries the app may send to; empty means all. */
-  readonly allowedCountries: readonly string[];
-  readonly defaultCodeLength: number;
-}
 
 /** A message to be stored in the same transaction as its verification and dispatched after. */
 export interface MessageDraft {

@@ -17,14 +17,8 @@ import {
   type VerificationChannel,
   type VerificationStatus,
 } from './verification.js';
-import {
-  DuplicateIdempotencyKeyError,
-  type AppProfile,
-  type DispatchQueue,
-  type MessageDraft,
-  type VerificationRepository,
-  type VerificationUnitOfWork,
-} from './verification.ports.js';
+import { DuplicateIdempotencyKeyError, type DispatchQueue, type MessageDraft, type VerificationRepository, type VerificationUnitOfWork } from './verification.ports.js';
+import type { AppProfile } from './app-profile.js';
 import { assertIdempotencyKey, IDEMPOTENCY_WINDOW_MS, isUuid } from '../shared/request-rules.js';
 
 export interface VerificationSettings {
