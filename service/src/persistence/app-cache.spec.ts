@@ -35,6 +35,17 @@ function slowSource(initial: Record<string, AppProfile | null>) {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A cache (1 s entries, a clock the test moves) that has looked up key k1, app "acme", at time 0. */
+async function cachedAcme() {
+  const clock = { now: 0 };
+  const source = slowSource({ k1: app('acme') });
+  const cache = new CachedAppAuthenticator(source, { ttlMs: 1000, now: () => clock.now });
+  const first = cache.findByApiKey('k1');
+  source.answerAll();
+  await first;
+  return { source, cache, clock };
+}
+
 describe('CachedAppAuthenticator', () => {
   it('looks a key up once while many calls miss at the same moment', async () => {
     const source = slowSource({ k1: app('acme') });
@@ -48,14 +59,9 @@ describe('CachedAppAuthenticator', () => {
   });
 
   it('serves an expired entry for one more period while a single lookup refreshes it', async () => {
-    let now = 0;
-    const source = slowSource({ k1: app('acme') });
-    const cache = new CachedAppAuthenticator(source, { ttlMs: 1000, now: () => now });
-    const first = cache.findByApiKey('k1');
-    source.answerAll();
-    await first;
+    const { source, cache, clock } = await cachedAcme();
 
-    now = 1500;
+    clock.now = 1500;
     source.apps.set('k1', app('acme-renamed'));
     const stale = await Promise.all([cache.findByApiKey('k1'), cache.findByApiKey('k1')]);
     expect(stale.map((found) => found?.name)).toEqual(['acme', 'acme']);
@@ -68,14 +74,9 @@ describe('CachedAppAuthenticator', () => {
   });
 
   it('waits for the lookup once an entry is past its extra period', async () => {
-    let now = 0;
-    const source = slowSource({ k1: app('acme') });
-    const cache = new CachedAppAuthenticator(source, { ttlMs: 1000, now: () => now });
-    const first = cache.findByApiKey('k1');
-    source.answerAll();
-    await first;
+    const { source, cache, clock } = await cachedAcme();
 
-    now = 2500;
+    clock.now = 2500;
     source.apps.delete('k1');
     const found = cache.findByApiKey('k1');
     source.answerAll();
@@ -83,14 +84,9 @@ describe('CachedAppAuthenticator', () => {
   });
 
   it('forgets a key that a background refresh no longer finds (revoked without a notification)', async () => {
-    let now = 0;
-    const source = slowSource({ k1: app('acme') });
-    const cache = new CachedAppAuthenticator(source, { ttlMs: 1000, now: () => now });
-    const first = cache.findByApiKey('k1');
-    source.answerAll();
-    await first;
+    const { source, cache, clock } = await cachedAcme();
 
-    now = 1200;
+    clock.now = 1200;
     source.apps.delete('k1');
     expect((await cache.findByApiKey('k1'))?.name).toBe('acme');
     source.answerAll();
@@ -101,14 +97,9 @@ describe('CachedAppAuthenticator', () => {
   });
 
   it('drops stale entries at once on invalidation, and a lookup begun before it stores nothing', async () => {
-    let now = 0;
-    const source = slowSource({ k1: app('acme') });
-    const cache = new CachedAppAuthenticator(source, { ttlMs: 1000, now: () => now });
-    const first = cache.findByApiKey('k1');
-    source.answerAll();
-    await first;
+    const { source, cache, clock } = await cachedAcme();
 
-    now = 1200;
+    clock.now = 1200;
     void cache.findByApiKey('k1'); // starts a refresh that reads the old app
     cache.invalidate();
     source.apps.delete('k1');
