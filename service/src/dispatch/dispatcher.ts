@@ -342,13 +342,9 @@ export class Dispatcher implements DispatchQueue {
       this.#advance(job);
     } catch (error) {
       this.#options.logger.error({ err: error, messageId: job.message.id }, 'moving a message on failed; trying again shortly');
-      this.#retryLater(job);
+      clearTimeout(job.timer);
+      job.timer = setTimeout(() => { job.timer = undefined; this.#moveOn(job); }, PLAN_RETRY_MS).unref();
     }
-  }
-
-  #retryLater(job: Job): void {
-    clearTimeout(job.timer);
-    job.timer = setTimeout(() => { job.timer = undefined; this.#moveOn(job); }, PLAN_RETRY_MS).unref();
   }
 
   /** Takes the job to its current step: drops or fails it, passes over the step, or queues it for the provider. */
@@ -370,13 +366,8 @@ export class Dispatcher implements DispatchQueue {
       try {
         job.plan = this.#planFor(message, now);
       } catch (error) {
-        if (!(error instanceof NoRouteError)) {
-          // Not the message's fault: it stays held (its lease renewed) and is planned again.
-          // Thrown on, it would leave a leased message nobody moves until its lease ran out.
-          this.#options.logger.error({ err: error, messageId: message.id }, 'planning a message failed; trying again shortly');
-          this.#retryLater(job);
-          return;
-        }
+        // Not the message's fault (a bug): `#moveOn` keeps it held and plans it again.
+        if (!(error instanceof NoRouteError)) throw error;
         this.#options.logger.warn({ messageId: message.id, reason: error.message }, 'message has no route');
         this.#pass(job, 'unroutable', error.message, false);
         return;
