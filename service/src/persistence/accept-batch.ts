@@ -7,7 +7,7 @@
  * what they decided in a few more. Each request sees what the ones before it did (two sends to one
  * number in a batch behave as two in a row); one that throws leaves nothing behind.
  */
-import { encodeMessage } from '../shared/sms-encoding.js';
+import { encodeMessage } from '@switchboard/sms-encoding';
 import type { ItemOutcome } from '../shared/group-commit.js';
 import { IDEMPOTENCY_WINDOW_MS } from '../shared/request-rules.js';
 import type { SecretBox } from '../shared/secret-box.js';

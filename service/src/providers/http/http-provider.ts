@@ -4,7 +4,7 @@
  * through the provider's webhook (webhooks.ts), not through this object.
  */
 import { ProviderError } from '../../shared/errors.js';
-import { encodeMessage } from '../../shared/sms-encoding.js';
+import { encodeMessage } from '@switchboard/sms-encoding';
 import { maskPhoneNumber } from '../../shared/masking.js';
 import { normaliseProviderMessageId, type OutboundSms, type ProviderStatus, type SmsProvider, type SubmitAccepted } from '../sms-provider.js';
 import { HttpEndpoint } from './http-endpoint.js';

@@ -1,7 +1,7 @@
 /**
  * Source and destination addressing for submit_sm (SMPP 3.4 §5.2.5 TON, §5.2.6 NPI).
  */
-import { gsm7Septets } from '../../shared/sms-encoding.js';
+import { gsm7Septets } from '@switchboard/sms-encoding';
 
 /** An address with its type of number and numbering plan indicator. */
 export interface SmppAddress {

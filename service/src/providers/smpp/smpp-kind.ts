@@ -4,7 +4,7 @@
  */
 import { RECEIPT_ID_BASES } from '../sms-provider.js';
 import { configError, field, ProviderConfigError, type FieldDescriptor, type ProviderKindDescriptor } from '../provider-kind.js';
-import { TEXT_CODINGS } from '../../shared/sms-encoding.js';
+import { TEXT_CODINGS } from '@switchboard/sms-encoding';
 import { LONG_MESSAGE_MODES } from './smpp-segmentation.js';
 import { parseSmppSettings } from './smpp-settings.js';
 import {

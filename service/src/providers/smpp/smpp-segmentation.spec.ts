@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TextCoding } from '../../shared/sms-encoding.js';
+import type { TextCoding } from '@switchboard/sms-encoding';
 import {
   LONG_MESSAGE_MODES,
   MessageSegmentationError,

@@ -4,7 +4,7 @@
  * (3GPP 23.040 §9.2.3.24.1), as parts tagged with SAR TLVs (SMPP 3.4 §5.3.2.22-24) for the SMSC to
  * turn into a UDH, or whole in message_payload (SMPP 3.4 §5.3.2.32) for the SMSC to split.
  */
-import { encodeText, type DataCodingValue, type TextCoding } from '../../shared/sms-encoding.js';
+import { encodeText, type DataCodingValue, type TextCoding } from '@switchboard/sms-encoding';
 
 /**
  * How a text longer than one SMS is submitted.

@@ -5,7 +5,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { RECEIPT_ID_BASES } from '../sms-provider.js';
-import { TEXT_CODINGS, type TextCoding } from '../../shared/sms-encoding.js';
+import { TEXT_CODINGS, type TextCoding } from '@switchboard/sms-encoding';
 import { InvalidAddressError, sourceAddress, type SenderKind, type TonNpiOverride } from './smpp-address.js';
 import { LONG_MESSAGE_MODES, type LongMessageMode } from './smpp-segmentation.js';
 import { DEFAULT_RECONNECT_MAX_MS, DEFAULT_RECONNECT_MIN_MS, PART_RECEIPTS, type BindMode, type ReceiptRequest, type SmppProviderOptions } from './smpp-provider-options.js';
