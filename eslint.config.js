@@ -27,7 +27,7 @@ export default tseslint.config(
   },
   {
     // Domain logic stays free of transport, persistence and wire libraries (STYLE.md).
-    files: ['service/src/verification/**', 'service/src/routing/**', 'service/src/dispatch/**'],
+    files: ['service/src/verification/**', 'service/src/routing/**', 'service/src/dispatch/**', 'service/src/messaging/**', 'service/src/admin/**'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -35,6 +35,21 @@ export default tseslint.config(
           patterns: [
             { group: ['@grpc/*', '@mikro-orm/*', 'smpp', 'pg', '@switchboard/proto', '@switchboard/proto/*'], message: 'domain code must not depend on transport or persistence libraries' },
             { group: ['**/grpc/*', '**/persistence/*', '**/providers/*/*'], message: 'domain code talks to adapters only through its ports' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Persistence is an adapter: it implements the domain's ports and knows no other adapter.
+    files: ['service/src/persistence/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@grpc/*', 'smpp', '@switchboard/proto', '@switchboard/proto/*'], message: 'persistence must not depend on transport or wire libraries' },
+            { group: ['**/grpc/*', '**/http/*', '**/providers/*/*'], message: 'persistence implements ports; it does not import other adapters' },
           ],
         },
       ],

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { ProviderDraft } from './admin/admin-model.js';
 import type { AdminService } from './admin/admin.service.js';
 import { loadConfigOrExit } from './config/config.js';
-import { generateApiKey } from './persistence/app.repository.js';
+import { generateApiKey } from './shared/api-keys.js';
 import { AlreadyExistsError } from './shared/errors.js';
 import { stopOnSignals } from './shared/graceful-shutdown.js';
 import { createLogger } from './shared/logger.js';

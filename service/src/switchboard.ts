@@ -8,6 +8,7 @@ import { Dispatcher, type DispatcherOptions } from './dispatch/dispatcher.js';
 import { messagingServiceHandlers } from './grpc/messaging.handlers.js';
 import { AdminServiceService } from '@switchboard/proto/switchboard/v1/admin';
 import { AdminService } from './admin/admin.service.js';
+import { SqlAdminStore } from './persistence/admin-store.js';
 import type { ProviderHealthSnapshot } from './admin/admin-model.js';
 import { adminServiceHandlers } from './grpc/admin.handlers.js';
 import { startGrpcServer } from './grpc/server.js';
@@ -122,8 +123,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
     let live: { routing: LiveRouting; providers: ReadonlyMap<string, SmsProvider> } | undefined = undefined;
     const health = new ProviderHealthRegistry({ now: Date.now, breaker: config.routing.breaker });
     const admin = new AdminService({
-      em: database.em,
-      box,
+      store: new SqlAdminStore({ em: database.em, box }),
       routing: {
         current: () => {
           if (live === undefined) throw new UnavailableError('routing is not loaded yet', 1000);

@@ -3,24 +3,20 @@
  * Every change validates first, is all-or-nothing, writes an audit record naming the actor, and
  * announces itself so every replica follows within a moment.
  */
-import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { RoutingTable } from '../routing/router.js';
-import type { SecretBox } from '../shared/secret-box.js';
 import { AdminContext } from './admin-context.js';
 import type { ProviderHealthSnapshot } from './admin-model.js';
+import type { AdminStore } from './admin.ports.js';
 import { AppAdmin } from './app-admin.js';
 import { DeliveryLog } from './delivery-log.js';
 import { PriceAdmin } from './price-admin.js';
 import { ProviderAdmin } from './provider-admin.js';
 import { RouteAdmin } from './route-admin.js';
 
-export { credentialsContext } from './admin-context.js';
-
 /** What AdminService needs from the rest of the process. */
 export interface AdminServiceDeps {
-  readonly em: SqlEntityManager;
-  /** Seals provider credentials at rest. */
-  readonly box: SecretBox;
+  /** Where the configuration lives; it seals secrets, audits and announces each change. */
+  readonly store: AdminStore;
   /** The routing table this replica routes with right now (SimulateRoute asks it). */
   readonly routing: { current(): RoutingTable };
   /** Live provider health of this replica. */

@@ -1,13 +1,12 @@
 /** AdminService: calling apps and their API keys. */
 import { randomUUID } from 'node:crypto';
-import { generateApiKey, hashApiKey } from '../persistence/app.repository.js';
-import { notifyConfigChanged } from '../persistence/config-changes.js';
-import type { ApiKey, App } from '../persistence/entities.js';
+import { generateApiKey, hashApiKey } from '../shared/api-keys.js';
 import { AlreadyExistsError, NotFoundError } from '../shared/errors.js';
 import { assertId, assertValid, toProtoProblems } from './admin-problems.js';
 import type { ApiKeyView, AppDraft, AppView } from './admin-model.js';
 import { validateApp } from './app-validation.js';
 import type { AdminContext } from './admin-context.js';
+import type { StoredApiKey, StoredApp } from './admin.ports.js';
 
 /** Apps and API keys as admins edit them; a key's secret is shown once, at creation. */
 export class AppAdmin {
@@ -25,13 +24,14 @@ export class AppAdmin {
   async create(actor: string, draft: AppDraft): Promise<AppView> {
     assertValid(toProtoProblems('app.', validateApp(draft)));
     const taken = () => new AlreadyExistsError(`app "${draft.name}" already exists`);
-    return this.#ctx.transaction(
-      async (repository) => {
-        if (await repository.findAppByName(draft.name)) throw taken();
-        const row: App = { id: randomUUID(), ...appRow(draft), createdAt: this.#ctx.now() };
-        await repository.insertApp(row);
-        const view = appView(row);
-        await this.#ctx.audit(repository, actor, 'app.create', row.id, null, view);
+    return this.#ctx.change(
+      actor,
+      async (change) => {
+        if (await change.findAppByName(draft.name)) throw taken();
+        const app: StoredApp = { id: randomUUID(), ...appRecord(draft), createdAt: this.#ctx.now() };
+        await change.insertApp(app);
+        const view = appView(app);
+        await change.audit('app.create', app.id, null, view);
         return view;
       },
       taken,
@@ -43,17 +43,18 @@ export class AppAdmin {
     assertId(id, 'app.id');
     assertValid(toProtoProblems('app.', validateApp(draft)));
     const taken = () => new AlreadyExistsError(`app "${draft.name}" already exists`);
-    return this.#ctx.transaction(
-      async (repository, tx) => {
-        const existing = await repository.findApp(id);
+    return this.#ctx.change(
+      actor,
+      async (change) => {
+        const existing = await change.findApp(id);
         if (!existing) throw new NotFoundError(`app ${id} does not exist`);
-        const sameName = await repository.findAppByName(draft.name);
+        const sameName = await change.findAppByName(draft.name);
         if (sameName && sameName.id !== id) throw taken();
-        await repository.updateApp(id, appRow(draft));
-        const view = appView({ ...existing, ...appRow(draft) });
-        await this.#ctx.audit(repository, actor, 'app.update', id, appView(existing), view);
+        await change.updateApp(id, appRecord(draft));
+        const view = appView({ ...existing, ...appRecord(draft) });
+        await change.audit('app.update', id, appView(existing), view);
         // Replicas cache apps by API key: they drop the cache on this.
-        await notifyConfigChanged(tx, `app.update ${id}`);
+        await change.announce(`app.update ${id}`);
         return view;
       },
       taken,
@@ -63,13 +64,13 @@ export class AppAdmin {
   /** Creates an API key for an app; `secret` is the key itself, returned only here. */
   async createApiKey(actor: string, appId: string): Promise<{ apiKey: ApiKeyView; secret: string }> {
     assertId(appId, 'app_id');
-    return this.#ctx.mutate(async (repository) => {
-      if (!(await repository.findApp(appId))) throw new NotFoundError(`app ${appId} does not exist`);
+    return this.#ctx.change(actor, async (change) => {
+      if (!(await change.findApp(appId))) throw new NotFoundError(`app ${appId} does not exist`);
       const secret = generateApiKey();
-      const row: ApiKey = { id: randomUUID(), app: appId, keyHash: hashApiKey(secret), prefix: secret.slice(0, 8), createdAt: this.#ctx.now(), revokedAt: null };
-      await repository.insertApiKey(row);
-      const apiKey = apiKeyView(row);
-      await this.#ctx.audit(repository, actor, 'api_key.create', row.id, null, apiKey);
+      const key: StoredApiKey = { id: randomUUID(), app: appId, keyHash: hashApiKey(secret), prefix: secret.slice(0, 8), createdAt: this.#ctx.now(), revokedAt: null };
+      await change.insertApiKey(key);
+      const apiKey = apiKeyView(key);
+      await change.audit('api_key.create', key.id, null, apiKey);
       return { apiKey, secret };
     });
   }
@@ -77,29 +78,29 @@ export class AppAdmin {
   /** An app's API keys, newest first. */
   async listApiKeys(appId: string): Promise<ApiKeyView[]> {
     assertId(appId, 'app_id');
-    const repository = this.#ctx.read();
-    if (!(await repository.findApp(appId))) throw new NotFoundError(`app ${appId} does not exist`);
-    return (await repository.listApiKeys(appId)).map(apiKeyView);
+    const reads = this.#ctx.read();
+    if (!(await reads.findApp(appId))) throw new NotFoundError(`app ${appId} does not exist`);
+    return (await reads.listApiKeys(appId)).map(apiKeyView);
   }
 
   /** Revokes a key at once; revoking a revoked key changes nothing. */
   async revokeApiKey(actor: string, id: string): Promise<ApiKeyView> {
     assertId(id, 'id');
-    return this.#ctx.mutate(async (repository, tx) => {
-      const existing = await repository.findApiKey(id);
+    return this.#ctx.change(actor, async (change) => {
+      const existing = await change.findApiKey(id);
       if (!existing) throw new NotFoundError(`API key ${id} does not exist`);
       if (existing.revokedAt) return apiKeyView(existing);
       const revoked = { ...existing, revokedAt: this.#ctx.now() };
-      await repository.revokeApiKey(id, revoked.revokedAt);
-      await this.#ctx.audit(repository, actor, 'api_key.revoke', id, apiKeyView(existing), apiKeyView(revoked));
+      await change.revokeApiKey(id, revoked.revokedAt);
+      await change.audit('api_key.revoke', id, apiKeyView(existing), apiKeyView(revoked));
       // Replicas cache apps by API key: a revoked key stops working on every replica at once.
-      await notifyConfigChanged(tx, `api_key.revoke ${id}`);
+      await change.announce(`api_key.revoke ${id}`);
       return apiKeyView(revoked);
     });
   }
 }
 
-function appRow(draft: AppDraft): Omit<App, 'id' | 'createdAt'> {
+function appRecord(draft: AppDraft): Omit<StoredApp, 'id' | 'createdAt'> {
   return {
     name: draft.name,
     senderId: draft.senderId,
@@ -112,12 +113,12 @@ function appRow(draft: AppDraft): Omit<App, 'id' | 'createdAt'> {
   };
 }
 
-function appView(row: App): AppView {
+function appView(row: StoredApp): AppView {
   return {
     id: row.id,
     name: row.name,
     senderId: row.senderId,
-    domain: row.domain ?? null,
+    domain: row.domain,
     defaultLocale: row.defaultLocale,
     allowedCountries: [...row.allowedCountries],
     defaultCodeLength: row.defaultCodeLength,
@@ -127,6 +128,6 @@ function appView(row: App): AppView {
   };
 }
 
-function apiKeyView(row: ApiKey): ApiKeyView {
-  return { id: row.id, appId: row.app, prefix: row.prefix, createdAt: row.createdAt, revokedAt: row.revokedAt ?? null };
+function apiKeyView(row: StoredApiKey): ApiKeyView {
+  return { id: row.id, appId: row.app, prefix: row.prefix, createdAt: row.createdAt, revokedAt: row.revokedAt };
 }

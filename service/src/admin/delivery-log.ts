@@ -1,5 +1,4 @@
 /** AdminService: what happened: messages and their attempts, inbound messages, the audit log, provider health. */
-import { inboundBodyContext } from '../persistence/inbound.repository.js';
 import { InvalidArgumentError, NotFoundError } from '../shared/errors.js';
 import { assertId } from './admin-problems.js';
 import type {
@@ -31,10 +30,10 @@ export class DeliveryLog {
     if (query.createdBefore !== null && Number.isNaN(query.createdBefore.getTime())) throw new InvalidArgumentError('created_before', 'is not a valid time');
     const size = pageSize(query.pageSize);
     const position = decodePageToken(query.pageToken);
-    const repository = this.#ctx.read();
-    const keys = await repository.messageKeys(query, position, size + 1);
+    const reads = this.#ctx.read();
+    const keys = await reads.messageKeys(query, position, size + 1);
     const page = keys.slice(0, size);
-    const items = await repository.messagesWithAttempts(page.map((key) => key.id));
+    const items = await reads.messagesWithAttempts(page.map((key) => key.id));
     return { items, nextPageToken: nextToken(keys, page) };
   }
 
@@ -67,24 +66,8 @@ export class DeliveryLog {
     const position = decodePageToken(query.pageToken);
     const { rows, keys } = await this.#ctx.read().inboundPage({ provider: query.provider, from: query.from.replace(/^\+/, '') }, position, size + 1);
     return {
-      items: rows.slice(0, size).map((row) => ({
-        id: row.id,
-        provider: row.providerName,
-        from: row.source,
-        to: row.destination,
-        text: this.#openInbound(row.id, row.bodyCiphertext),
-        parts: row.parts,
-        receivedAt: row.receivedAt,
-      })),
+      items: rows.slice(0, size),
       nextPageToken: nextToken(keys, keys.slice(0, size)),
     };
-  }
-
-  #openInbound(id: string, sealed: string): string {
-    try {
-      return this.#ctx.box.open(sealed, inboundBodyContext(id));
-    } catch {
-      return '';
-    }
   }
 }

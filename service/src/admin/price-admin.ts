@@ -1,6 +1,5 @@
 /** AdminService: a provider's price table, set whole, or imported and exported as CSV. */
-import { notifyConfigChanged } from '../persistence/config-changes.js';
-import { MICROS } from '../persistence/routing-config.repository.js';
+import { MICROS } from '../shared/money.js';
 import { formatPriceCsv, formatPriceCsvProblem, parsePriceCsv } from '../routing/price-csv.js';
 import { validatePriceTable } from '../routing/price-table.js';
 import type { ValidationProblem } from '../shared/validation-problem.js';
@@ -22,9 +21,9 @@ export class PriceAdmin {
 
   /** A provider's price table (no entries when none were set). */
   async get(provider: string): Promise<PriceTableMicros> {
-    const repository = this.#ctx.read();
-    const row = await this.#ctx.provider(repository, provider, 'provider');
-    return { provider, currency: row.priceCurrency, entries: await repository.priceEntries(row.id) };
+    const reads = this.#ctx.read();
+    const stored = await this.#ctx.provider(reads, provider, 'provider');
+    return { provider, currency: stored.priceCurrency, entries: await reads.priceEntries(stored.id) };
   }
 
   /** Replaces a provider's price table. */
@@ -72,14 +71,14 @@ export class PriceAdmin {
   }
 
   async #store(actor: string, action: string, table: PriceTableMicros, providerField: string): Promise<PriceTableMicros> {
-    return this.#ctx.mutate(async (repository, tx) => {
-      const row = await this.#ctx.provider(repository, table.provider, providerField);
-      const before = { currency: row.priceCurrency, entries: await repository.priceEntries(row.id) };
-      await repository.replacePriceEntries(row.id, table.entries);
-      await repository.updateProvider(row.id, { priceCurrency: table.currency, updatedAt: this.#ctx.now() });
-      await this.#ctx.audit(repository, actor, action, table.provider, priceAudit(table.provider, before.currency, before.entries), priceAudit(table.provider, table.currency, table.entries));
-      await notifyConfigChanged(tx, `${action} ${table.provider}`);
-      return { provider: table.provider, currency: table.currency, entries: await repository.priceEntries(row.id) };
+    return this.#ctx.change(actor, async (change) => {
+      const stored = await this.#ctx.provider(change, table.provider, providerField);
+      const before = { currency: stored.priceCurrency, entries: await change.priceEntries(stored.id) };
+      await change.replacePriceEntries(stored.id, table.entries);
+      await change.updateProvider(stored.id, { priceCurrency: table.currency, updatedAt: this.#ctx.now() });
+      await change.audit(action, table.provider, priceAudit(table.provider, before.currency, before.entries), priceAudit(table.provider, table.currency, table.entries));
+      await change.announce(`${action} ${table.provider}`);
+      return { provider: table.provider, currency: table.currency, entries: await change.priceEntries(stored.id) };
     });
   }
 }

@@ -1,14 +1,13 @@
 /** AdminService: providers (create, update, delete, list) and the kinds they can be. */
 import { randomUUID } from 'node:crypto';
-import { notifyConfigChanged } from '../persistence/config-changes.js';
-import type { ProviderRow } from '../persistence/entities.js';
 import { AlreadyExistsError, FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../shared/errors.js';
 import { assertValid, toProtoProblems } from './admin-problems.js';
 import type { ProviderDraft, ProviderKindView, ProviderView } from './admin-model.js';
 import { PROVIDER_KINDS } from './admin-model.js';
 import { validateProvider } from './provider-validation.js';
 import { PROVIDER_KIND_DESCRIPTORS } from '../providers/provider-kinds.js';
-import type { AdminContext } from './admin-context.js';
+import { providerView, type AdminContext } from './admin-context.js';
+import type { StoredProvider } from './admin.ports.js';
 
 /** Providers as admins edit them; credentials are write-only. */
 export class ProviderAdmin {
@@ -30,8 +29,7 @@ export class ProviderAdmin {
 
   /** Every provider by name; credentials only by name. */
   async list(): Promise<ProviderView[]> {
-    const rows = await this.#ctx.read().listProviders();
-    return rows.map((row) => this.#ctx.providerView(row, this.#ctx.credentials(row)));
+    return (await this.#ctx.read().listProviders()).map(providerView);
   }
 
   /** Creates a provider. @throws AlreadyExistsError when the name is taken. */
@@ -39,19 +37,19 @@ export class ProviderAdmin {
     const credentials = nonEmpty(draft.credentials);
     assertValid(toProtoProblems('provider.', validateProvider(draft, credentials)));
     const taken = () => new AlreadyExistsError(`provider "${draft.name}" already exists`);
-    return this.#ctx.transaction(
-      async (repository, tx) => {
-        if (await repository.findProvider(draft.name)) throw taken();
+    return this.#ctx.change(
+      actor,
+      async (change) => {
+        if (await change.findProvider(draft.name)) throw taken();
         const now = this.#ctx.now();
-        const id = randomUUID();
-        const row: ProviderRow = {
-          id,
+        const provider: StoredProvider = {
+          id: randomUUID(),
           name: draft.name,
           kind: draft.kind,
           enabled: draft.enabled,
           channels: [...draft.channels],
           settings: { ...draft.settings },
-          credentialsCiphertext: this.#ctx.seal(id, credentials),
+          credentials,
           throughputPerSecond: draft.throughputPerSecond,
           burst: draft.burst,
           maxInFlight: draft.maxInFlight,
@@ -59,10 +57,10 @@ export class ProviderAdmin {
           createdAt: now,
           updatedAt: now,
         };
-        await repository.insertProvider(row);
-        const view = this.#ctx.providerView(row, credentials);
-        await this.#ctx.audit(repository, actor, 'provider.create', draft.name, null, providerAudit(view));
-        await notifyConfigChanged(tx, `provider.create ${draft.name}`);
+        await change.insertProvider(provider);
+        const view = providerView(provider);
+        await change.audit('provider.create', draft.name, null, providerAudit(view));
+        await change.announce(`provider.create ${draft.name}`);
         return view;
       },
       taken,
@@ -74,31 +72,31 @@ export class ProviderAdmin {
    * return names with empty values), keep their stored value.
    */
   async update(actor: string, draft: ProviderDraft): Promise<ProviderView> {
-    return this.#ctx.transaction(
-      async (repository, tx) => {
-        const existing = await repository.findProvider(draft.name);
+    return this.#ctx.change(
+      actor,
+      async (change) => {
+        const existing = await change.findProvider(draft.name);
         // Validate before NOT_FOUND would hide the problem: a bad name is also unknown.
-        const stored = existing ? this.#ctx.credentials(existing) : {};
-        const credentials = { ...stored, ...nonEmpty(draft.credentials) };
+        const credentials = { ...existing?.credentials, ...nonEmpty(draft.credentials) };
         assertValid(toProtoProblems('provider.', validateProvider(draft, credentials)));
         if (!existing) throw new NotFoundError(`provider "${draft.name}" does not exist`);
-        const before = this.#ctx.providerView(existing, stored);
+        const before = providerView(existing);
         const now = this.#ctx.now();
         const changes = {
           kind: draft.kind,
           enabled: draft.enabled,
           channels: [...draft.channels],
           settings: { ...draft.settings },
-          credentialsCiphertext: this.#ctx.seal(existing.id, credentials),
+          credentials,
           throughputPerSecond: draft.throughputPerSecond,
           burst: draft.burst,
           maxInFlight: draft.maxInFlight,
           updatedAt: now,
         };
-        await repository.updateProvider(existing.id, changes);
-        const view = this.#ctx.providerView({ ...existing, ...changes }, credentials);
-        await this.#ctx.audit(repository, actor, 'provider.update', draft.name, providerAudit(before), providerAudit(view));
-        await notifyConfigChanged(tx, `provider.update ${draft.name}`);
+        await change.updateProvider(existing.id, changes);
+        const view = providerView({ ...existing, ...changes });
+        await change.audit('provider.update', draft.name, providerAudit(before), providerAudit(view));
+        await change.announce(`provider.update ${draft.name}`);
         return view;
       },
       () => new AlreadyExistsError(`provider "${draft.name}" already exists`),
@@ -112,19 +110,19 @@ export class ProviderAdmin {
    */
   async delete(actor: string, name: string): Promise<void> {
     if (name === '') throw new InvalidArgumentError('name', 'is required');
-    await this.#ctx.mutate(async (repository, tx) => {
-      const existing = await repository.findProvider(name);
+    await this.#ctx.change(actor, async (change) => {
+      const existing = await change.findProvider(name);
       if (!existing) throw new NotFoundError(`provider "${name}" does not exist`);
-      const naming = (await repository.listRules()).filter((rule) => rule.candidates.includes(name) || rule.fallback.some((step) => step.provider === name));
+      const naming = (await change.listRules()).filter((rule) => rule.candidates.includes(name) || rule.fallback.some((step) => step.provider === name));
       if (naming.length > 0) {
         throw new FailedPreconditionError(`provider "${name}" is named by route rule(s) ${naming.map((rule) => `"${rule.name}"`).join(', ')}; remove it from them first`);
       }
-      if (await repository.providerHasAttempts(existing.id)) {
+      if (await change.providerHasAttempts(existing.id)) {
         throw new FailedPreconditionError(`provider "${name}" has attempts in the delivery log; disable it instead of deleting it`);
       }
-      await repository.deleteProvider(existing.id);
-      await this.#ctx.audit(repository, actor, 'provider.delete', name, providerAudit(this.#ctx.providerView(existing, this.#ctx.credentials(existing))), null);
-      await notifyConfigChanged(tx, `provider.delete ${name}`);
+      await change.deleteProvider(existing.id);
+      await change.audit('provider.delete', name, providerAudit(providerView(existing)), null);
+      await change.announce(`provider.delete ${name}`);
     });
   }
 }

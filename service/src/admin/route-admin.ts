@@ -1,9 +1,6 @@
 /** AdminService: route rules (ordered, validated against the providers) and route simulation. */
 import { randomUUID } from 'node:crypto';
-import { AdminRepository } from '../persistence/admin.repository.js';
-import { notifyConfigChanged } from '../persistence/config-changes.js';
-import type { RouteRuleRow } from '../persistence/entities.js';
-import { MICROS, toRouteRule } from '../persistence/routing-config.repository.js';
+import { MICROS } from '../shared/money.js';
 import { validateRouteRule } from '../routing/route-rule.js';
 import type { RoutingTable } from '../routing/router.js';
 import {
@@ -21,6 +18,7 @@ import { parsePhoneNumber } from '../verification/phone-number.js';
 import { assertId, assertValid, toProtoProblems } from './admin-problems.js';
 import type { ProviderHealthSnapshot, RouteRuleDraft, SimulateRouteQuery, SimulatedRoute } from './admin-model.js';
 import type { AdminContext } from './admin-context.js';
+import type { AdminReads } from './admin.ports.js';
 
 /** Rule priorities are spaced so one rule can later be slotted between two without a reorder. */
 const PRIORITY_STEP = 10;
@@ -40,24 +38,24 @@ export class RouteAdmin {
 
   /** Rules in the order they are tried. */
   async list(): Promise<RouteRule[]> {
-    return (await this.#ctx.read().listRules()).map(toRouteRule);
+    return this.#ctx.read().listRules();
   }
 
   /** Creates a rule; without a priority it goes last. */
   async create(actor: string, draft: RouteRuleDraft): Promise<RouteRule> {
     const taken = () => new AlreadyExistsError(`route rule "${draft.name}" already exists`);
-    return this.#ctx.transaction(
-      async (repository, tx) => {
-        const rules = await repository.listRules();
+    return this.#ctx.change(
+      actor,
+      async (change) => {
+        const rules = await change.listRules();
         const id = randomUUID();
         const last = rules.reduce((max, rule) => Math.max(max, rule.priority), 0);
         const rule: RouteRule = { ...draft, id, priority: draft.priority ?? last + PRIORITY_STEP };
-        await this.#checkRule(repository, rule, rules);
+        await this.#checkRule(change, rule, rules);
         if (rules.some((other) => other.name === rule.name)) throw taken();
-        const now = this.#ctx.now();
-        await repository.insertRule({ ...toRuleRow(rule), createdAt: now, updatedAt: now });
-        await this.#ctx.audit(repository, actor, 'route_rule.create', id, null, ruleAudit(rule));
-        await notifyConfigChanged(tx, `route_rule.create ${rule.name}`);
+        await change.insertRule(rule, this.#ctx.now());
+        await change.audit('route_rule.create', id, null, ruleAudit(rule));
+        await change.announce(`route_rule.create ${rule.name}`);
         return rule;
       },
       taken,
@@ -68,17 +66,18 @@ export class RouteAdmin {
   async update(actor: string, id: string, draft: RouteRuleDraft): Promise<RouteRule> {
     assertId(id, 'rule.id');
     const taken = () => new AlreadyExistsError(`route rule "${draft.name}" already exists`);
-    return this.#ctx.transaction(
-      async (repository, tx) => {
-        const rules = await repository.listRules();
+    return this.#ctx.change(
+      actor,
+      async (change) => {
+        const rules = await change.listRules();
         const existing = rules.find((rule) => rule.id === id);
         const rule: RouteRule = { ...draft, id, priority: draft.priority ?? existing?.priority ?? 0 };
-        await this.#checkRule(repository, rule, rules);
+        await this.#checkRule(change, rule, rules);
         if (!existing) throw new NotFoundError(`route rule ${id} does not exist`);
         if (rules.some((other) => other.name === rule.name && other.id !== id)) throw taken();
-        await repository.updateRule(id, { ...toRuleRow(rule), updatedAt: this.#ctx.now() });
-        await this.#ctx.audit(repository, actor, 'route_rule.update', id, ruleAudit(toRouteRule(existing)), ruleAudit(rule));
-        await notifyConfigChanged(tx, `route_rule.update ${rule.name}`);
+        await change.updateRule(rule, this.#ctx.now());
+        await change.audit('route_rule.update', id, ruleAudit(existing), ruleAudit(rule));
+        await change.announce(`route_rule.update ${rule.name}`);
         return rule;
       },
       taken,
@@ -87,41 +86,41 @@ export class RouteAdmin {
 
   async delete(actor: string, id: string): Promise<void> {
     assertId(id, 'id');
-    await this.#ctx.mutate(async (repository, tx) => {
-      const existing = await repository.findRule(id);
+    await this.#ctx.change(actor, async (change) => {
+      const existing = await change.findRule(id);
       if (!existing) throw new NotFoundError(`route rule ${id} does not exist`);
-      await repository.deleteRule(id);
-      await this.#ctx.audit(repository, actor, 'route_rule.delete', id, ruleAudit(toRouteRule(existing)), null);
-      await notifyConfigChanged(tx, `route_rule.delete ${existing.name}`);
+      await change.deleteRule(id);
+      await change.audit('route_rule.delete', id, ruleAudit(existing), null);
+      await change.announce(`route_rule.delete ${existing.name}`);
     });
   }
 
   /** Sets the order of every rule: priorities become 10, 20, … in the order of `ids`. */
   async reorder(actor: string, ids: readonly string[]): Promise<RouteRule[]> {
-    return this.#ctx.mutate(async (repository, tx) => {
-      const rules = await repository.listRules();
+    return this.#ctx.change(actor, async (change) => {
+      const rules = await change.listRules();
       const problems = reorderProblems(ids, rules);
       if (problems.length > 0) throw new InvalidArgumentError('ids', `must name every rule exactly once: ${problems.join('; ')}`);
       const now = this.#ctx.now();
       const byId = new Map(rules.map((rule) => [rule.id, rule]));
       const reordered: RouteRule[] = [];
       for (const [index, id] of ids.entries()) {
-        const row = byId.get(id);
-        if (row === undefined) continue;
+        const rule = byId.get(id);
+        if (rule === undefined) continue;
         const priority = (index + 1) * PRIORITY_STEP;
-        if (row.priority !== priority) await repository.updateRule(id, { priority, updatedAt: now });
-        reordered.push({ ...toRouteRule(row), priority });
+        if (rule.priority !== priority) await change.setRulePriority(id, priority, now);
+        reordered.push({ ...rule, priority });
       }
       const order = (list: readonly { id: string; name: string; priority: number }[]) => list.map(({ id, name, priority }) => ({ id, name, priority }));
-      await this.#ctx.audit(repository, actor, 'route_rule.reorder', 'route_rules', order(rules), order(reordered));
-      await notifyConfigChanged(tx, 'route_rule.reorder');
+      await change.audit('route_rule.reorder', 'route_rules', order(rules), order(reordered));
+      await change.announce('route_rule.reorder');
       return reordered;
     });
   }
 
   /** Validates a rule against the known providers and the one-default limit. */
-  async #checkRule(repository: AdminRepository, rule: RouteRule, rules: readonly RouteRuleRow[]): Promise<void> {
-    const providers = new Set((await repository.listProviders()).map((provider) => provider.name));
+  async #checkRule(reads: AdminReads, rule: RouteRule, rules: readonly RouteRule[]): Promise<void> {
+    const providers = new Set((await reads.listProviders()).map((provider) => provider.name));
     const problems: ValidationProblem[] = validateRouteRule(rule, { providers });
     if (!Number.isInteger(rule.priority) || Math.abs(rule.priority) > INT32_MAX) problems.push({ field: 'priority', reason: 'must be a whole number (int32)' });
     if (rule.name.length > 64) problems.push({ field: 'name', reason: 'must be at most 64 characters' });
@@ -168,7 +167,7 @@ function ruleAudit(rule: RouteRule): RouteRule {
   return rule;
 }
 
-function reorderProblems(ids: readonly string[], rules: readonly RouteRuleRow[]): string[] {
+function reorderProblems(ids: readonly string[], rules: readonly RouteRule[]): string[] {
   const known = new Set(rules.map((rule) => rule.id));
   const seen = new Set<string>();
   const problems: string[] = [];
@@ -180,28 +179,6 @@ function reorderProblems(ids: readonly string[], rules: readonly RouteRuleRow[])
   const missing = rules.filter((rule) => !seen.has(rule.id));
   if (missing.length > 0) problems.push(`missing ${missing.map((rule) => `"${rule.name}" (${rule.id})`).join(', ')}`);
   return problems;
-}
-
-function toRuleRow(rule: RouteRule): Omit<RouteRuleRow, 'createdAt' | 'updatedAt'> {
-  return {
-    id: rule.id,
-    name: rule.name,
-    priority: rule.priority,
-    enabled: rule.enabled,
-    isDefault: rule.isDefault,
-    match: {
-      countries: [...rule.match.countries],
-      prefixes: [...rule.match.prefixes],
-      apps: [...rule.match.apps],
-      channels: [...rule.match.channels],
-      kinds: [...rule.match.kinds],
-      timeWindow: rule.match.timeWindow === null ? null : { ...rule.match.timeWindow, days: [...rule.match.timeWindow.days] },
-    },
-    candidates: [...rule.candidates],
-    strategy: rule.strategy,
-    weights: { ...rule.weights },
-    fallback: rule.fallback.map((step) => ({ provider: step.provider, channel: step.channel, receiptTimeoutSeconds: step.receiptTimeoutSeconds })),
-  };
 }
 
 const HAS_CAPACITY: CapacityVerdict = { ok: true };

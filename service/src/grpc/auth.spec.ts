@@ -1,8 +1,8 @@
 import { Metadata } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import { UnauthenticatedError, UnavailableError } from '../shared/errors.js';
-import type { AppProfile } from '../verification/app-profile.js';
-import { apiKeyFrom, authenticateApp, type AppAuthenticator } from './auth.js';
+import type { AppAuthenticator, AppProfile } from '../verification/app-profile.js';
+import { apiKeyFrom, authenticateApp } from './auth.js';
 
 function metadataWith(entries: Record<string, string>): Metadata {
   const metadata = new Metadata();

@@ -1,11 +1,6 @@
 import type { Metadata } from '@grpc/grpc-js';
 import { UnauthenticatedError, UnavailableError } from '../shared/errors.js';
-import type { AppProfile } from '../verification/app-profile.js';
-
-/** Finds the app an API key belongs to. */
-export interface AppAuthenticator {
-  findByApiKey(key: string): Promise<AppProfile | null>;
-}
+import type { AppAuthenticator, AppProfile } from '../verification/app-profile.js';
 
 const MAX_KEY_LENGTH = 256;
 const KEY_CHECK_RETRY_MS = 1000;

@@ -2,8 +2,8 @@ import type { sendUnaryData, ServerUnaryCall, ServerWritableStream, ServiceError
 import type { MessagingServiceServer, WatchMessageRequest, WatchMessageResponse } from '@switchboard/proto/switchboard/v1/messaging';
 import type { MessagingService } from '../messaging/messaging.service.js';
 import { maskPhoneNumber } from '../shared/masking.js';
-import type { AppProfile } from '../verification/app-profile.js';
-import { authenticateApp, type AppAuthenticator } from './auth.js';
+import type { AppAuthenticator, AppProfile } from '../verification/app-profile.js';
+import { authenticateApp } from './auth.js';
 import { messageToProto } from './message.mappers.js';
 import { toServiceError } from './status-mapping.js';
 import type { Logger } from '../shared/logger.js';

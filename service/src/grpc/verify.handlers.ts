@@ -1,9 +1,9 @@
 import type { Metadata, sendUnaryData, ServerUnaryCall } from '@grpc/grpc-js';
 import type { VerifyServiceServer } from '@switchboard/proto/switchboard/v1/verify';
 import type { VerificationService } from '../verification/verification.service.js';
-import type { AppProfile } from '../verification/app-profile.js';
+import type { AppAuthenticator, AppProfile } from '../verification/app-profile.js';
 import { maskPhoneNumber } from '../shared/masking.js';
-import { authenticateApp, type AppAuthenticator } from './auth.js';
+import { authenticateApp } from './auth.js';
 import { toServiceError } from './status-mapping.js';
 import { sendCodeFromProto, verificationToProto, verifyCodeFromProto } from './verify.mappers.js';
 import type { Logger } from '../shared/logger.js';

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AppAuthenticator } from '../grpc/auth.js';
-import type { AppProfile } from '../verification/app-profile.js';
+import type { AppAuthenticator, AppProfile } from '../verification/app-profile.js';
 
 /** Most keys remembered; beyond, the oldest is forgotten (a cache, not a registry). */
 const MAX_ENTRIES = 10_000;

@@ -1,6 +1,6 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { MessagingRepository } from '../messaging/messaging.service.js';
-import { loadMessageViews } from './admin.repository.js';
+import { loadMessageViews } from './message-views.js';
 import { MessageSchema } from './entities.js';
 
 /** Reads of plain messages in PostgreSQL (or PGlite); they are stored by the request batcher. */

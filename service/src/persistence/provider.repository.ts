@@ -3,6 +3,7 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { ThroughputLimits } from '../routing/throughput-limiter.js';
 import { notifyConfigChanged } from './config-changes.js';
+import { openCredentials, sealCredentials } from './provider-credentials.js';
 import { PriceEntrySchema, ProviderSchema, RouteRuleSchema } from './entities.js';
 
 /** A provider as the service starts it: settings plus decrypted credentials. */
@@ -14,10 +15,6 @@ export interface ProviderDefinition {
   readonly channels: readonly string[];
   readonly settings: Readonly<Record<string, unknown>>;
   readonly credentials: Readonly<Record<string, string>>;
-}
-
-function credentialsContext(providerId: string): string {
-  return `provider:${providerId}`;
 }
 
 /** Providers (credentials encrypted at rest) and route rules. */
@@ -42,12 +39,7 @@ export class ProviderRepository {
 
   /** Decrypted credentials; empty when they cannot be read (the provider then fails its checks). */
   #credentials(providerId: string, sealed: string | null): Record<string, string> {
-    if (sealed === null) return {};
-    try {
-      return JSON.parse(this.box.open(sealed, credentialsContext(providerId))) as Record<string, string>;
-    } catch {
-      return {};
-    }
+    return openCredentials(this.box, providerId, sealed);
   }
 
   /** Creates the provider, or replaces the settings and credentials of the one with that name. */
@@ -69,7 +61,7 @@ export class ProviderRepository {
       kind: input.kind,
       channels: input.channels,
       settings: input.settings,
-      credentialsCiphertext: this.box.seal(JSON.stringify(input.credentials), credentialsContext(id)),
+      credentialsCiphertext: sealCredentials(this.box, id, input.credentials),
       throughputPerSecond: input.throughputPerSecond ?? 0,
       burst: input.burst ?? 0,
       maxInFlight: input.maxInFlight ?? 0,

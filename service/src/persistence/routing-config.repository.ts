@@ -7,6 +7,7 @@ import { IsolationLevel } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { Channel, MessageKind, PriceEntry, PriceTable, ProviderProfile, RouteRule, RoutingSnapshot, RoutingStrategy } from '../routing/routing-model.js';
 import { ProviderSchema, RouteRuleSchema, type ProviderRow, type RouteRuleRow } from './entities.js';
+import { MICROS } from '../shared/money.js';
 
 /** Settings of the snapshot that come from config rather than the database. */
 export interface RoutingSnapshotOptions {
@@ -18,8 +19,6 @@ export interface RoutingSnapshotOptions {
   readonly defaultReceiptTimeoutSeconds: number;
 }
 
-/** Micros per currency unit: prices are stored as integer millionths. */
-export const MICROS = 1_000_000;
 
 /**
  * One consistent read of the routing configuration. REPEATABLE READ makes the three reads see the

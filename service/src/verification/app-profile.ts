@@ -20,3 +20,8 @@ export interface AppProfile {
   readonly allowedCountries: readonly string[];
   readonly defaultCodeLength: number;
 }
+
+/** Finds the app an API key belongs to: a port the gRPC layer asks on every call. */
+export interface AppAuthenticator {
+  findByApiKey(key: string): Promise<AppProfile | null>;
+}

@@ -66,10 +66,12 @@ import { Channel, MessageKind } from '@switchboard/proto/switchboard/v1/channel'
 import { AttemptStatus, MessageStatus } from '@switchboard/proto/switchboard/v1/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProviderHealthSnapshot } from '../../src/admin/admin-model.js';
-import { AdminService, credentialsContext } from '../../src/admin/admin.service.js';
+import { AdminService } from '../../src/admin/admin.service.js';
+import { SqlAdminStore } from '../../src/persistence/admin-store.js';
+import { credentialsContext } from '../../src/persistence/provider-credentials.js';
 import { adminServiceHandlers } from '../../src/grpc/admin.handlers.js';
 import { startGrpcServer, type GrpcServerHandle } from '../../src/grpc/server.js';
-import { hashApiKey } from '../../src/persistence/app.repository.js';
+import { hashApiKey } from '../../src/shared/api-keys.js';
 import { ApiKeySchema, AppSchema, AttemptSchema, MessageSchema, ProviderSchema } from '../../src/persistence/entities.js';
 import { openDatabase, type Database } from '../../src/persistence/orm.js';
 import { loadRoutingSnapshot } from '../../src/persistence/routing-config.repository.js';
@@ -205,8 +207,7 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
     await database.migrate();
     box = new SecretBox(randomBytes(32));
     const admin = new AdminService({
-      em: database.em,
-      box,
+      store: new SqlAdminStore({ em: database.em, box }),
       routing: {
         current: () => {
           if (table === undefined) throw new Error('reloadRouting() first');

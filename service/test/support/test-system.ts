@@ -14,7 +14,7 @@ import {
   type VerifyCodeResponse,
 } from '@switchboard/proto/switchboard/v1/verify';
 import { loadConfig } from '../../src/config/config.js';
-import { generateApiKey } from '../../src/persistence/app.repository.js';
+import { generateApiKey } from '../../src/shared/api-keys.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { SmscSimulator } from '@switchboard/simulators/smsc';
 import type { DispatchStore } from '../../src/dispatch/dispatch.ports.js';
