@@ -36,6 +36,7 @@ import {
   type ProviderRow,
   type RouteRuleRow,
 } from './entities.js';
+import { toAppProfile } from './app.repository.js';
 import { inboundBodyContext } from './inbound.repository.js';
 import { loadMessageViews } from './message-views.js';
 import { openCredentials, sealCredentials } from './provider-credentials.js';
@@ -374,18 +375,7 @@ function plainJson(value: unknown): unknown {
 }
 
 function toStoredApp(row: App): StoredApp {
-  return {
-    id: row.id,
-    name: row.name,
-    domain: row.domain ?? null,
-    defaultLocale: row.defaultLocale,
-    senderId: row.senderId,
-    templates: row.templates,
-    emailTemplates: row.emailTemplates,
-    allowedCountries: row.allowedCountries,
-    defaultCodeLength: row.defaultCodeLength,
-    createdAt: row.createdAt,
-  };
+  return { ...toAppProfile(row), createdAt: row.createdAt };
 }
 
 /** The columns an update may change. */
