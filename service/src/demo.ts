@@ -19,7 +19,7 @@ import { createLogger } from './shared/logger.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '@switchboard/simulators/http';
 import { SmscSimulator } from '@switchboard/simulators/smsc';
 import { MailCatcher } from '@switchboard/simulators/smtp';
-import { startSwitchboard } from './switchboard.js';
+import { startSwitchboard } from './composition-root.js';
 
 interface DemoSecrets {
   CODE_HMAC_KEY: string;

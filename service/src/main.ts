@@ -2,7 +2,7 @@
 import { loadConfigOrExit } from './config/config.js';
 import { stopOnSignals } from './shared/graceful-shutdown.js';
 import { createLogger } from './shared/logger.js';
-import { startSwitchboard } from './switchboard.js';
+import { startSwitchboard } from './composition-root.js';
 
 /** Starts the service from the environment; SIGINT/SIGTERM stop it gracefully. */
 async function main(): Promise<void> {

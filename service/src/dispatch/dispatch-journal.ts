@@ -7,7 +7,7 @@
  * a submit starts only once its attempt is durable, and a receipt is acknowledged to the carrier
  * only once it is stored (applied, or kept for the submit it overtook).
  */
-import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type SubmitAccepted } from '../providers/sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type SubmitAccepted } from '../providers/channel-provider.js';
 import { GroupCommit, type ItemOutcome } from '../shared/group-commit.js';
 import {
   chooseReceiptPart,

@@ -1,4 +1,4 @@
-import type { OtpContent } from '../providers/sms-provider.js';
+import type { OtpContent } from '../providers/channel-provider.js';
 import type { Channel, MessageKind } from '../routing/routing-model.js';
 import type { AttemptChange, AttemptState, MessageChange, MessageState, PartState, ReportedState } from './attempt-lifecycle.js';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OutboundSms, type SmsProvider } from '../providers/sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OutboundSms, type ChannelProvider } from '../providers/channel-provider.js';
 import type { ProviderHealthRegistry } from '../routing/provider-health.js';
 import { NoRouteError, type RoutingTable } from '../routing/router.js';
 import type { ProviderHealth, ProviderProfile } from '../routing/routing-model.js';
@@ -14,7 +14,7 @@ import type { Logger } from '../shared/logger.js';
 export interface DispatcherOptions {
   readonly store: DispatchStore;
   /** Providers by name; a plan step naming a missing one waits for it (last step) or moves on. */
-  readonly providers: ReadonlyMap<string, SmsProvider>;
+  readonly providers: ReadonlyMap<string, ChannelProvider>;
   /** The routing table in force (swapped on configuration changes) and the providers it knows. */
   readonly routing: { current(): RoutingTable; provider(name: string): ProviderProfile | undefined };
   /** Circuit breakers and throughput limits per provider, fed by what happens here. */
@@ -696,7 +696,7 @@ export class Dispatcher implements DispatchQueue {
 }
 
 /** A provider with a usable connection: SMPP with a bind that can submit; connectionless kinds always. */
-function isReady(provider: SmsProvider | undefined): boolean {
+function isReady(provider: ChannelProvider | undefined): boolean {
   if (!provider) return false;
   const connection = provider.status?.().connection;
   return connection === undefined || connection === 'bound' || connection === 'ready';

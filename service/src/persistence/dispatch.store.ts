@@ -15,7 +15,7 @@ import type {
   StoredPartRef,
   StoredStep,
 } from '../dispatch/dispatch.ports.js';
-import type { OtpContent } from '../providers/sms-provider.js';
+import type { OtpContent } from '../providers/channel-provider.js';
 import type { Channel, MessageKind } from '../routing/routing-model.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { messageBodyContext, messagePayloadContext, type MessagePayload } from './message-sealing.js';

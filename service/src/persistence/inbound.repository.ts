@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { InboundSms } from '../providers/sms-provider.js';
+import type { InboundSms } from '../providers/channel-provider.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { InboundMessageSchema, ProviderSchema } from './entities.js';
 

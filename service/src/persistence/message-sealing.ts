@@ -1,4 +1,4 @@
-import type { OtpContent } from '../providers/sms-provider.js';
+import type { OtpContent } from '../providers/channel-provider.js';
 
 /** The associated data a message body is sealed with: a ciphertext only opens for its own row. */
 export function messageBodyContext(messageId: string): string {

@@ -1,5 +1,5 @@
 import type { SqlEntityManager } from '@mikro-orm/sql';
-import type { OtpContent } from '../providers/sms-provider.js';
+import type { OtpContent } from '../providers/channel-provider.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import { messagePayloadContext, type MessagePayload } from './message-sealing.js';
 

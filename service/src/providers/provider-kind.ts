@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logger.js';
 import type { ValidationProblem } from '../shared/validation-problem.js';
 import type { WebhookConfig } from './http/webhooks.js';
 import type { SmppMetrics } from './smpp/smpp-provider-options.js';
-import type { InboundSink, LateAcceptanceSink, ReceiptSink, SmsProvider } from './sms-provider.js';
+import type { InboundSink, LateAcceptanceSink, ReceiptSink, ChannelProvider } from './channel-provider.js';
 import type { VoiceAnswerFormat } from './voice/answer-document.js';
 
 /** How a field's value is typed in and read (values travel as text either way). */
@@ -71,7 +71,7 @@ export interface ProviderEndpoints {
 
 /** A provider built from its row, with the endpoints it receives reports on. */
 export interface BuiltProvider {
-  readonly provider: SmsProvider;
+  readonly provider: ChannelProvider;
   readonly endpoints: ProviderEndpoints;
 }
 

@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import type { ProviderDefinition } from '../persistence/provider.repository.js';
 import type { BuiltProvider, ProviderEndpoints } from './provider-kind.js';
 import { keepStarting } from './provider-starter.js';
-import type { SmsProvider } from './sms-provider.js';
+import type { ChannelProvider } from './channel-provider.js';
 import type { Logger } from '../shared/logger.js';
 
 interface Running {
-  readonly provider: SmsProvider;
+  readonly provider: ChannelProvider;
   readonly fingerprint: string;
   readonly cancelStart: () => void;
 }
@@ -18,11 +18,11 @@ interface Running {
  */
 export class ProviderPool {
   /** Providers by name, for dispatch. Mutated in place by `sync()`. */
-  readonly running = new Map<string, SmsProvider>();
+  readonly running = new Map<string, ChannelProvider>();
   /** Where each running provider's reports arrive (webhooks, voice answers), by name. */
   readonly endpoints = new Map<string, ProviderEndpoints>();
   readonly #state = new Map<string, Running>();
-  readonly #fixed: ReadonlyMap<string, SmsProvider>;
+  readonly #fixed: ReadonlyMap<string, ChannelProvider>;
   readonly #load: () => Promise<ProviderDefinition[]>;
   readonly #create: (definition: ProviderDefinition) => BuiltProvider;
   readonly #onRemoved: (name: string) => void;
@@ -31,7 +31,7 @@ export class ProviderPool {
 
   constructor(options: {
     /** Providers supplied by code (tests), never built from rows nor stopped by sync. */
-    fixed: ReadonlyMap<string, SmsProvider>;
+    fixed: ReadonlyMap<string, ChannelProvider>;
     load: () => Promise<ProviderDefinition[]>;
     create: (definition: ProviderDefinition) => BuiltProvider;
     onRemoved: (name: string) => void;

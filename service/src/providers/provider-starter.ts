@@ -1,5 +1,5 @@
 import { ProviderError } from '../shared/errors.js';
-import type { SmsProvider } from './sms-provider.js';
+import type { ChannelProvider } from './channel-provider.js';
 import type { Logger } from '../shared/logger.js';
 import { OutageLog } from '../shared/outage-log.js';
 
@@ -9,7 +9,7 @@ import { OutageLog } from '../shared/outage-log.js';
  * credentials) is not retried: repeated failed binds get accounts locked at some carriers.
  * Returns a function that ends the retrying.
  */
-export function keepStarting(provider: SmsProvider, logger: Logger, options: { minDelayMs?: number; maxDelayMs?: number } = {}): () => void {
+export function keepStarting(provider: ChannelProvider, logger: Logger, options: { minDelayMs?: number; maxDelayMs?: number } = {}): () => void {
   const minDelay = options.minDelayMs ?? 1000;
   const maxDelay = options.maxDelayMs ?? 30_000;
   let cancelled = false;

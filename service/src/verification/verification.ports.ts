@@ -1,5 +1,5 @@
 import type { ClaimedMessage } from '../dispatch/dispatch.ports.js';
-import type { OtpContent } from '../providers/sms-provider.js';
+import type { OtpContent } from '../providers/channel-provider.js';
 import type { ItemOutcome } from '../shared/group-commit.js';
 import type { Verification, VerificationChannel } from './verification.js';
 

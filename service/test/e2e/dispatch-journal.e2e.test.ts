@@ -8,7 +8,7 @@ import { openDatabase, type Database } from '../../src/persistence/orm.js';
 import { ProviderRepository } from '../../src/persistence/provider.repository.js';
 import { sql } from '../../src/persistence/sql-client.js';
 import { SqlVerificationRepository } from '../../src/persistence/verification.repository.js';
-import type { DeliveryReceipt } from '../../src/providers/sms-provider.js';
+import type { DeliveryReceipt } from '../../src/providers/channel-provider.js';
 import { SecretBox } from '../../src/shared/secret-box.js';
 import { createScratchDatabase, databaseTargets } from '../support/test-system.js';
 

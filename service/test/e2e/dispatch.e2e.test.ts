@@ -3,12 +3,12 @@ import { AttemptStatus, MessageStatus, MessagingServiceClient, type Message } fr
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DispatchStore } from '../../src/dispatch/dispatch.ports.js';
 import { sql } from '../../src/persistence/sql-client.js';
-import type { OutboundSms, ProviderStatus, SmsProvider, SubmitAccepted } from '../../src/providers/sms-provider.js';
+import type { OutboundSms, ProviderStatus, ChannelProvider, SubmitAccepted } from '../../src/providers/channel-provider.js';
 import { ProviderError } from '../../src/shared/errors.js';
 import { databaseTargets, startTestSystem, waitFor, type TestSystem } from '../support/test-system.js';
 
 /** A provider the test scripts: each submit takes the next behaviour (default: accepted). */
-class ScriptedProvider implements SmsProvider {
+class ScriptedProvider implements ChannelProvider {
   readonly sent: OutboundSms[] = [];
   readonly sentAt: number[] = [];
   readonly next: ((message: OutboundSms) => Promise<SubmitAccepted>)[] = [];

@@ -2,12 +2,12 @@ import { Channel, MessageKind } from '@switchboard/proto/switchboard/v1/channel'
 import { ProviderKind, RouteStrategy, type ListRouteRulesResponse, type RouteRule, type SimulateRouteResponse } from '@switchboard/proto/switchboard/v1/admin';
 import { SmscSimulator } from '@switchboard/simulators/smsc';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { OutboundSms, SmsProvider, SubmitAccepted } from '../../src/providers/sms-provider.js';
+import type { OutboundSms, ChannelProvider, SubmitAccepted } from '../../src/providers/channel-provider.js';
 import { adminClient } from '../support/admin-client.js';
 import { databaseTargets, startTestSystem, verifyApi, waitFor, type TestSystem } from '../support/test-system.js';
 
 /** Stands in for the voice channel until real call providers exist: accepts and records calls. */
-class TestVoiceProvider implements SmsProvider {
+class TestVoiceProvider implements ChannelProvider {
   readonly name = 'voice-test';
   readonly calls: OutboundSms[] = [];
   start() { return Promise.resolve(); }

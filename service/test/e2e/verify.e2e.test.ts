@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
 import { DeliveryStatus, VerificationStatus, type SendCodeRequest, type VerifyCodeRequest } from '@switchboard/proto/switchboard/v1/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { normaliseProviderMessageId } from '../../src/providers/sms-provider.js';
+import { normaliseProviderMessageId } from '../../src/providers/channel-provider.js';
 import { codeFromInbox, databaseTargets, startTestSystem, verifyApi, waitFor, withKey, type TestSystem, type VerifyApi } from '../support/test-system.js';
 import { rejection } from '../support/waiting.js';
 

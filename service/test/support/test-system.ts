@@ -18,9 +18,9 @@ import { generateApiKey } from '../../src/shared/api-keys.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { SmscSimulator } from '@switchboard/simulators/smsc';
 import type { DispatchStore } from '../../src/dispatch/dispatch.ports.js';
-import type { SmsProvider } from '../../src/providers/sms-provider.js';
+import type { ChannelProvider } from '../../src/providers/channel-provider.js';
 import { TEST_ADMIN_TOKEN } from './admin-client.js';
-import { startSwitchboard, type RunningSwitchboard, type StartOptions } from '../../src/switchboard.js';
+import { startSwitchboard, type RunningSwitchboard, type StartOptions } from '../../src/composition-root.js';
 import { waitFor as pollUntil } from './waiting.js';
 
 /**
@@ -83,7 +83,7 @@ export async function startTestSystem(options: {
   /** How many SMSCs (providers smsc-a, smsc-b, …), all candidates of the default rule in order. */
   smscCount?: number;
   /** Providers without a simulator (e.g. a voice test provider), with the rows routing needs. */
-  extraProviders?: { provider: SmsProvider; channels: string[]; throughputPerSecond?: number; burst?: number; maxInFlight?: number }[];
+  extraProviders?: { provider: ChannelProvider; channels: string[]; throughputPerSecond?: number; burst?: number; maxInFlight?: number }[];
   /** Where the service's log lines go (default: nowhere, or stdout with TEST_LOG_LEVEL). */
   logTo?: NodeJS.WritableStream;
   /** Extra settings of every SMPP provider (binds, windowSize, longMessage, submitTimeoutMs …). */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { emailTemplateFor, type EmailTemplateSet } from '../../verification/email-template.js';
-import type { OtpContent, OutboundSms } from '../sms-provider.js';
+import type { OtpContent, OutboundSms } from '../channel-provider.js';
 import { EmailChannelProvider } from './email-channel.provider.js';
 import { InvalidEmailAddressError } from './email-provider.js';
 import { headerValue, loopbackSmtpSettings, mimeParts, smtpReply, startSmtpServer, type ReceivedMail } from './smtp-fixtures.js';

@@ -1,15 +1,15 @@
 /**
- * The e-mail channel as the dispatcher sees it: an `SmsProvider` whose submit renders the
+ * The e-mail channel as the dispatcher sees it: an `ChannelProvider` whose submit renders the
  * verification e-mail (or wraps a plain text) and hands it to an `EmailProvider`. SMTP has no
  * delivery reports, so an accepted e-mail is final for its attempt (`final: true`).
  */
 import { ProviderError } from '../../shared/errors.js';
-import type { OutboundSms, ProviderStatus, SmsProvider, SubmitAccepted } from '../sms-provider.js';
+import type { OutboundSms, ProviderStatus, ChannelProvider, SubmitAccepted } from '../channel-provider.js';
 import { InvalidEmailAddressError, type EmailProvider } from './email-provider.js';
 import { escapeHtml, renderVerificationEmail } from '../../verification/email-template.js';
 
 /** Sends one e-mail per attempt to the message's e-mail address. */
-export class EmailChannelProvider implements SmsProvider {
+export class EmailChannelProvider implements ChannelProvider {
   readonly name: string;
   readonly #email: EmailProvider;
   #lastError = '';

@@ -1,5 +1,5 @@
 /**
- * The interface of the e-mail channel, beside `SmsProvider`: dispatch hands a rendered e-mail to
+ * The interface of the e-mail channel, beside `ChannelProvider`: dispatch hands a rendered e-mail to
  * a provider and records the id it answers with. E-mail has no delivery receipts; an accepted
  * message is final for the attempt.
  */

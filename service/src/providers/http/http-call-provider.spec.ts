@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator, type CallOutcome } from '@switchboard/simulators/http';
 import type { HttpCallProvider, OutboundCall } from './http-call-provider.js';
-import { normaliseProviderMessageId } from '../sms-provider.js';
+import { normaliseProviderMessageId } from '../channel-provider.js';
 import { startWebhookReceiver, type WebhookReceiver } from './http-fixtures.js';
 import { waitFor } from '../../../test/support/waiting.js';
 import { providerFailure as failure } from '../provider-fixtures.js';

@@ -6,7 +6,7 @@
  */
 import { ProviderError } from '../../shared/errors.js';
 import { maskPhoneNumber } from '../../shared/masking.js';
-import { normaliseProviderMessageId, type ProviderStatus } from '../sms-provider.js';
+import { normaliseProviderMessageId, type ProviderStatus } from '../channel-provider.js';
 import { HttpEndpoint } from './http-endpoint.js';
 import type { FetchFunction } from './http-exchange.js';
 import type { HttpProviderSpec } from './http-provider-spec.js';

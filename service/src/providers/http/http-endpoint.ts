@@ -5,7 +5,7 @@
  */
 import { ProviderError } from '../../shared/errors.js';
 import { silentLogger } from '../../shared/logger.js';
-import type { ProviderStatus } from '../sms-provider.js';
+import type { ProviderStatus } from '../channel-provider.js';
 import { answerRules, exchange, type AnswerRules, type FetchFunction } from './http-exchange.js';
 import type { HttpProviderSpec } from './http-provider-spec.js';
 import { RequestTemplate, type RenderedRequest } from './http-request.js';

@@ -5,7 +5,7 @@
  * their own for any provider with a JSON or form API.
  */
 import { z } from 'zod';
-import type { ReceiptState } from '../sms-provider.js';
+import type { ReceiptState } from '../channel-provider.js';
 import { CALL_VARIABLES, parseTemplate, SMS_VARIABLES, TemplateError } from './http-template.js';
 import { JsonPathError, parseJsonPath } from './json-path.js';
 

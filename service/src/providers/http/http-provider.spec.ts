@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { OutboundSms } from '../sms-provider.js';
+import type { OutboundSms } from '../channel-provider.js';
 import { closedPort } from './http-fixtures.js';
 import { providerFailure as failure } from '../provider-fixtures.js';
 import { HttpProviderConfigError, HttpSmsProvider } from './http-provider.js';

@@ -6,7 +6,7 @@
 import { ProviderError } from '../../shared/errors.js';
 import { encodeMessage } from '@switchboard/sms-encoding';
 import { maskPhoneNumber } from '../../shared/masking.js';
-import { normaliseProviderMessageId, type OutboundSms, type ProviderStatus, type SmsProvider, type SubmitAccepted } from '../sms-provider.js';
+import { normaliseProviderMessageId, type OutboundSms, type ProviderStatus, type ChannelProvider, type SubmitAccepted } from '../channel-provider.js';
 import { HttpEndpoint } from './http-endpoint.js';
 import type { FetchFunction } from './http-exchange.js';
 import type { HttpProviderSpec } from './http-provider-spec.js';
@@ -40,8 +40,8 @@ export const ATTEMPT_QUERY_PARAMETER = 'attempt';
 
 export { HttpProviderConfigError } from './http-endpoint.js';
 
-/** An `SmsProvider` speaking a provider's HTTP API. */
-export class HttpSmsProvider implements SmsProvider {
+/** An `ChannelProvider` speaking a provider's HTTP API. */
+export class HttpSmsProvider implements ChannelProvider {
   readonly name: string;
   readonly #endpoint: HttpEndpoint;
   readonly #options: HttpSmsProviderOptions;

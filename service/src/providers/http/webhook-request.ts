@@ -3,7 +3,7 @@
  * handler answers, and the helpers every provider's handler shares (reading parameters, answering
  * 403 with nothing taken).
  */
-import type { DeliveryReceipt, ReceiptState } from '../sms-provider.js';
+import type { DeliveryReceipt, ReceiptState } from '../channel-provider.js';
 import { ATTEMPT_QUERY_PARAMETER } from './http-provider.js';
 import type { Params } from './webhook-signatures.js';
 

@@ -6,7 +6,7 @@
  * - The receipt text of SMPP 3.4 Appendix B (de-facto standard, not normative):
  *   `id:IIIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm[ss] done date:YYMMDDhhmm[ss] stat:DDDDDDD err:E text:…`
  */
-import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../channel-provider.js';
 
 /** The receipt-bearing fields of one PDU, already decoded to text/numbers. */
 export interface ReceiptFields {

@@ -5,7 +5,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { ProviderError } from '../../shared/errors.js';
-import type { BindStatus } from '../sms-provider.js';
+import type { BindStatus } from '../channel-provider.js';
 import type { Logger } from '../../shared/logger.js';
 import { OutageLog } from '../../shared/outage-log.js';
 import { BindRefusedError, SmppSession, type BindType, type SessionProtocolError } from './smpp-session.js';

@@ -5,7 +5,7 @@
  * are being stored at once, and lets submits wait while the store is behind.
  */
 import type { Logger } from '../../shared/logger.js';
-import { receiptIdAsIssued, type DeliveryReceipt } from '../sms-provider.js';
+import { receiptIdAsIssued, type DeliveryReceipt } from '../channel-provider.js';
 import { parseReceipt } from './receipt-parser.js';
 import { InboundAssembler, inboundPartFromPdu } from './smpp-inbound.js';
 import { DEFAULT_MAX_DELIVERIES_IN_FLIGHT, type SmppProviderOptions } from './smpp-provider-options.js';

@@ -3,7 +3,7 @@
  * split with a concatenation UDH (3GPP 23.040 §9.2.3.24.1/.8) or SAR TLVs (SMPP 3.4 §5.3.2.22-24).
  * Parts are held until the message is whole, then handed on as one text.
  */
-import type { InboundSms } from '../sms-provider.js';
+import type { InboundSms } from '../channel-provider.js';
 import { intField, messageField, stringField, type Pdu } from './smpp-wire.js';
 
 /** Where a part sits in its message. */

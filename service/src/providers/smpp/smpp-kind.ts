@@ -2,7 +2,7 @@
  * The `smpp` provider kind: a carrier's SMSC over SMPP 3.4, one or more binds. Fields follow
  * SMPP 3.4 §4.1 (bind) and §5.2 (parameters); the reader is `parseSmppSettings`.
  */
-import { RECEIPT_ID_BASES } from '../sms-provider.js';
+import { RECEIPT_ID_BASES } from '../channel-provider.js';
 import { configError, field, ProviderConfigError, type FieldDescriptor, type ProviderKindDescriptor } from '../provider-kind.js';
 import { TEXT_CODINGS } from '@switchboard/sms-encoding';
 import { LONG_MESSAGE_MODES } from './smpp-segmentation.js';

@@ -5,7 +5,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import type { Logger } from '../../shared/logger.js';
 import type { TextCoding } from '@switchboard/sms-encoding';
-import type { InboundSink, LateAcceptanceSink, ReceiptIdBase, ReceiptSink } from '../sms-provider.js';
+import type { InboundSink, LateAcceptanceSink, ReceiptIdBase, ReceiptSink } from '../channel-provider.js';
 import type { SourceAddressOverrides } from './smpp-address.js';
 import type { LongMessageMode } from './smpp-segmentation.js';
 

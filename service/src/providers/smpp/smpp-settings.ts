@@ -4,7 +4,7 @@
  * provider factory (build from what was saved), so the two can never disagree.
  */
 import type { ConnectionOptions } from 'node:tls';
-import { RECEIPT_ID_BASES } from '../sms-provider.js';
+import { RECEIPT_ID_BASES } from '../channel-provider.js';
 import { TEXT_CODINGS, type TextCoding } from '@switchboard/sms-encoding';
 import { InvalidAddressError, sourceAddress, type SenderKind, type TonNpiOverride } from './smpp-address.js';
 import { LONG_MESSAGE_MODES, type LongMessageMode } from './smpp-segmentation.js';

@@ -7,7 +7,7 @@
  * Run after a build: `node dist/providers/smpp/smpp.bench.js`.
  */
 import { SmscSimulator } from '@switchboard/simulators/smsc';
-import type { OutboundSms } from '../sms-provider.js';
+import type { OutboundSms } from '../channel-provider.js';
 import type { BindMode } from './smpp-provider-options.js';
 import { SmppProvider } from './smpp.provider.js';
 

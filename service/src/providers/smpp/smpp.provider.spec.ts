@@ -1,9 +1,9 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SmscSimulator } from '@switchboard/simulators/smsc';
-import type { DeliveryReceipt, InboundSms, LateAcceptance, OutboundSms } from '../sms-provider.js';
+import type { DeliveryReceipt, InboundSms, LateAcceptance, OutboundSms } from '../channel-provider.js';
 import { TEST_TLS_CERT, TEST_TLS_KEY } from './smpp-frame-fixtures.js';
-import { normaliseProviderMessageId } from '../sms-provider.js';
+import { normaliseProviderMessageId } from '../channel-provider.js';
 import type { Logger } from '../../shared/logger.js';
 import { CommandStatus, createWireServer } from './smpp-wire.js';
 import { SmppOptionsError, type SmppProviderOptions } from './smpp-provider-options.js';

@@ -9,7 +9,7 @@
 import { ProviderError } from '../../shared/errors.js';
 import { silentLogger, type Logger } from '../../shared/logger.js';
 import { maskPhoneNumber } from '../../shared/masking.js';
-import { normaliseProviderMessageId, type OutboundSms, type ProviderStatus, type SmsProvider, type SubmitAccepted } from '../sms-provider.js';
+import { normaliseProviderMessageId, type OutboundSms, type ProviderStatus, type ChannelProvider, type SubmitAccepted } from '../channel-provider.js';
 import { destinationAddress, InvalidAddressError, sourceAddress } from './smpp-address.js';
 import { SmppBind, type SmppBindTimings } from './smpp-bind.js';
 import { SmppDeliveries } from './smpp-deliveries.js';
@@ -39,8 +39,8 @@ type PartFailure =
   | { readonly kind: 'unknown'; readonly error: Error }
   | { readonly kind: 'no-bind' };
 
-/** An `SmsProvider` speaking SMPP 3.4 as an ESME over one or more binds. */
-export class SmppProvider implements SmsProvider {
+/** An `ChannelProvider` speaking SMPP 3.4 as an ESME over one or more binds. */
+export class SmppProvider implements ChannelProvider {
   readonly name: string;
   readonly #options: SmppProviderOptions;
   readonly #log: Logger;

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { voiceAnswerHandler, webhookHandler } from '../../http/provider-webhooks.js';
-import { HttpServer } from '../../http/http-server.js';
+import { voiceAnswerHandler, webhookHandler } from '../../http-server/provider-webhooks.js';
+import { HttpServer } from '../../http-server/http-server.js';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator, type RecordedRequest } from '@switchboard/simulators/http';
 import { waitFor } from '../../../test/support/waiting.js';
 import { providerFailure as failure } from '../provider-fixtures.js';
 import { createHttpProviders } from '../http/http-presets.js';
 import type { ProviderEndpoints } from '../provider-kind.js';
-import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OtpContent, type OutboundSms } from '../sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type LateAcceptance, type OtpContent, type OutboundSms } from '../channel-provider.js';
 import { VOICE_ANSWER_CONTENT_TYPE } from './answer-document.js';
 import { deriveAnswerTokenKey, verifyAnswerToken } from './voice-answer-token.js';
 import { MAX_ANSWER_URL_LIFETIME_MS, VoiceCallProvider, webhookUrl, type VoiceCallProviderOptions } from './voice-call.provider.js';

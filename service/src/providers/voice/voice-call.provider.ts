@@ -1,5 +1,5 @@
 /**
- * The voice channel as the dispatcher sees it: an `SmsProvider` whose submit places a call that
+ * The voice channel as the dispatcher sees it: an `ChannelProvider` whose submit places a call that
  * reads the verification code. The call provider (Twilio Calls, Plivo Call) fetches what to say
  * from `${publicBaseUrl}/voice/answer/<token>`, a URL signed for this one attempt, and reports the
  * call's progress to the provider's webhook with `?attempt=<attemptId>`; an answered call is a
@@ -9,7 +9,7 @@ import { ProviderError } from '../../shared/errors.js';
 import type { HttpCallProvider } from '../http/http-call-provider.js';
 import { callbackWithAttempt } from '../http/http-provider.js';
 import type { WebhookConfig } from '../http/webhooks.js';
-import type { OutboundSms, ProviderStatus, SmsProvider, SubmitAccepted } from '../sms-provider.js';
+import type { OutboundSms, ProviderStatus, ChannelProvider, SubmitAccepted } from '../channel-provider.js';
 import type { VoiceAnswerFormat } from './answer-document.js';
 import { signAnswerToken } from './voice-answer-token.js';
 
@@ -32,7 +32,7 @@ export interface VoiceCallProviderOptions {
 }
 
 /** Places one call per attempt; the code itself never leaves the service in the call request. */
-export class VoiceCallProvider implements SmsProvider {
+export class VoiceCallProvider implements ChannelProvider {
   readonly name: string;
   readonly webhook: WebhookConfig | undefined;
   readonly answerFormat: VoiceAnswerFormat;

@@ -16,7 +16,7 @@
  * can send; the simulator sends exactly that. This part is our modelling, not Auron's spec.
  */
 import { z } from 'zod';
-import type { ReceiptState } from '../../sms-provider.js';
+import type { ReceiptState } from '../../channel-provider.js';
 import { requireHttpProviderSpec, type HttpProviderSpec, type HttpWebhookSpec } from '../http-provider-spec.js';
 import { booleanSetting, CommonSettings, trimBaseUrl } from './preset-settings.js';
 

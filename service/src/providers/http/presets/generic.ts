@@ -5,7 +5,7 @@
  * configured). Reports signed outside the tolerance window are refused as replays.
  */
 import { createHmac } from 'node:crypto';
-import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../../sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../../channel-provider.js';
 import type { HttpWebhookSpec } from '../http-provider-spec.js';
 import { parseTemplate, renderTemplate } from '../http-template.js';
 import { parseJsonPath, readJsonPath, readText, type JsonPath } from '../json-path.js';

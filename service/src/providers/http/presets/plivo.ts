@@ -13,7 +13,7 @@
  * Plivo documents no idempotency key for these APIs: a request whose answer is lost is not repeated.
  */
 import { z } from 'zod';
-import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../../sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../../channel-provider.js';
 import { requireHttpProviderSpec, type HttpProviderSpec } from '../http-provider-spec.js';
 import {
   accepted,

@@ -19,7 +19,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../../sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../../channel-provider.js';
 import { requireHttpProviderSpec, type HttpProviderSpec } from '../http-provider-spec.js';
 import {
   accepted,

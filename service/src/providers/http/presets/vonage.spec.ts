@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator, type SimAccounts } from '@switchboard/simulators/http';
-import { normaliseProviderMessageId, type OutboundSms } from '../../sms-provider.js';
+import { normaliseProviderMessageId, type OutboundSms } from '../../channel-provider.js';
 import { closedPort, startWebhookReceiver, type WebhookReceiver } from '../http-fixtures.js';
 import { waitFor } from '../../../../test/support/waiting.js';
 import { providerFailure as failure } from '../../provider-fixtures.js';

@@ -14,7 +14,7 @@
  * The SMS API has no idempotency key: a request whose answer is lost is not repeated.
  */
 import { z } from 'zod';
-import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../../sms-provider.js';
+import { normaliseProviderMessageId, type DeliveryReceipt, type ReceiptState } from '../../channel-provider.js';
 import { requireHttpProviderSpec, type HttpProviderSpec } from '../http-provider-spec.js';
 import { scalarText } from '../json-path.js';
 import {

@@ -142,7 +142,7 @@ export interface ProviderStatus {
   readonly lastError: string;
 }
 
-export interface SmsProvider {
+export interface ChannelProvider {
   /** Unique provider name as configured (the `Provider` row's name). */
   readonly name: string;
   /** Connects/binds. Resolves once the provider can take messages or rejects with why not. */

@@ -5,7 +5,7 @@
  * providers/http, the attempt state machine in dispatch.
  */
 import type { ProviderEndpoints } from '../providers/provider-kind.js';
-import type { DeliveryReceipt, LateAcceptance, OtpContent } from '../providers/sms-provider.js';
+import type { DeliveryReceipt, LateAcceptance, OtpContent } from '../providers/channel-provider.js';
 import { handleWebhook, verifyWebhookRequest, type WebhookRequest } from '../providers/http/webhooks.js';
 import { renderVoiceAnswer, VOICE_ANSWER_CONTENT_TYPE } from '../providers/voice/answer-document.js';
 import { verifyAnswerToken } from '../providers/voice/voice-answer-token.js';

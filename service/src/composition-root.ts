@@ -12,8 +12,8 @@ import { SqlAdminStore } from './persistence/admin-store.js';
 import type { ProviderHealthSnapshot } from './admin/admin-model.js';
 import { adminServiceHandlers } from './grpc/admin.handlers.js';
 import { startGrpcServer } from './grpc/server.js';
-import { HttpServer } from './http/http-server.js';
-import { PrometheusMetrics } from './http/metrics.js';
+import { HttpServer } from './http-server/http-server.js';
+import { PrometheusMetrics } from './http-server/metrics.js';
 import { verifyServiceHandlers } from './grpc/verify.handlers.js';
 import { MessagingService } from './messaging/messaging.service.js';
 import { AppRepository } from './persistence/app.repository.js';
@@ -28,10 +28,10 @@ import { loadRoutingSnapshot } from './persistence/routing-config.repository.js'
 import { SqlVerificationRepository } from './persistence/verification.repository.js';
 import { createProvider } from './providers/provider-factory.js';
 import { deriveAnswerTokenKey } from './providers/voice/voice-answer-token.js';
-import { voiceAnswerHandler, webhookHandler } from './http/provider-webhooks.js';
+import { voiceAnswerHandler, webhookHandler } from './http-server/provider-webhooks.js';
 import { loadAnswerSource } from './persistence/voice-answer.repository.js';
 import { ProviderPool } from './providers/provider-pool.js';
-import type { SmsProvider } from './providers/sms-provider.js';
+import type { ChannelProvider } from './providers/channel-provider.js';
 import { LiveRouting } from './routing/live-routing.js';
 import { ProviderHealthRegistry } from './routing/provider-health.js';
 import type { ProcessLogger } from './shared/logger.js';
@@ -72,7 +72,7 @@ export interface StartOptions {
    * Providers to run in addition to those built from provider rows, by name (tests use this for
    * channels whose real providers arrive later). A row of the same name must exist for routing.
    */
-  readonly extraProviders?: ReadonlyMap<string, SmsProvider>;
+  readonly extraProviders?: ReadonlyMap<string, ChannelProvider>;
   /** Wraps the dispatcher's store (tests inject database faults with it). */
   readonly wrapDispatchStore?: (store: DispatchStore) => DispatchStore;
   /** Wraps what the dispatcher plans with (tests inject planning faults with it). */
@@ -80,7 +80,7 @@ export interface StartOptions {
 }
 
 /** Provider health for AdminService: breaker and limiter of this replica, plus connection state. */
-function healthSnapshot(health: ProviderHealthRegistry, providers: ReadonlyMap<string, SmsProvider>): ProviderHealthSnapshot[] {
+function healthSnapshot(health: ProviderHealthRegistry, providers: ReadonlyMap<string, ChannelProvider>): ProviderHealthSnapshot[] {
   const byName = new Map(health.snapshot().map((entry) => [entry.provider, entry]));
   const names = [...new Set([...byName.keys(), ...providers.keys()])].sort();
   return names.map((provider) => {
@@ -120,7 +120,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
     const providerRepository = new ProviderRepository(database.em, box);
     // Built before routing and the providers so seeding goes through it; what it reads of them
     // (SimulateRoute, GetProviderHealth) is looked up when asked.
-    let live: { routing: LiveRouting; providers: ReadonlyMap<string, SmsProvider> } | undefined = undefined;
+    let live: { routing: LiveRouting; providers: ReadonlyMap<string, ChannelProvider> } | undefined = undefined;
     const health = new ProviderHealthRegistry({ now: Date.now, breaker: config.routing.breaker });
     const admin = new AdminService({
       store: new SqlAdminStore({ em: database.em, box }),
@@ -162,7 +162,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
     let onLateAcceptance: Dispatcher['onLateAcceptance'] = () => Promise.resolve();
     const inbound = new InboundMessageRepository(database.em, box);
     // Read at scrape time; `providers` is assigned below (a scrape before then sees none).
-    let runningProviders: ReadonlyMap<string, SmsProvider> = new Map();
+    let runningProviders: ReadonlyMap<string, ChannelProvider> = new Map();
     const metrics = new PrometheusMetrics({
       providerStatus: () => new Map([...runningProviders].map(([name, provider]) => [name, provider.status?.()])),
       breakers: () => health.snapshot().map((entry) => ({ provider: entry.provider, state: entry.breaker.state })),

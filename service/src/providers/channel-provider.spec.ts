@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseProviderMessageId, receiptIdAsIssued } from './sms-provider.js';
+import { normaliseProviderMessageId, receiptIdAsIssued } from './channel-provider.js';
 
 describe('normaliseProviderMessageId', () => {
   it.each([

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { plivoV3Signature, twilioSignature, vonageSignature } from '../providers/http/webhook-signatures.js';
 import type { ProviderDefinition } from '../persistence/provider.repository.js';
 import { createProvider, type BuiltProvider, type ProviderContext } from '../providers/provider-factory.js';
-import type { DeliveryReceipt, LateAcceptance, OtpContent } from '../providers/sms-provider.js';
+import type { DeliveryReceipt, LateAcceptance, OtpContent } from '../providers/channel-provider.js';
 import { VOICE_ANSWER_CONTENT_TYPE } from '../providers/voice/answer-document.js';
 import { deriveAnswerTokenKey, signAnswerToken } from '../providers/voice/voice-answer-token.js';
 import { DEFAULT_SIM_ACCOUNTS } from '@switchboard/simulators/http';

@@ -4,7 +4,7 @@
  * breakers) are read from their owners at scrape time, so they can never drift.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ProviderStatus } from '../providers/sms-provider.js';
+import type { ProviderStatus } from '../providers/channel-provider.js';
 
 /** Outcome of one submit as metrics count it. */
 export type SubmitOutcome = 'accepted' | 'failed' | 'unknown';
