@@ -1,19 +1,62 @@
-// Entry point of the field process. For now it validates its environment and says plainly that
-// it does nothing else: the AgentService stream and the serial workers arrive in later issues.
-import { AgentConfigError, parseAgentConfig } from './config.js';
+#!/usr/bin/env node
+// Entry point of the field process: `modem-agent --config agent.yaml`. For now it validates its
+// settings and says plainly that it does nothing else: the AgentService stream and the serial
+// workers arrive in later issues.
+import { parseArgs } from 'node:util';
+import { AgentConfigError, describeAgentConfig, loadAgentConfig, type AgentConfig } from './config.js';
 
-try {
-  const config = parseAgentConfig(process.env);
+const USAGE = `usage: modem-agent --config <agent.yaml> [--check]
+
+  --config <file>  the agent's settings (see agent.example.yaml)
+  --check          validate the settings, print them without secrets and exit: 0 valid, 1 not
+  --help           show this help`;
+
+// Exit codes: 0 done, 1 invalid settings or journal, 2 a command line that cannot be understood.
+function run(args: readonly string[]): number {
+  let options: { config?: string; check?: boolean; help?: boolean };
+  try {
+    options = parseArgs({
+      args: [...args],
+      options: {
+        config: { type: 'string', short: 'c' },
+        check: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }).values;
+  } catch (error) {
+    console.error(`modem-agent: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help === true) {
+    console.info(USAGE);
+    return 0;
+  }
+  if (options.config === undefined) {
+    console.error(`modem-agent: --config <file> is required\n\n${USAGE}`);
+    return 2;
+  }
+
+  let config: AgentConfig;
+  try {
+    config = loadAgentConfig(options.config);
+  } catch (error) {
+    if (!(error instanceof AgentConfigError)) throw error;
+    console.error(error.message);
+    return 1;
+  }
+  if (options.check === true) {
+    console.info(`${options.config}: valid`);
+    for (const line of describeAgentConfig(config)) console.info(`  ${line}`);
+    return 0;
+  }
   // The token is a secret: it is never logged.
   console.info(
-    `modem-agent: configured for ${config.agentUrl.host}:${config.agentUrl.port}, ` +
-      `${config.modemPorts.length} modem port(s) (${config.modemPorts.join(', ')}), ` +
-      `journal in ${config.journalDir}`,
+    `modem-agent: ${config.agent.id} configured for ${config.service.address.host}:` +
+      `${config.service.address.port}, ${config.modems.length} modem(s), journal ${config.journal.path}`,
   );
   console.info('modem-agent: not yet connected (AgentService arrives in a later issue)');
-} catch (error) {
-  if (!(error instanceof AgentConfigError)) throw error;
-  console.error(error.message);
-  // exitCode rather than exit(): lets stderr flush before the process ends.
-  process.exitCode = 1;
+  return 0;
 }
+
+// exitCode rather than exit(): lets stdout and stderr flush before the process ends.
+process.exitCode = run(process.argv.slice(2));
