@@ -16,6 +16,9 @@ if [ -z "${TEST_DATABASE_URL:-}" ]; then
 fi
 echo "TEST_DATABASE_URL=${TEST_DATABASE_URL%%@*}@… (password hidden)"
 
+step "socat for the modem emulator's pty tests"
+bash test/scripts/ensure-socat.sh || fail "could not install socat"
+
 step "install"
 pnpm install --frozen-lockfile || fail "pnpm install"
 
@@ -33,7 +36,7 @@ pnpm -r lint || fail "lint"
 
 reports=$(mktemp -d)
 status=0
-for pkg in simulators service modem-agent dashboard test; do
+for pkg in sms-encoding simulators service modem-agent dashboard test; do
   step "tests: $pkg"
   (cd "$pkg" && pnpm exec vitest run --reporter=default --reporter=json --outputFile.json="$reports/$pkg.json") || status=1
 done
