@@ -11,7 +11,6 @@ const PROMPT = '>';
 /** Accumulates chunks into lines and prompts; keeps a partial line until its end arrives. */
 export class LineSplitter {
   #line = '';
-  #justPrompted = false;
 
   /** Splits a chunk, joining it to whatever partial line the previous chunk left. */
   push(chunk: string): OutputFragment[] {
@@ -20,22 +19,17 @@ export class LineSplitter {
       if (char === '\r' || char === '\n') {
         this.#endLine(fragments);
       } else if (char === PROMPT && this.#line === '') {
+        // The prompt's space opens the next line (the PDU echo, with ATE1) and is trimmed there.
         fragments.push({ kind: 'prompt' });
-        this.#justPrompted = true;
-      } else if (char === ' ' && this.#justPrompted) {
-        // The space of "> " belongs to the prompt; the PDU echo may follow on the same line.
-        this.#justPrompted = false;
-      } else {
-        this.#justPrompted = false;
+      } else if (char >= ' ') {
         // Other control characters are noise here: NULs at power-up, a Ctrl-Z echoed after a PDU.
-        if (char >= ' ') this.#line += char;
+        this.#line += char;
       }
     }
     return fragments;
   }
 
   #endLine(fragments: OutputFragment[]): void {
-    this.#justPrompted = false;
     const text = this.#line.trim();
     this.#line = '';
     if (text !== '') fragments.push({ kind: 'line', text });
