@@ -375,6 +375,15 @@ describe('CommandQueue.close', () => {
     expect(queue.pending).toBe(0);
   });
 
+  it('stops reading a chunk when a listener closes the queue', () => {
+    const { queue, unsolicited } = setUp();
+    queue.onUnsolicited((result) => {
+      if (result.kind === 'ring') queue.close('caller hung up the agent');
+    });
+    queue.feed('RING\r\n+CMTI: "SM",1\r\n');
+    expect(unsolicited.map((result) => result.kind)).toEqual(['ring']);
+  });
+
   it('ignores what the modem sends after closing', () => {
     const { queue, unsolicited } = setUp();
     queue.close('stopping');

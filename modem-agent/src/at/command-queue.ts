@@ -159,7 +159,11 @@ export class CommandQueue {
     this.#feeding = true;
     try {
       for (let next = this.#inbox.shift(); next !== undefined; next = this.#inbox.shift()) {
-        for (const event of this.#reader.feed(next)) this.#handle(event, listenerErrors);
+        for (const event of this.#reader.feed(next)) {
+          // A listener may close the queue; what follows is then nobody's.
+          if (!this.#isOpen()) break;
+          this.#handle(event, listenerErrors);
+        }
       }
     } finally {
       this.#feeding = false;
@@ -188,6 +192,11 @@ export class CommandQueue {
       inFlight.job.reject(new AtQueueClosedError(inFlight.job.command, reason, options));
     }
     for (const job of this.#waiting.splice(0)) job.reject(new AtQueueClosedError(job.command, reason, options));
+  }
+
+  // A method, not a field test: a listener can close the queue while feed() runs.
+  #isOpen(): boolean {
+    return this.#closed === undefined;
   }
 
   #enqueue(command: string, answerName: string | undefined, timeoutMs: number, pdu: Job['pdu']): Promise<readonly string[]> {

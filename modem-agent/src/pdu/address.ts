@@ -65,7 +65,7 @@ export function encodeAddress(number: string, field = 'TP-DA'): Uint8Array {
 }
 
 /** Digits in swapped semi-octets, the last octet's high half 0xF when the count is odd. */
-export function encodeSemiOctets(digits: string): Uint8Array {
+function encodeSemiOctets(digits: string): Uint8Array {
   const octets: number[] = [];
   for (let index = 0; index < digits.length; index += 2) {
     const low = Number(digits[index]);

@@ -26,8 +26,8 @@ export interface UserDataHeader {
   readonly concatenation: Concatenation | undefined;
 }
 
-export const IEI_CONCATENATION_8BIT = 0x00;
-export const IEI_CONCATENATION_16BIT = 0x08;
+const IEI_CONCATENATION_8BIT = 0x00;
+const IEI_CONCATENATION_16BIT = 0x08;
 
 /** The 6-octet header of one part of an 8-bit-reference concatenated message, length octet included. */
 export function encodeConcatenationHeader(reference: number, totalParts: number, sequence: number): Uint8Array {
