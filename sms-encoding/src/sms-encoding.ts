@@ -127,6 +127,33 @@ export function encodeGsm7(text: string): Buffer {
   return Buffer.from(octets);
 }
 
+/** The extension table the other way round: the code after an escape, to its character. */
+const GSM7_EXTENSION_CHARS = new Map<number, string>(Array.from(GSM7_EXTENSION, ([char, code]) => [code, char]));
+
+const gsm7BasicChar = (code: number): string => GSM7_BASIC[code & 0x7f] ?? ' ';
+
+/**
+ * Decodes unpacked GSM-7 septets (the inverse of {@link encodeGsm7}). Liberal, as received text
+ * must be: an escape followed by a code the extension table lacks shows that code's default
+ * character (23.038 §6.2.1.1); an escape followed by another escape, or ending the text, shows a
+ * space, as 23.038 asks for the reserved escape-escape sequence.
+ */
+export function decodeGsm7(septets: Uint8Array): string {
+  let text = '';
+  for (let index = 0; index < septets.length; index++) {
+    const code = septets[index] ?? 0;
+    if (code !== ESCAPE) {
+      text += gsm7BasicChar(code);
+      continue;
+    }
+    const next = septets[index + 1];
+    index += 1;
+    if (next === undefined || next === ESCAPE) text += ' ';
+    else text += GSM7_EXTENSION_CHARS.get(next) ?? gsm7BasicChar(next);
+  }
+  return text;
+}
+
 /** Encodes text as ISO-8859-1 octets; throws on a character beyond U+00FF. */
 export function encodeLatin1(text: string): Buffer {
   // Buffer's 'latin1' silently keeps the low byte of wider characters; refuse instead.

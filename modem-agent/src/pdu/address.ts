@@ -1,6 +1,6 @@
 // Address fields (3GPP 23.040 §9.1.2.5): a length, a type-of-address octet, then the number in
 // swapped semi-octets, or for alphanumeric senders GSM-7 septets packed into the value octets.
-import { decodeGsm7 } from './gsm7-text.js';
+import { decodeGsm7 } from '@switchboard/sms-encoding';
 import type { OctetReader } from './octet-reader.js';
 import { PduError } from './pdu-error.js';
 import { unpackSeptets } from './septet-packing.js';

@@ -1,7 +1,7 @@
 // TP-UDL and TP-UD (3GPP 23.040 §9.2.3.16, §9.2.3.24): the length counts septets for GSM-7 and
 // octets otherwise, header included, so where the text starts depends on the alphabet.
 import type { DataCodingScheme } from './data-coding-scheme.js';
-import { decodeGsm7 } from './gsm7-text.js';
+import { decodeGsm7 } from '@switchboard/sms-encoding';
 import type { OctetReader } from './octet-reader.js';
 import { PduError } from './pdu-error.js';
 import { fillBitsAfterHeader, headerSeptets, packedLength, unpackSeptets } from './septet-packing.js';

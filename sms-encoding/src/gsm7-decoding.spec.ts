@@ -1,6 +1,5 @@
-import { encodeGsm7 } from '@switchboard/sms-encoding';
 import { describe, expect, it } from 'vitest';
-import { decodeGsm7 } from './gsm7-text.js';
+import { decodeGsm7, encodeGsm7 } from './sms-encoding.js';
 
 const ESCAPE = 0x1b;
 const septets = (...codes: number[]) => Uint8Array.from(codes);
