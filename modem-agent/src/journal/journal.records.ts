@@ -11,8 +11,14 @@ export interface CommandAccepted {
   readonly text: string;
   /** SMS parts the text encodes to; each goes to the radio at most once, in order, from 1. */
   readonly parts: number;
-  /** How long the network keeps trying to deliver (TP-VP, 3GPP TS 23.040 §9.2.3.12). */
+  /** How long the network keeps trying to deliver (TP-VP, 3GPP TS 23.040 §9.2.3.12); 0: its default. */
   readonly validitySeconds: number;
+  /** Ask the network for status reports (TP-SRR). */
+  readonly statusReport: boolean;
+  /** ISO-8601 time after which no part may start for the radio (the service has fallen back); null: none. */
+  readonly sendBefore: string | null;
+  /** Labels of the modems allowed to send it; empty: any of the agent's. */
+  readonly modems: readonly string[];
   /** ISO-8601 time the agent accepted the command. */
   readonly acceptedAt: string;
 }
@@ -60,6 +66,10 @@ export interface OutcomeUnknown {
 export interface Receipt {
   readonly type: 'receipt';
   readonly messageId: string;
+  /** The part (from 1) whose TP-Message-Reference the report carried. */
+  readonly part: number;
+  /** TP-Status as received (0x00–0x7F). */
+  readonly statusCode: number;
   /** The agent's reading of TP-Status (23.040 §9.2.3.15), e.g. `delivered`, `expired`. */
   readonly status: string;
   /** ISO-8601 time the network reports for the outcome. */
@@ -71,9 +81,13 @@ export interface Inbound {
   readonly type: 'inbound';
   /** The agent's id for it, stable across restarts, so the service can drop a resent copy. */
   readonly id: string;
+  /** Label of the modem that received it. */
+  readonly modem: string;
   readonly from: string;
+  /** All parts joined. */
   readonly text: string;
-  /** ISO-8601 time the network stamped on it (TP-SCTS). */
+  readonly parts: number;
+  /** ISO-8601 time the network stamped on it (TP-SCTS of the first part). */
   readonly at: string;
 }
 
@@ -116,7 +130,7 @@ export function isResult(entry: JournalEntry): entry is JournalResult {
   return RESULT_TYPES.has(entry.type);
 }
 
-type FieldKind = 'id' | 'text' | 'count' | 'octet' | 'flag' | 'time' | 'ids';
+type FieldKind = 'id' | 'text' | 'count' | 'whole' | 'octet' | 'flag' | 'time' | 'time-or-null' | 'labels' | 'ids';
 
 const FIELDS: { readonly [T in JournalRecord['type']]: Readonly<Record<string, FieldKind>> } = {
   'command-accepted': {
@@ -124,15 +138,18 @@ const FIELDS: { readonly [T in JournalRecord['type']]: Readonly<Record<string, F
     to: 'id',
     text: 'text',
     parts: 'count',
-    validitySeconds: 'count',
+    validitySeconds: 'whole',
+    statusReport: 'flag',
+    sendBefore: 'time-or-null',
+    modems: 'labels',
     acceptedAt: 'time',
   },
   'radio-attempt-started': { messageId: 'id', modem: 'id', part: 'count' },
   submitted: { messageId: 'id', modem: 'id', part: 'count', reference: 'octet' },
   failed: { messageId: 'id', reason: 'text', retryable: 'flag' },
   'outcome-unknown': { messageId: 'id', modem: 'id', part: 'count', reason: 'text' },
-  receipt: { messageId: 'id', status: 'id', at: 'time' },
-  inbound: { id: 'id', from: 'id', text: 'text', at: 'time' },
+  receipt: { messageId: 'id', part: 'count', status: 'id', statusCode: 'octet', at: 'time' },
+  inbound: { id: 'id', modem: 'id', from: 'id', text: 'text', parts: 'count', at: 'time' },
   acked: { resultIds: 'ids' },
 };
 
@@ -140,11 +157,18 @@ const FIELD_CHECKS: Readonly<Record<FieldKind, [(value: unknown) => boolean, str
   id: [(v) => typeof v === 'string' && v !== '', 'a non-empty string'],
   text: [(v) => typeof v === 'string', 'a string'],
   count: [(v) => Number.isSafeInteger(v) && (v as number) >= 1, 'a whole number from 1'],
+  whole: [(v) => Number.isSafeInteger(v) && (v as number) >= 0, 'a whole number from 0'],
   octet: [(v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 255, 'an octet'],
   flag: [(v) => typeof v === 'boolean', 'true or false'],
-  time: [(v) => typeof v === 'string' && !Number.isNaN(Date.parse(v)), 'an ISO-8601 time'],
+  time: [isTime, 'an ISO-8601 time'],
+  'time-or-null': [(v) => v === null || isTime(v), 'an ISO-8601 time or null'],
+  labels: [(v) => Array.isArray(v) && v.every((label) => typeof label === 'string' && label !== ''), 'a list of labels'],
   ids: [(v) => Array.isArray(v) && v.every((id) => Number.isSafeInteger(id) && id >= 1), 'a list of seqs'],
 };
+
+function isTime(value: unknown): boolean {
+  return typeof value === 'string' && !Number.isNaN(Date.parse(value));
+}
 
 /**
  * Why `value` is not a well-formed record (with `seq` when `withSeq`), or `undefined` when it is.

@@ -23,6 +23,9 @@ function command(messageId: string, text = 'Your code is 481516'): CommandAccept
     text,
     parts: 1,
     validitySeconds: VALIDITY_SECONDS,
+    statusReport: true,
+    sendBefore: null,
+    modems: [],
     acceptedAt: ACCEPTED_AT,
   };
 }
@@ -32,7 +35,7 @@ const attempt = (messageId: string) =>
 const submitted = (messageId: string, reference = 7) =>
   ({ type: 'submitted', messageId, modem: 'orange-1', part: 1, reference }) as const;
 const inbound = (id: string) =>
-  ({ type: 'inbound', id, from: '+33600000000', text: 'STOP', at: '2025-03-01T10:01:00.000Z' }) as const;
+  ({ type: 'inbound', id, modem: 'orange-1', from: '+33600000000', text: 'STOP', parts: 1, at: '2025-03-01T10:01:00.000Z' }) as const;
 
 let dir: string;
 let path: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CommandAccepted, JournalRecord } from './journal.records.js';
-import { JournalState } from './journal.state.js';
+import { JournalState, NETWORK_DEFAULT_VALIDITY_SECONDS } from './journal.state.js';
 
 const ACCEPTED_AT = Date.parse('2025-03-01T10:00:00.000Z');
 
@@ -12,6 +12,9 @@ function command(messageId: string, parts = 1): CommandAccepted {
     text: 'Your code is 481516',
     parts,
     validitySeconds: 3600,
+    statusReport: true,
+    sendBefore: null,
+    modems: [],
     acceptedAt: new Date(ACCEPTED_AT).toISOString(),
   };
 }
@@ -89,14 +92,14 @@ describe('the rules an append must follow', () => {
   it('refuses records about a message never accepted, and a receipt before any submission', () => {
     const state = stateOf(command('m-1'));
     expect(state.violation(attempt('m-9'))).toBe('message m-9 was never accepted');
-    const receipt = { type: 'receipt', messageId: 'm-1', status: 'delivered', at: '2025-03-01T10:00:05Z' } as const;
+    const receipt = { type: 'receipt', messageId: 'm-1', part: 1, status: 'delivered', statusCode: 0, at: '2025-03-01T10:00:05Z' } as const;
     expect(state.violation(receipt)).toBe('message m-1 has no part with the network yet');
   });
 });
 
 describe('results awaiting acknowledgement', () => {
   it('lists results oldest first and drops the acknowledged ones', () => {
-    const inbound = { type: 'inbound', id: 'in-1', from: '+33600000000', text: 'STOP', at: '2025-03-01T10:01:00Z' } as const;
+    const inbound = { type: 'inbound', id: 'in-1', modem: 'orange-1', from: '+33600000000', text: 'STOP', parts: 1, at: '2025-03-01T10:01:00Z' } as const;
     const state = stateOf(command('m-1'), attempt('m-1'), submitted('m-1'), inbound);
     expect(state.unackedResults().map((r) => r.seq)).toEqual([3, 4]);
     state.apply({ seq: 5, type: 'acked', resultIds: [3] });
@@ -118,6 +121,28 @@ describe('what a snapshot retains', () => {
   it('keeps a message whose result is not acknowledged, however old', () => {
     const state = stateOf(...settled('m-1'));
     expect(state.retain(expired + 86_400_000).entries.map((e) => e.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('keeps a message until its send-before time, so a late resend of its command is still known', () => {
+    const sendBefore = expired + 60_000;
+    const state = stateOf(
+      { ...command('m-1'), sendBefore: new Date(sendBefore).toISOString() },
+      attempt('m-1'),
+      submitted('m-1'),
+      { type: 'acked', resultIds: [3] },
+    );
+    expect(state.retain(sendBefore - 1).entries).toHaveLength(3);
+    expect(state.retain(sendBefore).entries).toHaveLength(0);
+  });
+
+  it("keeps a message without its own validity for the network's default of 3 days", () => {
+    const state = stateOf({ ...command('m-1'), validitySeconds: 0 }, attempt('m-1'), submitted('m-1'), {
+      type: 'acked',
+      resultIds: [3],
+    });
+    const threeDays = ACCEPTED_AT + NETWORK_DEFAULT_VALIDITY_SECONDS * 1000;
+    expect(state.retain(threeDays - 1).entries).toHaveLength(3);
+    expect(state.retain(threeDays).entries).toHaveLength(0);
   });
 
   it('keeps the acknowledgement of a result whose message it keeps', () => {

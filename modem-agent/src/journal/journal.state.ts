@@ -47,6 +47,12 @@ interface TrackedMessage extends MessageState {
   readonly entries: JournalEntry[];
 }
 
+/**
+ * How long a message without its own validity is kept after it settles: networks commonly keep
+ * an SMS for up to 3 days by default, and a status report may come that late.
+ */
+export const NETWORK_DEFAULT_VALIDITY_SECONDS = 3 * 24 * 3600;
+
 const FINAL: ReadonlySet<MessageStatus> = new Set(['submitted', 'failed', 'outcome-unknown']);
 
 /** Entries a compacted file must keep to replay into the same state. */
@@ -215,8 +221,11 @@ export class JournalState {
 
   #isForgettable(message: TrackedMessage, now: number): boolean {
     if (!FINAL.has(message.status)) return false;
-    const { acceptedAt, validitySeconds } = message.command;
-    if (Date.parse(acceptedAt) + validitySeconds * 1000 > now) return false;
+    const { acceptedAt, validitySeconds, sendBefore } = message.command;
+    const validity = validitySeconds > 0 ? validitySeconds : NETWORK_DEFAULT_VALIDITY_SECONDS;
+    if (Date.parse(acceptedAt) + validity * 1000 > now) return false;
+    // A resent command must still find the message known until the service stops resending it.
+    if (sendBefore !== null && Date.parse(sendBefore) > now) return false;
     return message.entries.every((entry) => !this.#unacked.has(entry.seq));
   }
 }
