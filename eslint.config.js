@@ -27,7 +27,7 @@ export default tseslint.config(
   },
   {
     // Domain logic stays free of transport, persistence and wire libraries (STYLE.md).
-    files: ['service/src/verification/**', 'service/src/routing/**', 'service/src/dispatch/**', 'service/src/messaging/**', 'service/src/admin/**'],
+    files: ['service/src/verification/**', 'service/src/routing/**', 'service/src/dispatch/**', 'service/src/messaging/**', 'service/src/admin/**', 'service/src/agents/**'],
     rules: {
       'no-restricted-imports': [
         'error',

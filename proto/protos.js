@@ -6,4 +6,4 @@ import { fileURLToPath } from 'node:url';
 export const protoRoot = fileURLToPath(new URL('.', import.meta.url));
 
 /** Every service contract, relative to `protoRoot`. */
-export const protoFiles = ['switchboard/v1/verify.proto', 'switchboard/v1/messaging.proto', 'switchboard/v1/admin.proto'];
+export const protoFiles = ['switchboard/v1/verify.proto', 'switchboard/v1/messaging.proto', 'switchboard/v1/admin.proto', 'switchboard/v1/agent.proto'];

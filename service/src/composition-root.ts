@@ -7,6 +7,10 @@ import type { DispatchStore } from './dispatch/dispatch.ports.js';
 import { Dispatcher, type DispatcherOptions } from './dispatch/dispatcher.js';
 import { messagingServiceHandlers } from './grpc/messaging.handlers.js';
 import { AdminServiceService } from '@switchboard/proto/switchboard/v1/admin';
+import { AgentServiceService } from '@switchboard/proto/switchboard/v1/agent';
+import { AgentHub } from './agents/agent-hub.js';
+import { agentServiceHandlers } from './grpc/agent.handlers.js';
+import { AGENT_CHANNEL, parseAgentNotice, SqlAgentLinkStore } from './persistence/agent-link.store.js';
 import { AdminService } from './admin/admin.service.js';
 import { SqlAdminStore } from './persistence/admin-store.js';
 import type { ProviderHealthSnapshot } from './admin/admin-model.js';
@@ -111,11 +115,17 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
   let stopPool: (() => Promise<void>) | undefined;
   let stopListening: (() => Promise<void>) | undefined;
   let stopHttp: (() => Promise<void>) | undefined;
+  let stopAgents: (() => Promise<void>) | undefined;
   try {
     const applied = await database.migrate();
     logger.info({ database: database.target.kind, migrations: applied }, 'database ready');
 
     const box = new SecretBox(config.encryptionKey);
+    const replica = `${hostname().slice(0, 40)}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const agentStore = new SqlAgentLinkStore(database.sql, box);
+    const agents = new AgentHub({ store: agentStore, logger: logger.child({ component: 'agents' }) });
+    await agents.start();
+    stopAgents = () => agents.stop();
     const apps = new AppRepository(database.em);
     const providerRepository = new ProviderRepository(database.em, box);
     // Built before routing and the providers so seeding goes through it; what it reads of them
@@ -182,6 +192,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
           logger: logger.child({ provider: definition.name }),
           publicBaseUrl,
           answerTokenKey,
+          agents,
         }),
       onRemoved: (name) => { health.remove(name); },
       logger,
@@ -194,7 +205,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
       providers,
       routing: options.wrapDispatchRouting ? options.wrapDispatchRouting(routing) : routing,
       health,
-      owner: `${hostname().slice(0, 40)}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      owner: replica,
       leaseSeconds: config.dispatch.leaseSeconds,
       sweepIntervalMs: config.dispatch.sweepIntervalMs,
       messageValiditySeconds: config.dispatch.messageValiditySeconds,
@@ -220,6 +231,11 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
           void pool.sync();
         },
         [WORK_CHANNEL]: () => { dispatcher.wake(); },
+        [AGENT_CHANNEL]: (payload) => {
+          const notice = parseAgentNotice(payload);
+          if (notice) agents.notice(notice);
+          else agents.resync(); // `reconnected`: notices may have been missed
+        },
       },
       logger.child({ component: 'notifications' }),
     );
@@ -252,6 +268,23 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
           name: 'switchboard.v1.AdminService',
           definition: AdminServiceService,
           implementation: adminServiceHandlers({ admin, adminToken: config.adminToken ?? '', logger: grpcLogger }),
+        },
+        {
+          name: 'switchboard.v1.AgentService',
+          definition: AgentServiceService,
+          implementation: agentServiceHandlers({
+            hub: agents,
+            store: agentStore,
+            replica,
+            heartbeatSeconds: config.agents.heartbeatSeconds,
+            receipts: dispatcher.onReceipt,
+            lateAcceptances: dispatcher.onLateAcceptance,
+            inbound: async (name, message) => {
+              await inbound.store(name, message);
+              metrics.inbound(name);
+            },
+            logger: logger.child({ component: 'agents' }),
+          }),
         },
       ],
     });
@@ -290,6 +323,8 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
         // settled by recovery (outcome unknown, never resent).
         const deadline = Date.now() + config.shutdownTimeoutMs;
         const left = () => Math.max(500, deadline - Date.now());
+        // Agent streams never end on their own: close them first so agents move to another replica.
+        await withDeadline(agents.stop(), Math.min(5000, left()), 'modem agent commands to settle', logger);
         await grpc.stop(Math.min(5000, left()));
         await withDeadline(batcher.close(), left(), 'requests waiting for the database', logger);
         await withDeadline(http.close(), Math.min(2000, left()), 'HTTP connections to close', logger);
@@ -300,6 +335,7 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
       },
     };
   } catch (error) {
+    await stopAgents?.();
     await stopHttp?.();
     await stopListening?.();
     await stopPool?.();

@@ -57,9 +57,9 @@ describe('validateProvider', () => {
     expect(fields({ ...smpp, credentials: {} }, { password: 'kept' })).toEqual([]);
   });
 
-  it('refuses a kind this version cannot run, rather than saving a provider that never starts', () => {
+  it('refuses an agent provider without its agent, naming the setting', () => {
     const problems = validateProvider({ ...smpp, kind: 'agent', settings: {}, credentials: {} });
-    expect(problems).toEqual([{ field: 'kind', reason: expect.stringContaining('not available') as string }]);
+    expect(problems).toEqual([{ field: 'settings.agent', reason: expect.stringContaining('registered modem agent') as string }]);
   });
 
   it('refuses a secret given as a plain setting too', () => {

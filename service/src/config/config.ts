@@ -52,6 +52,10 @@ export interface ServiceConfig {
     /** Most messages one replica holds in memory; the rest wait in the table for any replica. */
     readonly maxHeld: number;
   };
+  readonly agents: {
+    /** How often modem agents are told to send heartbeats (AgentService welcome). */
+    readonly heartbeatSeconds: number;
+  };
   readonly routing: {
     /** ISO 4217 currency costs are compared and reported in. */
     readonly currency: string;
@@ -144,6 +148,7 @@ const schema = z.object({
   DISPATCH_SWEEP_INTERVAL_MS: positiveInt.default(2000),
   MESSAGE_VALIDITY_SECONDS: positiveInt.max(86_400).default(600),
   RECEIPT_TIMEOUT_SECONDS: positiveInt.max(86_400).default(120),
+  AGENT_HEARTBEAT_SECONDS: positiveInt.min(5, 'must be at least 5').max(300).default(15),
   ROUTING_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'),
   EXCHANGE_RATES: z
     .string()
@@ -221,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       receiptTimeoutSeconds: c.RECEIPT_TIMEOUT_SECONDS,
       maxHeld: c.DISPATCH_MAX_HELD,
     },
+    agents: { heartbeatSeconds: c.AGENT_HEARTBEAT_SECONDS },
     routing: {
       currency: c.ROUTING_CURRENCY,
       rates: Object.fromEntries((c.EXCHANGE_RATES ?? '').split(',').filter(Boolean).map((pair) => {

@@ -371,7 +371,86 @@ export const AuditRecordSchema = defineEntity({
 });
 export type AuditRecordRow = InferEntity<typeof AuditRecordSchema>;
 
+/**
+ * A modem agent registered by an admin: a field process that dials in with its token. The
+ * connection columns are written by whichever replica holds its stream, so any replica (and
+ * AdminService) can tell whether and where it is connected.
+ */
+export const AgentSchema = defineEntity({
+  name: 'Agent',
+  tableName: 'agent',
+  properties: {
+    /** The id the agent's config names, e.g. `site-lyon-1`. */
+    id: p.string().length(64).primary(),
+    description: p.string().length(200).default(''),
+    /** SHA-256 of the token; the token itself is shown once, when issued. */
+    tokenHash: p.string().length(64).unique('agent_token_hash_unique'),
+    /** The token's first characters, to tell tokens apart in lists. */
+    tokenPrefix: p.string().length(16),
+    createdAt: p.datetime(),
+    tokenIssuedAt: p.datetime(),
+    /** The stream now holding the agent; null when none does. */
+    sessionId: p.string().length(64).nullable(),
+    replica: p.string().length(100).nullable(),
+    agentVersion: p.string().length(40).default(''),
+    /** Its modems as the last hello or heartbeat reported them. */
+    modems: p.json<unknown[]>().default('[]'),
+    connectedAt: p.datetime().nullable(),
+    lastSeenAt: p.datetime().nullable(),
+    disconnectedAt: p.datetime().nullable(),
+  },
+});
+export type AgentRow = InferEntity<typeof AgentSchema>;
+
+/**
+ * One attempt's SMS queued for an agent, keyed by the attempt: every replica may dispatch to an
+ * agent, only the one holding its stream sends; the row carries the command there and the
+ * outcome back. The text is sealed like a message's (it may hold a live code).
+ */
+export const AgentCommandSchema = defineEntity({
+  name: 'AgentCommand',
+  tableName: 'agent_command',
+  properties: {
+    attemptId: p.uuid().primary(),
+    agent: () => p.manyToOne(AgentSchema).mapToPk().deleteRule('cascade'),
+    /** The provider row the attempt went through (receipts are applied in its name). */
+    provider: p.string().length(64),
+    messageId: p.uuid(),
+    destination: p.string().length(32),
+    bodyCiphertext: p.text(),
+    statusReport: p.boolean(),
+    validitySeconds: p.integer(),
+    /** The agent must not start sending after this; the dispatching replica gives up then. */
+    sendBefore: p.datetime(),
+    modems: p.json<string[]>().default('[]'),
+    /** queued | accepted | expired | submitted | failed | abandoned */
+    state: p.string().length(16).default('queued'),
+    createdAt: p.datetime().defaultRaw('now()').index(),
+    acceptedAt: p.datetime().nullable(),
+    outcome: p.json<unknown>().nullable(),
+    outcomeAt: p.datetime().nullable(),
+  },
+  indexes: [{ properties: ['agent', 'createdAt'], name: 'agent_command_queued_index', where: "state = 'queued'" }],
+  checks: [{ name: 'agent_command_state_check', expression: "state in ('queued', 'accepted', 'expired', 'submitted', 'failed', 'abandoned')" }],
+});
+export type AgentCommandRow = InferEntity<typeof AgentCommandSchema>;
+
+/** A result id an agent reported and the service stored: a resent copy is acknowledged, not applied again. */
+export const AgentResultSchema = defineEntity({
+  name: 'AgentResult',
+  tableName: 'agent_result',
+  properties: {
+    agent: () => p.manyToOne(AgentSchema).mapToPk().deleteRule('cascade').primary(),
+    resultId: p.string().length(32).primary(),
+    storedAt: p.datetime().defaultRaw('now()'),
+  },
+});
+export type AgentResultRow = InferEntity<typeof AgentResultSchema>;
+
 export const allEntities = [
+  AgentSchema,
+  AgentCommandSchema,
+  AgentResultSchema,
   AppSchema,
   ApiKeySchema,
   VerificationSchema,

@@ -8,6 +8,7 @@
 import type { Channel } from '../routing/routing-model.js';
 import type { Logger } from '../shared/logger.js';
 import type { ValidationProblem } from '../shared/validation-problem.js';
+import type { AgentGateway } from '../agents/agent-gateway.js';
 import type { WebhookConfig } from './http/webhooks.js';
 import type { SmppMetrics } from './smpp/smpp-provider-options.js';
 import type { InboundSink, LateAcceptanceSink, ReceiptSink, ChannelProvider } from './channel-provider.js';
@@ -59,6 +60,8 @@ export interface ProviderContext {
   readonly publicBaseUrl: string;
   /** Key voice answer URLs are signed with. */
   readonly answerTokenKey: Buffer;
+  /** The link to modem agents, for `agent` providers; absent where AgentService is not served. */
+  readonly agents?: AgentGateway | undefined;
 }
 
 /** What the service's HTTP endpoints need of a running provider. */

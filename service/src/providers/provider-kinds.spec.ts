@@ -3,6 +3,7 @@ import { SMTP_CREDENTIAL_NAMES, SMTP_SETTING_NAMES } from './email/smtp-settings
 import type { FieldDescriptor, ProviderKindDescriptor } from './provider-kind.js';
 import { PROVIDER_KIND_DESCRIPTORS, providerKind } from './provider-kinds.js';
 import { SMPP_SETTING_KEYS } from './smpp/smpp-settings.js';
+import { AGENT_SETTING_NAMES } from './agent/agent-settings.js';
 import { PROVIDER_KINDS } from '../admin/admin-model.js';
 import { silentLogger } from '../shared/logger.js';
 
@@ -28,6 +29,7 @@ const GENERIC_SPEC = JSON.stringify({
 const VALID: Readonly<Record<string, Readonly<Record<string, Row>>>> = {
   smpp: { '': { settings: { host: 'smsc.example.net', port: '2775', systemId: 'switchboard', tls: 'true' }, credentials: { password: 'secret' } } },
   email: { '': { settings: { host: 'smtp.example.com', from: 'verify@example.com' }, credentials: {} } },
+  agent: { '': { settings: { agent: 'site-lyon-1', modems: 'orange-1, sfr-2' }, credentials: {} } },
   http: {
     twilio: { settings: { preset: 'twilio', accountSid: 'AC0123456789abcdef0123456789abcdef', from: '+15005550006' }, credentials: { authToken: 't' } },
     plivo: { settings: { preset: 'plivo', authId: 'MAXXXXXXXXXXXXXXXXXX', from: '+15005550006' }, credentials: { authToken: 't' } },
@@ -130,8 +132,16 @@ describe('provider kind descriptors', () => {
     });
   });
 
-  it('refuses rows of a kind this version cannot run', () => {
-    expect(kind('agent').validate({}, {})).toEqual([{ field: 'kind', reason: expect.stringContaining('not available') as string }]);
+  it('offers for agents exactly the settings their reader takes, and refuses any credential', () => {
+    expect(kind('agent').fields.map((field) => field.key).sort()).toEqual([...AGENT_SETTING_NAMES].sort());
+    expect(fieldsOf(kind('agent'), { settings: { agent: 'site-1' }, credentials: { token: 'x' } })).toEqual(['credentials.token']);
+  });
+
+  it('reads agent modems as a list or as text, and names a bad or repeated label', () => {
+    expect(fieldsOf(kind('agent'), { settings: { agent: 'site-1', modems: 'orange-1, orange 1' }, credentials: {} })).toEqual(['settings.modems']);
+    expect(fieldsOf(kind('agent'), { settings: { agent: 'site-1', modems: 'a,b,a' }, credentials: {} })).toEqual(['settings.modems']);
+    expect(fieldsOf(kind('agent'), { settings: { agent: 'site 1' }, credentials: {} })).toEqual(['settings.agent']);
+    expect(fieldsOf(kind('agent'), { settings: { agent: 'site-1', modem: 'a' }, credentials: {} })).toEqual(['settings.modem']);
   });
 
   it('builds what it validated: an SMPP row becomes a provider with no HTTP endpoints', () => {

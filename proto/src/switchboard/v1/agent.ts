@@ -271,7 +271,11 @@ export interface AgentWelcome {
 
 /** Send one SMS (all its parts) from one of the agent's modems. */
 export interface SendSms {
-  /** The service's message id (a UUID): the idempotency key of the command. */
+  /**
+   * The service's id for this attempt at the message (a UUID): the idempotency key of the
+   * command, named again by every result about it. A message that falls back to the same agent on
+   * a later step comes as a new attempt, with a new id.
+   */
   messageId: string;
   /** E.164 destination, e.g. "+4915112345678". */
   to: string;

@@ -7,6 +7,7 @@ import { Migration20261122104854_AppEmailTemplates } from './Migration2026112210
 import { Migration20261202182950_HotPathReceipts } from './Migration20261202182950_HotPathReceipts.js';
 import { Migration20261203112220_ReceiptLookupIndexes } from './Migration20261203112220_ReceiptLookupIndexes.js';
 import { Migration20261203112738_WorkQueueIndexes } from './Migration20261203112738_WorkQueueIndexes.js';
+import { Migration20261208010000_ModemAgents } from './Migration20261208010000_ModemAgents.js';
 
 /**
  * Every migration, oldest first. They are imported rather than discovered on disk so the built
@@ -20,4 +21,5 @@ export const migrationsList: { name: string; class: Constructor<Migration> }[] =
   { name: 'Migration20261202182950_HotPathReceipts', class: Migration20261202182950_HotPathReceipts },
   { name: 'Migration20261203112220_ReceiptLookupIndexes', class: Migration20261203112220_ReceiptLookupIndexes },
   { name: 'Migration20261203112738_WorkQueueIndexes', class: Migration20261203112738_WorkQueueIndexes },
+  { name: 'Migration20261208010000_ModemAgents', class: Migration20261208010000_ModemAgents },
 ];

@@ -1,0 +1,223 @@
+/**
+ * This replica's end of the agent link: the streams of the agents connected here, and the submits
+ * of attempts dispatched here, waiting for an agent's answer. The two meet through the store (the
+ * command table) and its notices, because an agent's stream and a message's dispatch are often on
+ * different replicas.
+ *
+ * A submit's life: the command is stored `queued`; the replica holding the agent sends it; the
+ * agent accepts it (journalled there) and later answers submitted or failed, which is stored and
+ * announced. If no agent took the command by its send-before time (plus a grace for an accept in
+ * flight), it is expired: never sent, the step fails over. If an agent took it but did not answer
+ * in time, the submit gives up as outcome unknown and the command is marked abandoned, so a late
+ * answer is still applied to the attempt (as a late acceptance) and nothing is sent twice.
+ */
+import type { AgentGateway, AgentOutcome, AgentPresence, AgentSubmission } from './agent-gateway.js';
+import { AlreadyExistsError, UnavailableError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { AgentLinkStore, AgentNotice, StoredOutcome } from './agent-link.ports.js';
+import type { AgentSession, SessionHost } from './agent-session.js';
+
+export interface AgentHubOptions {
+  readonly store: AgentLinkStore;
+  readonly logger: Logger;
+  /** An accept already on its way when send-before passes still counts; after this it does not. */
+  readonly acceptGraceMs?: number;
+  /**
+   * How long after send-before an accepted command may still be answered: the agent does not
+   * start a part after send-before, but one started just before may take a modem this long.
+   */
+  readonly answerGraceMs?: number;
+  /** How often waiting submits and presence are re-read, in case a notice was missed. */
+  readonly pollMs?: number;
+  readonly now?: () => number;
+}
+
+interface Waiter {
+  readonly submission: AgentSubmission;
+  readonly resolve: (outcome: AgentOutcome) => void;
+  phase: 'queued' | 'accepted';
+  timer: NodeJS.Timeout | undefined;
+}
+
+export const DEFAULT_ACCEPT_GRACE_MS = 5_000;
+export const DEFAULT_ANSWER_GRACE_MS = 90_000;
+
+export class AgentHub implements AgentGateway, SessionHost {
+  readonly #options: AgentHubOptions;
+  readonly #now: () => number;
+  readonly #sessions = new Map<string, AgentSession>();
+  readonly #waiters = new Map<string, Waiter>();
+  #presence = new Map<string, AgentPresence>();
+  #poller: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(options: AgentHubOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Loads who is registered and starts the safety poll. */
+  async start(): Promise<void> {
+    await this.refreshPresence();
+    const poll = () => {
+      void this.#poll().finally(() => {
+        if (!this.#stopped) this.#poller = setTimeout(poll, this.#options.pollMs ?? 5000).unref();
+      });
+    };
+    this.#poller = setTimeout(poll, this.#options.pollMs ?? 5000).unref();
+  }
+
+  /**
+   * Ends every stream on this replica (their agents reconnect to another) and settles every
+   * waiting submit: one no agent has taken is withdrawn (safe to send elsewhere), one an agent
+   * has is outcome unknown, its late answer still applied by whichever replica gets it.
+   */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#poller);
+    for (const session of [...this.#sessions.values()]) session.close(new UnavailableError('the service replica is stopping; reconnect', 1000));
+    await Promise.all(
+      [...this.#waiters.values()].map(async (waiter) => {
+        const { attemptId, agentId } = waiter.submission;
+        const withdrawn = await this.#options.store.expireIfQueued(attemptId).catch(() => false);
+        if (withdrawn) {
+          this.#settle(attemptId, { kind: 'not-taken', reason: `withdrawn from agent ${agentId}: the replica is stopping` });
+          return;
+        }
+        await this.#options.store.abandonIfAccepted(attemptId).catch(() => false);
+        this.#settle(attemptId, { kind: 'no-answer', reason: `the replica stopped while agent ${agentId} had the message` });
+      }),
+    );
+  }
+
+  presence(agentId: string): AgentPresence | undefined {
+    const local = this.#sessions.get(agentId);
+    const known = this.#presence.get(agentId);
+    if (local !== undefined) return { connected: true, lastSeenAt: new Date(this.#now()) };
+    return known;
+  }
+
+  async submit(submission: AgentSubmission): Promise<AgentOutcome> {
+    await this.#options.store.enqueue(submission);
+    return new Promise<AgentOutcome>((resolve) => {
+      const waiter: Waiter = { submission, resolve, phase: 'queued', timer: undefined };
+      this.#waiters.set(submission.attemptId, waiter);
+      this.#schedule(waiter, submission.sendBefore.getTime() + (this.#options.acceptGraceMs ?? DEFAULT_ACCEPT_GRACE_MS));
+      // The agent may be connected here: no need to wait for the notice to come back.
+      this.#sessions.get(submission.agentId)?.pump();
+    });
+  }
+
+  /** A notice from any replica (including this one). */
+  notice(notice: AgentNotice): void {
+    switch (notice.kind) {
+      case 'commands':
+        this.#sessions.get(notice.agentId)?.pump();
+        return;
+      case 'outcome':
+        if (this.#waiters.has(notice.attemptId)) void this.#readOutcomes([notice.attemptId]);
+        return;
+      case 'session': {
+        const local = this.#sessions.get(notice.agentId);
+        if (local !== undefined && local.sessionId !== notice.sessionId) {
+          local.close(new AlreadyExistsError(`agent ${notice.agentId} connected again on another stream; this one is closed`));
+        }
+        void this.refreshPresence();
+        return;
+      }
+    }
+  }
+
+  /** Notices may have been missed (the listener reconnected): re-read everything. */
+  resync(): void {
+    for (const session of this.#sessions.values()) session.pump();
+    void this.#poll();
+  }
+
+  attach(session: AgentSession): void {
+    const previous = this.#sessions.get(session.agentId);
+    this.#sessions.set(session.agentId, session);
+    if (previous !== undefined && previous !== session) {
+      previous.close(new AlreadyExistsError(`agent ${session.agentId} connected again on another stream; this one is closed`));
+    }
+  }
+
+  detach(session: AgentSession): void {
+    if (this.#sessions.get(session.agentId) === session) this.#sessions.delete(session.agentId);
+  }
+
+  outcomeStored(attemptId: string, outcome: StoredOutcome): void {
+    this.#settle(attemptId, outcome);
+  }
+
+  /** Agents connected to this replica. */
+  connectedHere(): readonly string[] {
+    return [...this.#sessions.keys()];
+  }
+
+  async refreshPresence(): Promise<void> {
+    try {
+      const agents = await this.#options.store.agents();
+      this.#presence = new Map(agents.map((agent) => [agent.id, { connected: agent.sessionId !== null, lastSeenAt: agent.lastSeenAt }]));
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'could not read modem agents; keeping what was known');
+    }
+  }
+
+  async #poll(): Promise<void> {
+    await this.refreshPresence();
+    if (this.#waiters.size > 0) await this.#readOutcomes([...this.#waiters.keys()]);
+  }
+
+  async #readOutcomes(attemptIds: readonly string[]): Promise<void> {
+    try {
+      const outcomes = await this.#options.store.outcomes(attemptIds);
+      for (const [attemptId, outcome] of outcomes) this.#settle(attemptId, outcome);
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'could not read agent outcomes; trying again at the next poll');
+    }
+  }
+
+  #settle(attemptId: string, outcome: AgentOutcome): void {
+    const waiter = this.#waiters.get(attemptId);
+    if (waiter === undefined) return;
+    clearTimeout(waiter.timer);
+    this.#waiters.delete(attemptId);
+    waiter.resolve(outcome);
+  }
+
+  #schedule(waiter: Waiter, at: number): void {
+    clearTimeout(waiter.timer);
+    waiter.timer = setTimeout(() => { void this.#deadline(waiter); }, Math.max(0, at - this.#now()));
+  }
+
+  async #deadline(waiter: Waiter): Promise<void> {
+    const { attemptId, agentId, sendBefore } = waiter.submission;
+    if (this.#waiters.get(attemptId) !== waiter) return;
+    const { store } = this.#options;
+    try {
+      if (waiter.phase === 'queued') {
+        if (await store.expireIfQueued(attemptId)) {
+          const presence = this.presence(agentId);
+          const why = presence?.connected === true ? 'busy: it did not take the message' : 'offline';
+          this.#settle(attemptId, { kind: 'not-taken', reason: `agent ${agentId} was ${why} before ${sendBefore.toISOString()}` });
+          return;
+        }
+        waiter.phase = 'accepted';
+        await this.#readOutcomes([attemptId]);
+        if (this.#waiters.get(attemptId) === waiter) this.#schedule(waiter, sendBefore.getTime() + (this.#options.answerGraceMs ?? DEFAULT_ANSWER_GRACE_MS));
+        return;
+      }
+      if (await store.abandonIfAccepted(attemptId)) {
+        this.#settle(attemptId, { kind: 'no-answer', reason: `agent ${agentId} took the message and did not say whether it was sent` });
+        return;
+      }
+      await this.#readOutcomes([attemptId]);
+      // Neither accepted nor answered (a row changed by hand, or gone): do not wait forever.
+      this.#settle(attemptId, { kind: 'no-answer', reason: `agent ${agentId}: the command is no longer waiting for an answer` });
+    } catch (error) {
+      this.#options.logger.warn({ err: error, attemptId }, 'could not settle a command past its deadline; retrying');
+      if (this.#waiters.get(attemptId) === waiter) this.#schedule(waiter, this.#now() + 1000);
+    }
+  }
+}
