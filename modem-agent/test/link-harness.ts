@@ -1,6 +1,9 @@
 // What the link tests run against: a real grpc-js server on loopback playing AgentService from a
 // script (it records every message the agent sends and sends what the test tells it), a sender
 // that journals results the way the modem workers do, and a logger that keeps every line.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Server, ServerCredentials, status as Status, type Metadata, type ServerDuplexStream } from '@grpc/grpc-js';
 import {
   AgentServiceService,
@@ -100,7 +103,7 @@ export class ScriptedService {
     readonly port: number,
   ) {}
 
-  static async start(): Promise<ScriptedService> {
+  static async start(credentials: ServerCredentials = ServerCredentials.createInsecure()): Promise<ScriptedService> {
     const server = new Server();
     const holder: { service?: ScriptedService } = {};
     server.addService(AgentServiceService, {
@@ -113,7 +116,7 @@ export class ScriptedService {
       },
     });
     const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, bound) => {
+      server.bindAsync('127.0.0.1:0', credentials, (error, bound) => {
         if (error === null) resolve(bound);
         else reject(error);
       });
@@ -206,4 +209,37 @@ export class RecordingLogger implements LinkLogger {
   text(): string {
     return JSON.stringify(this.lines);
   }
+}
+
+/** Files of a throwaway PKI: a CA, a server certificate for localhost and a client certificate. */
+export interface TestPki {
+  readonly ca: string;
+  readonly serverCert: string;
+  readonly serverKey: string;
+  readonly clientCert: string;
+  readonly clientKey: string;
+}
+
+/** Makes a {@link TestPki} in `dir` with openssl (EC keys, valid for a day). */
+export function makeTestPki(dir: string): TestPki {
+  const file = (name: string): string => join(dir, name);
+  const openssl = (...args: string[]): void => {
+    execFileSync('openssl', args, { stdio: 'pipe' });
+  };
+  const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  openssl('req', '-x509', ...ecKey, '-keyout', file('ca.key'), '-out', file('ca.pem'), '-days', '1', '-subj', '/CN=link-test-ca');
+  writeFileSync(file('server.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  writeFileSync(file('client.ext'), 'extendedKeyUsage=clientAuth\n');
+  for (const [name, subject] of [['server', '/CN=localhost'], ['client', '/CN=site-7']] as const) {
+    openssl('req', ...ecKey, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`), '-subj', subject);
+    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial',
+      '-out', file(`${name}.pem`), '-days', '1', '-extfile', file(`${name}.ext`));
+  }
+  return {
+    ca: file('ca.pem'),
+    serverCert: file('server.pem'),
+    serverKey: file('server.key'),
+    clientCert: file('client.pem'),
+    clientKey: file('client.key'),
+  };
 }

@@ -1,17 +1,18 @@
 // The agent link against a scripted AgentService over real gRPC on loopback, with a real journal
 // in a temp dir: the delivery rules of agent.proto, checked from the service's side of the wire.
 import { copyFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { status as Status } from '@grpc/grpc-js';
+import { ServerCredentials, status as Status } from '@grpc/grpc-js';
 import { ModemHealth, SmsFailure, type ConnectRequest, type SendSms } from '@switchboard/proto/switchboard/v1/agent';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Secret } from '../src/config.js';
+import { Secret, type ServiceTls } from '../src/config.js';
 import { Journal } from '../src/journal/index.js';
 import { AgentLink, type AgentLinkOptions, type LinkJournal } from '../src/link/index.js';
 import {
   eventually,
+  makeTestPki,
   modem,
   RecordingLogger,
   RecordingSender,
@@ -47,11 +48,7 @@ async function startAgent(service: ScriptedService, path: string, options: Parti
   const sender = new RecordingSender(journal);
   const logger = new RecordingLogger();
   const link = new AgentLink({
-    config: {
-      service: { address: { host: '127.0.0.1', port: service.port }, tls: { mode: 'plaintext' } },
-      agent: { id: 'site-7', token: new Secret(TOKEN) },
-      heartbeatSeconds: 15,
-    },
+    config: agentConfig(service.port),
     sender,
     logger,
     agentVersion: '0.1.0',
@@ -70,9 +67,21 @@ async function startAgent(service: ScriptedService, path: string, options: Parti
   return { journal, sender, logger, link };
 }
 
+function agentConfig(port: number, tls: ServiceTls = { mode: 'plaintext' }, host = '127.0.0.1'): AgentLinkOptions['config'] {
+  return {
+    service: { address: { host, port }, tls },
+    agent: { id: 'site-7', token: new Secret(TOKEN) },
+    heartbeatSeconds: 15,
+  };
+}
+
 /** A scripted service, a journal in a temp dir and a started agent; `script` runs from the first stream. */
-async function rig(options: Partial<AgentLinkOptions> = {}, script?: StreamScript): Promise<Rig> {
-  const service = await ScriptedService.start();
+async function rig(
+  options: Partial<AgentLinkOptions> = {},
+  script?: StreamScript,
+  credentials?: ServerCredentials,
+): Promise<Rig> {
+  const service = await ScriptedService.start(credentials);
   if (script !== undefined) service.script = script;
   const dir = await mkdtemp(join(tmpdir(), 'link-test-'));
   cleanups.push(async () => {
@@ -80,7 +89,7 @@ async function rig(options: Partial<AgentLinkOptions> = {}, script?: StreamScrip
     await rm(dir, { recursive: true, force: true });
   });
   const path = join(dir, 'journal.jsonl');
-  return { service, path, agent: await startAgent(service, path, options) };
+  return { service, path, agent: await startAgent(service, path, { config: agentConfig(service.port), ...options }) };
 }
 
 /**
@@ -204,6 +213,53 @@ describe('AgentLink: the stream', () => {
     const third = await service.stream(2);
     await third.waitFor('heartbeat');
     expect(agent.logger.lines).toContainEqual(expect.objectContaining({ message: expect.stringContaining('no welcome') as string }));
+  });
+
+  it('beats at the interval the welcome names', async () => {
+    const { service, agent } = await rig({ heartbeatMs: undefined }, (stream) => {
+      stream.welcome(1);
+    });
+    const stream = await service.stream(0);
+
+    await stream.waitFor('heartbeat');
+    expect(agent.logger.lines).toContainEqual(expect.objectContaining({ message: 'connected to AgentService', fields: expect.objectContaining({ heartbeatMs: 1000 }) as unknown }));
+  });
+
+  it('backs off further on each quick drop, and starts over after a stream that lived', async () => {
+    const dropAfterHello: StreamScript = (stream, index) => {
+      stream.welcome();
+      if (index < 4) setTimeout(() => { stream.fail(Status.UNAVAILABLE, 'connection reset'); }, 30);
+    };
+    const backoff = { initialMs: 10, maxMs: 1_000, multiplier: 2, jitter: 0 };
+    const quick = await rig({ backoff, stableAfterMs: 60_000 }, dropAfterHello);
+    const lived = await rig({ backoff, stableAfterMs: 1 }, dropAfterHello);
+    await quick.service.stream(4);
+    await lived.service.stream(4);
+
+    const delays = (agent: Agent): unknown[] => agent.logger.lines.flatMap((line) => (line.fields['code'] === 'UNAVAILABLE' ? [line.fields['retryInMs']] : []));
+    expect(delays(quick.agent)).toEqual([10, 20, 40, 80]);
+    expect(delays(lived.agent)).toEqual([10, 10, 10, 10]);
+  });
+
+  it('dials over TLS with the configured CA and client certificate', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'link-pki-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const pki = makeTestPki(dir);
+    const [ca, cert, key] = await Promise.all([readFile(pki.ca), readFile(pki.serverCert), readFile(pki.serverKey)]);
+    // The service requires a client certificate signed by the CA: only a mutual-TLS dial gets a stream.
+    const credentials = ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], true);
+    const service = await ScriptedService.start(credentials);
+    cleanups.push(() => {
+      service.stop();
+      return Promise.resolve();
+    });
+    const tls: ServiceTls = { mode: 'tls', ca: pki.ca, clientCertificate: { cert: pki.clientCert, key: pki.clientKey } };
+
+    await startAgent(service, join(dir, 'journal.jsonl'), { config: agentConfig(service.port, tls, 'localhost') });
+    const stream = await service.stream(0);
+
+    expect(stream.metadata.get('authorization')).toEqual([`Bearer ${TOKEN}`]);
+    await stream.waitFor('heartbeat');
   });
 
   it('stop() half-closes the stream and dials no more', async () => {
