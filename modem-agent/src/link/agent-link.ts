@@ -14,6 +14,7 @@ import type { ResultListener, SmsSender } from '../agent.ports.js';
 import type { AgentConfig } from '../config.js';
 import type { Journal, JournalResult } from '../journal/index.js';
 import { channelCredentials, channelOptions, DEFAULT_KEEPALIVE, type KeepaliveOptions } from './channel.credentials.js';
+import { heartbeatPeriodMs } from './heartbeat.period.js';
 import type { LinkLogger } from './link.logger.js';
 import { toModemState } from './modem-state.mapper.js';
 import { backoffDelayMs, classifyStreamEnd, DEFAULT_BACKOFF, type BackoffOptions } from './reconnect.policy.js';
@@ -57,6 +58,8 @@ interface Connection {
   readonly client: AgentServiceClient;
   readonly call: ConnectCall;
   welcomedAt?: number;
+  /** Set once the agent half-closed it: nothing more may be written. */
+  ending?: boolean;
   welcomeTimer?: NodeJS.Timeout;
   heartbeatTimer?: NodeJS.Timeout;
   onEnded?: () => void;
@@ -129,16 +132,20 @@ export class AgentLink {
     clearTimeout(this.#retryTimer);
     await Promise.allSettled([...this.#acceptances.values()]);
     const connection = this.#connection;
-    if (connection === undefined) return;
-    clearInterval(connection.heartbeatTimer);
-    await new Promise<void>((resolve) => {
-      connection.onEnded = resolve;
-      const grace = setTimeout(() => {
-        connection.call.cancel();
-      }, this.#options.stopGraceMs ?? 2_000);
-      grace.unref();
-      connection.call.end();
-    });
+    if (connection !== undefined) {
+      clearInterval(connection.heartbeatTimer);
+      connection.ending = true;
+      await new Promise<void>((resolve) => {
+        const grace = setTimeout(() => {
+          connection.call.cancel();
+        }, this.#options.stopGraceMs ?? 2_000);
+        connection.onEnded = () => {
+          clearTimeout(grace);
+          resolve();
+        };
+        connection.call.end();
+      });
+    }
     this.#log.info('agent link stopped');
   }
 
@@ -189,6 +196,8 @@ export class AgentLink {
         this.#welcomed(connection, body.value.heartbeatSeconds);
         return;
       case 'sendSms':
+        // Once stopping, a command is left for the service to resend after the restart.
+        if (this.#stopping) return;
         this.#onSendSms(body.value).catch((error: unknown) => {
           this.#log.error('send_sms not accepted; the service resends it on the next connect', {
             messageId: body.value.messageId,
@@ -213,8 +222,7 @@ export class AgentLink {
     if (connection.welcomedAt !== undefined) return;
     connection.welcomedAt = Date.now();
     clearTimeout(connection.welcomeTimer);
-    const seconds = heartbeatSeconds > 0 ? heartbeatSeconds : this.#options.config.heartbeatSeconds;
-    const periodMs = this.#options.heartbeatMs ?? seconds * 1000;
+    const periodMs = this.#options.heartbeatMs ?? heartbeatPeriodMs(heartbeatSeconds, this.#options.config.heartbeatSeconds);
     connection.heartbeatTimer = setInterval(() => {
       this.#send({ body: { $case: 'heartbeat', value: { modems: this.#sender.modems().map(toModemState) } } });
     }, periodMs);
@@ -308,7 +316,9 @@ export class AgentLink {
   }
 
   #send(request: ConnectRequest): void {
-    this.#connection?.call.write(request);
+    const connection = this.#connection;
+    if (connection === undefined || connection.ending === true) return;
+    connection.call.write(request);
   }
 
   #ended(connection: Connection, status: StatusObject): void {
