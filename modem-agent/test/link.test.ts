@@ -5,10 +5,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ServerCredentials, status as Status } from '@grpc/grpc-js';
-import { ModemHealth, SmsFailure, type ConnectRequest, type SendSms } from '@switchboard/proto/switchboard/v1/agent';
+import { ModemHealth, ReceiptStatus, SmsFailure, type ConnectRequest, type SendSms } from '@switchboard/proto/switchboard/v1/agent';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Secret, type ServiceTls } from '../src/config.js';
-import { Journal } from '../src/journal/index.js';
+import { Journal, type JournalResult } from '../src/journal/index.js';
 import { AgentLink, type AgentLinkOptions, type LinkJournal } from '../src/link/index.js';
 import {
   eventually,
@@ -473,6 +473,48 @@ describe('AgentLink: results', () => {
     const second = await service.stream(1);
     await nextHeartbeat(second);
     expect(second.bodies('submitted')).toEqual([]);
+  });
+
+  it('sends receipts (parts from 0) and received SMS as the sender journals them', async () => {
+    const { service, agent } = await rig();
+    const stream = await service.stream(0);
+    const sms = sendSms({ text: 'a'.repeat(200) }); // 2 parts
+    command(stream, sms);
+    await stream.waitFor('accepted');
+    await agent.sender.submitAll(sms.messageId, 'sim-a', 30);
+
+    const receipt = await agent.journal.append({
+      type: 'receipt', messageId: sms.messageId, part: 2, status: 'delivered', statusCode: 0, at: '2026-12-08T00:01:00.000Z',
+    });
+    agent.sender.listener?.(receipt.entry as JournalResult);
+    const inbound = await agent.journal.append({
+      type: 'inbound', id: 'sim-a:0001', modem: 'sim-a', from: '+4917012345678', text: 'STOP', parts: 1, at: '2026-12-08T00:02:00.000Z',
+    });
+    agent.sender.listener?.(inbound.entry as JournalResult);
+
+    const [sentReceipt] = await stream.waitFor('receipt');
+    const [sentInbound] = await stream.waitFor('inbound');
+    expect(sentReceipt).toMatchObject({ resultId: String(receipt.entry.seq), messageId: sms.messageId, part: 1, status: ReceiptStatus.RECEIPT_STATUS_DELIVERED });
+    expect(sentInbound).toMatchObject({ resultId: String(inbound.entry.seq), modemLabel: 'sim-a', from: '+4917012345678', parts: 1 });
+  });
+
+  it('reports a part the agent stopped during as OUTCOME_UNKNOWN after the restart, and never enqueues it', async () => {
+    const rigged = await rig();
+    const first = await rigged.service.stream(0);
+    const sms = sendSms();
+    command(first, sms);
+    await first.waitFor('accepted');
+    // The power goes out with the part handed to the modem and no answer.
+    await rigged.agent.journal.append({ type: 'radio-attempt-started', messageId: sms.messageId, modem: 'sim-a', part: 1 });
+
+    await restartAgent(rigged);
+    const second = await rigged.service.stream(1);
+    const [failed] = await second.waitFor('failed');
+    command(second, sms); // the service resends what it thinks is unaccepted
+    await second.waitFor('accepted');
+
+    expect(failed).toMatchObject({ messageId: sms.messageId, failure: SmsFailure.SMS_FAILURE_OUTCOME_UNKNOWN, modemLabel: 'sim-a' });
+    expect(rigged.agent.sender.enqueued).toEqual([]);
   });
 
   it('holds results journalled while disconnected and sends them on connect', async () => {
