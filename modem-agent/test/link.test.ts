@@ -262,6 +262,20 @@ describe('AgentLink: the stream', () => {
     await stream.waitFor('heartbeat');
   });
 
+  it('stop() ends a link that is waiting to dial an unreachable service', async () => {
+    const { service, agent } = await rig();
+    await service.stream(0);
+    service.stop();
+    await eventually(() => agent.logger.lines.some((line) => line.fields['code'] === 'UNAVAILABLE'), 'the drop logged');
+
+    await agent.link.stop();
+
+    const dials = agent.logger.lines.filter((line) => line.message === 'dialling AgentService').length;
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(agent.logger.lines.filter((line) => line.message === 'dialling AgentService')).toHaveLength(dials);
+    expect(agent.logger.lines.at(-1)?.message).toBe('agent link stopped');
+  });
+
   it('stop() half-closes the stream and dials no more', async () => {
     const { service, agent } = await rig();
     const stream = await service.stream(0);

@@ -159,7 +159,7 @@ export class AgentLink {
       client = new AgentServiceClient(target, channelCredentials(service.tls), keepalive);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      this.#retryLater(this.#options.refusedRetryMs ?? 60_000, 'error', `cannot set up TLS for ${target}: ${reason}`, {});
+      this.#retryLater(this.#refusedRetryDelayMs(), 'error', `cannot set up TLS for ${target}: ${reason}`, {});
       return;
     }
     const metadata = new Metadata();
@@ -336,10 +336,16 @@ export class AgentLink {
     if (connection.welcomedAt !== undefined && Date.now() - connection.welcomedAt >= stableAfterMs) this.#attempt = 0;
     const delayMs =
       end.retry === 'slow'
-        ? this.#options.refusedRetryMs ?? 60_000
+        ? this.#refusedRetryDelayMs()
         : backoffDelayMs(this.#attempt++, this.#backoff, this.#random);
     const fields = { code: Status[status.code], details: status.details };
     this.#retryLater(delayMs, end.level, `stream ended: ${end.explanation}`, fields);
+  }
+
+  /** The slow retry, jittered like the backoff: agents refused together should not return together. */
+  #refusedRetryDelayMs(): number {
+    const delayMs = this.#options.refusedRetryMs ?? 60_000;
+    return backoffDelayMs(0, { ...this.#backoff, initialMs: delayMs, maxMs: delayMs * 2 }, this.#random);
   }
 
   #retryLater(delayMs: number, level: 'info' | 'warn' | 'error', message: string, fields: Record<string, string>): void {
