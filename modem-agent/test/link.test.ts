@@ -395,6 +395,20 @@ describe('AgentLink: commands', () => {
     expect(agent.sender.enqueued).toEqual([]);
   });
 
+  it('fails a send_sms only for modems this agent lacks as retryable, so the service may route it elsewhere', async () => {
+    const { service, agent } = await rig();
+    const stream = await service.stream(0);
+    const sms = sendSms({ modems: ['sim-z'] });
+
+    command(stream, sms);
+    await stream.waitFor('accepted');
+    const [failed] = await stream.waitFor('failed');
+
+    expect(failed).toMatchObject({ messageId: sms.messageId, failure: SmsFailure.SMS_FAILURE_RETRYABLE });
+    expect(failed?.reason).toContain('send_sms.modems');
+    expect(agent.sender.enqueued).toEqual([]);
+  });
+
   it('drops a send_sms without message_id with a log line naming the field', async () => {
     const { service, agent } = await rig();
     const stream = await service.stream(0);

@@ -274,10 +274,14 @@ export class AgentLink {
       // Both appends are issued in one turn, so they share one write and one fsync.
       const [, failed] = await Promise.all([
         this.#journal.append(command),
-        this.#journal.append({ type: 'failed', messageId, reason: reading.reason, retryable: false }),
+        this.#journal.append({ type: 'failed', messageId, reason: reading.reason, retryable: reading.retryable }),
       ]);
       this.#send({ body: { $case: 'accepted', value: { messageId } } });
-      this.#log.warn('send_sms malformed: journalled and failed permanently', { messageId, field: reading.field });
+      this.#log.warn('send_sms not sendable here: journalled and failed', {
+        messageId,
+        field: reading.field,
+        retryable: reading.retryable,
+      });
       this.onResult(failed.entry as JournalResult);
       return;
     }

@@ -52,12 +52,21 @@ describe('readSendSms', () => {
     ['to', { to: '' }],
     ['to', { to: '+0151' }],
     ['text', { text: '' }],
-    ['modems', { modems: ['sim-z'] }],
     ['modems', { modems: ['sim-a', ''] }],
-  ])('names %s when it is malformed, still journallable', (field, overrides) => {
+  ])('names %s when it is malformed, failing it permanently, still journallable', (field, overrides) => {
     const reading = readSendSms(sms(overrides), now, ['sim-a']);
-    expect(reading).toMatchObject({ kind: 'malformed', field });
+    expect(reading).toMatchObject({ kind: 'malformed', field, retryable: false });
     expect(reading.kind === 'malformed' && reading.reason).toContain(`send_sms.${field}`);
     expect(reading.kind === 'malformed' && reading.command.to).not.toBe('');
+  });
+
+  it('fails a command only for modems this agent lacks as retryable: another route may send it', () => {
+    const reading = readSendSms(sms({ modems: ['sim-z'] }), now, ['sim-a', 'sim-b']);
+    expect(reading).toMatchObject({ kind: 'malformed', field: 'modems', retryable: true });
+    expect(reading.kind === 'malformed' && reading.reason).toContain('sim-a, sim-b');
+  });
+
+  it('accepts a command for several modems when this agent has one of them', () => {
+    expect(readSendSms(sms({ modems: ['sim-z', 'sim-b'] }), now, ['sim-a', 'sim-b']).kind).toBe('valid');
   });
 });

@@ -9,8 +9,17 @@ import type { CommandAccepted } from '../journal/index.js';
 /** What became of a SendSms. */
 export type SendSmsReading =
   | { readonly kind: 'valid'; readonly command: CommandAccepted }
-  /** Journal `command`, then fail it permanently with `reason`; never hand it to the sender. */
-  | { readonly kind: 'malformed'; readonly command: CommandAccepted; readonly field: string; readonly reason: string }
+  /**
+   * Journal `command`, then fail it with `reason`; never hand it to the sender. `retryable` when
+   * the message is fine but this agent cannot send it (another route may).
+   */
+  | {
+      readonly kind: 'malformed';
+      readonly command: CommandAccepted;
+      readonly field: string;
+      readonly reason: string;
+      readonly retryable: boolean;
+    }
   /** Nothing to journal it under: log it and drop it. */
   | { readonly kind: 'unusable'; readonly field: string; readonly reason: string };
 
@@ -42,7 +51,13 @@ export function readSendSms(sms: SendSms, now: Date, modemLabels: readonly strin
     modems,
     acceptedAt: now.toISOString(),
   };
-  const malformed = (field: string, reason: string): SendSmsReading => ({ kind: 'malformed', command, field, reason });
+  const malformed = (field: string, reason: string, retryable = false): SendSmsReading => ({
+    kind: 'malformed',
+    command,
+    field,
+    reason,
+    retryable,
+  });
 
   // The value is not echoed: a destination number is personal data and the service has it anyway.
   if (!E164.test(sms.to)) {
@@ -52,7 +67,9 @@ export function readSendSms(sms: SendSms, now: Date, modemLabels: readonly strin
   if (parts === undefined) return malformed('text', 'send_sms.text cannot be encoded as SMS (GSM 7-bit or UCS-2)');
   if (modems.length !== sms.modems.length) return malformed('modems', 'send_sms.modems contains an empty label');
   if (modems.length > 0 && !modems.some((label) => modemLabels.includes(label))) {
-    return malformed('modems', 'send_sms.modems names no modem of this agent');
+    // The service's routing and this agent's config disagree; the message itself may go elsewhere.
+    const known = modemLabels.length === 0 ? 'none' : modemLabels.join(', ');
+    return malformed('modems', `send_sms.modems names no modem of this agent (it has: ${known})`, true);
   }
   if (sms.sendBefore !== undefined && Number.isNaN(sms.sendBefore.getTime())) {
     return malformed('send_before', 'send_sms.send_before is not a valid time');
