@@ -30,6 +30,7 @@ export interface KeepaliveOptions {
 // permit-without-calls): the stream is always open but for the backoff between dials, and a
 // server (grpc-core's default) answers pings on an idle connection with GOAWAY too_many_pings.
 // The service must allow pings every 30 s (grpc-core: grpc.http2.min_ping_interval_without_data_ms).
+/** Ping every 30 s, give up after 10 s without an answer. */
 export const DEFAULT_KEEPALIVE: KeepaliveOptions = { timeMs: 30_000, timeoutMs: 10_000 };
 
 /** Channel options for the link's client. */
