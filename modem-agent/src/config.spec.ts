@@ -144,6 +144,12 @@ describe('parseAgentConfig with valid input', () => {
   it('accepts heartbeatSeconds within range', () => {
     expect(parse(`${minimal}heartbeatSeconds: 30\n`).heartbeatSeconds).toBe(30);
   });
+
+  it('logs at info unless told, and refuses a level it does not know', () => {
+    expect(parse(minimal).logLevel).toBe('info');
+    expect(parse(`${minimal}logLevel: debug\n`).logLevel).toBe('debug');
+    expect(problemsFor(`${minimal}logLevel: verbose\n`)).toEqual([{ path: 'logLevel', message: 'must be one of error, warn, info, debug, got "verbose"' }]);
+  });
 });
 
 describe('parseAgentConfig with invalid input', () => {
@@ -213,7 +219,7 @@ heartbeatSeconds: 1
     expect(problems).toEqual([
       {
         path: 'heartbeat',
-        message: 'unknown key (expected one of service, agent, modems, journal, heartbeatSeconds)',
+        message: 'unknown key (expected one of service, agent, modems, journal, heartbeatSeconds, logLevel)',
       },
       { path: 'modems[0].maxPerMinte', message: 'unknown key; did you mean "maxPerMinute"?' },
     ]);
@@ -384,6 +390,7 @@ describe('describeAgentConfig', () => {
       '  - b: USB serial X1, 115200 baud, 6 SMS/min, no SIM PIN',
       'journal:   /var/lib/modem-agent/agent.journal',
       'heartbeat: every 15 s',
+      'log level: info',
     ]);
   });
 });

@@ -25,7 +25,12 @@ export interface AgentConfig {
   readonly journal: { readonly path: string };
   /** Seconds between heartbeats on the AgentService stream. */
   readonly heartbeatSeconds: number;
+  /** What the agent logs (JSON lines on stdout): `info` unless set. */
+  readonly logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** How the agent reaches Switchboard's AgentService; the agent always dials out. */
 export interface ServiceConfig {
@@ -211,6 +216,7 @@ export function describeAgentConfig(config: AgentConfig): string[] {
     }),
     `journal:   ${journal.path}`,
     `heartbeat: every ${config.heartbeatSeconds} s`,
+    `log level: ${config.logLevel}`,
   ];
 }
 
@@ -279,7 +285,7 @@ function readAgentConfig(root: unknown, context: ReadContext): AgentConfig | und
     report('', 'the file is empty: expected service, agent, modems and journal');
     return undefined;
   }
-  const keys = ['service', 'agent', 'modems', 'journal', 'heartbeatSeconds'];
+  const keys = ['service', 'agent', 'modems', 'journal', 'heartbeatSeconds', 'logLevel'];
   const top = readSection(root, '', keys, report);
   if (top === undefined) return undefined;
 
@@ -293,9 +299,11 @@ function readAgentConfig(root: unknown, context: ReadContext): AgentConfig | und
       : // Under 5 s floods the link; over 300 s idle connections are cut by NAT gateways first.
         readInteger(top['heartbeatSeconds'], 'heartbeatSeconds', 5, 300, report);
 
+  const logLevel = readLogLevel(top['logLevel'], 'logLevel', report);
+
   if (service === undefined || agent === undefined || modems === undefined) return undefined;
-  if (journal === undefined || heartbeatSeconds === undefined) return undefined;
-  return { service, agent, modems, journal, heartbeatSeconds };
+  if (journal === undefined || heartbeatSeconds === undefined || logLevel === undefined) return undefined;
+  return { service, agent, modems, journal, heartbeatSeconds, logLevel };
 }
 
 function readService(
@@ -620,6 +628,13 @@ function readString(
     return undefined;
   }
   return trimmed;
+}
+
+function readLogLevel(value: unknown, path: string, report: Report): LogLevel | undefined {
+  if (value === undefined) return 'info';
+  const level = LOG_LEVELS.find((known) => known === value);
+  if (level === undefined) report(path, `must be one of ${LOG_LEVELS.join(', ')}, got ${show(value)}`);
+  return level;
 }
 
 function readInteger(

@@ -24,7 +24,15 @@ export interface GrpcServerHandle {
  */
 export async function startGrpcServer(options: { host: string; port: number; services: readonly ServedService[] }): Promise<GrpcServerHandle> {
   // 4 MiB: price tables arrive as CSV through AdminService; everything else is far smaller.
-  const server = new Server({ 'grpc.max_receive_message_length': 4 * 1024 * 1024 });
+  const server = new Server({
+    'grpc.max_receive_message_length': 4 * 1024 * 1024,
+    // Modem agents hold one stream each for days, often behind NAT: ping them so a path that died
+    // silently ends the stream (and frees the agent for its reconnect) within about a minute,
+    // and let them ping us as often as every 20 s to keep their NAT mapping alive.
+    'grpc.keepalive_time_ms': 45_000,
+    'grpc.keepalive_timeout_ms': 15_000,
+    'grpc.http2.min_ping_interval_without_data_ms': 20_000,
+  });
   for (const service of options.services) server.addService(service.definition, service.implementation);
   const names = options.services.map((service) => service.name);
 
