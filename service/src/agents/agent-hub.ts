@@ -146,8 +146,8 @@ export class AgentHub implements AgentGateway, SessionHost {
     if (this.#sessions.get(session.agentId) === session) this.#sessions.delete(session.agentId);
   }
 
-  outcomeStored(attemptId: string, outcome: StoredOutcome): void {
-    this.#settle(attemptId, outcome);
+  outcomeStored(attemptId: string, outcome: StoredOutcome): boolean {
+    return this.#settle(attemptId, outcome);
   }
 
   /** Agents connected to this replica. */
@@ -178,12 +178,14 @@ export class AgentHub implements AgentGateway, SessionHost {
     }
   }
 
-  #settle(attemptId: string, outcome: AgentOutcome): void {
+  /** Resolves the submit waiting for `attemptId` here, if there is one (true). */
+  #settle(attemptId: string, outcome: AgentOutcome): boolean {
     const waiter = this.#waiters.get(attemptId);
-    if (waiter === undefined) return;
+    if (waiter === undefined) return false;
     clearTimeout(waiter.timer);
     this.#waiters.delete(attemptId);
     waiter.resolve(outcome);
+    return true;
   }
 
   #schedule(waiter: Waiter, at: number): void {

@@ -15,8 +15,8 @@ export interface SessionHost {
   /** The session's hello was accepted: it now holds its agent on this replica. */
   attach(session: AgentSession): void;
   detach(session: AgentSession): void;
-  /** An outcome was stored for a command; a submit waiting on this replica may resolve. */
-  outcomeStored(attemptId: string, outcome: StoredOutcome): void;
+  /** An outcome was stored for a command; true when a submit waiting on this replica took it. */
+  outcomeStored(attemptId: string, outcome: StoredOutcome): boolean;
 }
 
 export interface AgentSessionOptions {
@@ -174,10 +174,12 @@ export class AgentSession {
         : { kind: 'failed', failure: message.failure, reason: message.reason, modemLabel: message.modemLabel };
     const stored = await this.#options.store.recordOutcome(this.agentId, message.resultId, message.messageId, outcome);
     if (stored !== null) {
-      this.#options.host.outcomeStored(message.messageId, outcome);
-      // Nobody waits for it any more (the replica gave up, or stopped): the attempt was recorded
-      // as outcome unknown, and this is the answer it was missing.
-      if (stored.before === 'abandoned' && outcome.kind === 'submitted') {
+      const waited = this.#options.host.outcomeStored(message.messageId, outcome);
+      // Nobody here waits for it: the submit waits on another replica (whose own record and this
+      // one merge, parts known once), or nobody does any more (the replica gave up or died, and
+      // the attempt was recorded as outcome unknown). Either way the attempt learns its ids now,
+      // so its status reports match.
+      if (!waited && outcome.kind === 'submitted') {
         const parts = Math.max(1, outcome.references.length);
         for (let part = 1; part <= parts; part++) {
           await this.#options.lateAcceptances(stored.command.provider, {
@@ -187,6 +189,9 @@ export class AgentSession {
             providerMessageId: agentPartId(message.messageId, part),
           });
         }
+      }
+      if (stored.before === 'expired') {
+        this.#options.logger.warn({ agent: this.agentId, attemptId: message.messageId, outcome: outcome.kind }, 'the agent answered a command the service had withdrawn; if it was sent, a later step may have sent it too');
       }
     }
     this.#ack(message.resultId);

@@ -232,6 +232,8 @@ describe.each(databaseTargets())('the agent link (AgentService) on $name', ({ ur
       elsewhere.submitted('x-1', command.messageId);
       await elsewhere.ack('x-1');
       await waitFor(async () => (await delivery(verificationId)) === DeliveryStatus.DELIVERY_STATUS_SUBMITTED, 'the submit, stored by the other replica');
+      elsewhere.send({ body: { $case: 'receipt', value: { resultId: 'x-2', messageId: command.messageId, part: 0, status: ReceiptStatus.RECEIPT_STATUS_DELIVERED, statusCode: 0, dischargedAt: new Date() } } });
+      await waitFor(async () => (await delivery(verificationId)) === DeliveryStatus.DELIVERY_STATUS_DELIVERED, 'the status report, applied whichever replica dispatched it');
       const here = await online();
       expect((await elsewhere.ended())?.code).toBe(status.ALREADY_EXISTS);
       expect(here.isEnded).toBe(false);
