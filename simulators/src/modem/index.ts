@@ -8,6 +8,7 @@ export { ModemEmulator, ModemUnpluggedError, type IncomingSms, type ModemEmulato
 export { ModemPort } from './modem-port.js';
 export { connectHost, type HostLink } from './modem-host-link.js';
 export { PtyLinkError, PtyModemLink, socatAvailable, type PtyLinkOptions } from './modem-pty.js';
+export { TcpModemLink, type TcpLinkOptions } from './modem-tcp.js';
 export {
   DEFAULT_MODEM_BEHAVIOUR,
   type MidSendLines,
