@@ -3,9 +3,10 @@
 // an append is allowed and whether a replayed file makes sense.
 //
 //   pending ──radio-attempt-started──▶ in-flight ──submitted──▶ pending (next part)
-//      │                                  │                     or submitted (last part)
-//      └──failed──▶ failed                ├──failed──▶ failed
-//                                         └──outcome-unknown──▶ outcome-unknown
+//      ▲ │                                │ │                   or submitted (last part)
+//      │ └──failed──▶ failed              │ ├──failed──▶ failed
+//      │                                  │ └──outcome-unknown──▶ outcome-unknown
+//      └────radio-attempt-abandoned───────┘   (no `> ` prompt: no PDU byte left the agent)
 //
 // submitted, failed and outcome-unknown are final: nothing goes to the radio for them again.
 import type {
@@ -97,6 +98,7 @@ export class JournalState {
       case 'radio-attempt-started':
         return attemptViolation(message, record.part, about);
       case 'submitted':
+      case 'radio-attempt-abandoned':
       case 'outcome-unknown': {
         const { inFlight } = message;
         const withModem = inFlight?.part === record.part && inFlight.modem === record.modem;
@@ -149,6 +151,11 @@ export class JournalState {
         });
         message.nextPart = entry.part + 1;
         message.status = message.nextPart > message.command.parts ? 'submitted' : 'pending';
+        delete message.inFlight;
+        return;
+      case 'radio-attempt-abandoned':
+        // The same part goes to the radio next; nothing of it reached the modem.
+        message.status = 'pending';
         delete message.inFlight;
         return;
       case 'failed':
