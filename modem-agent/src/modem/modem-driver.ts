@@ -182,7 +182,11 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
       const reference = await queue.sendPdu(pdu.tpduLength, pdu.hex, { promptTimeoutMs: this.#timing.promptTimeoutMs, answerTimeoutMs: this.#timing.answerTimeoutMs });
       return { kind: 'submitted', reference };
     } catch (error) {
-      if (error instanceof AtTimeoutError) this.#finishSession('timeout');
+      if (error instanceof AtTimeoutError) {
+        // Not ready from this moment: the pool must not hand it the retry.
+        this.#update({ health: 'resetting', detail: `no answer to AT+CMGS (${error.awaiting}); resetting the modem` });
+        this.#finishSession('timeout');
+      }
       return submitOutcomeOf(error, this.#pduWrites > pduWritesBefore);
     } finally {
       this.#submitting = false;
@@ -252,7 +256,7 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
         continue;
       }
       // A command went unanswered: reset the modem, or give up on this open port.
-      this.#update({ health: 'resetting', detail: 'the modem stopped answering; resetting it with AT+CFUN=1,1' });
+      if (this.#state.health !== 'resetting') this.#update({ health: 'resetting', detail: 'the modem stopped answering; resetting it with AT+CFUN=1,1' });
       if (!(await this.#resetOnLine(line))) {
         this.#update({ health: 'resetting', detail: 'the modem stopped answering and ignored AT+CFUN=1,1; reopening its port' });
         return 'timeout';
