@@ -62,6 +62,12 @@ describe('a message through its lifecycle', () => {
     expect(state.violation(onAnother)).toBeUndefined();
   });
 
+  it('lists messages with parts at the network that asked for status reports', () => {
+    const quiet = { ...command('m-3'), statusReport: false };
+    const state = stateOf(command('m-1'), command('m-2'), quiet, attempt('m-1'), submitted('m-1'), attempt('m-3'), submitted('m-3'));
+    expect(state.awaitingReceipts().map((m) => m.command.messageId)).toEqual(['m-1']);
+  });
+
   it('lists pending messages in the order they were accepted', () => {
     const state = stateOf(command('m-2'), command('m-1'), command('m-3'), attempt('m-1'));
     expect(state.pendingCommands().map((m) => m.command.messageId)).toEqual(['m-2', 'm-3']);

@@ -177,6 +177,14 @@ export class JournalState {
     return [...this.#messages.values()].filter((m) => m.status === 'pending');
   }
 
+  /**
+   * Messages that asked for status reports and have parts with the network: a restarted sender
+   * matches receipts for them.
+   */
+  awaitingReceipts(): MessageState[] {
+    return [...this.#messages.values()].filter((m) => m.command.statusReport && m.submittedParts.length > 0);
+  }
+
   /** Messages with a part handed to the radio and no answer recorded yet. */
   inFlight(): MessageState[] {
     return [...this.#messages.values()].filter((m) => m.status === 'in-flight');
