@@ -284,3 +284,20 @@ describe('unplug', () => {
     expect(await submitted(driver, 'Code 9')).toMatchObject({ kind: 'submitted' });
   });
 });
+
+describe('while ready', () => {
+  it('refreshes signal and registration, and is not ready while the network is lost', async () => {
+    rig = new EmulatedModems();
+    const { modem, config } = rig.add('orange-1', { behaviour: { signalQuality: 20 } });
+    const { driver } = startDriver(config);
+    await ready(driver);
+
+    modem.updateBehaviour({ signalQuality: 8 });
+    await runUntil(rig.clock, () => driver.state().signalQuality === 8, 'the new signal');
+    modem.setRegistration('none');
+    await runUntil(rig.clock, () => driver.state().health === 'starting', 'registration lost');
+    expect(driver.state().detail).toContain('lost network registration');
+    modem.setRegistration('roaming');
+    await ready(driver, 'ready again, roaming');
+  });
+});

@@ -4,19 +4,16 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ModemEmulator, PtyModemLink, socatAvailable } from '@switchboard/simulators/modem';
-import { SerialPort } from 'serialport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Secret, type ModemConfig } from '../src/config.js';
 import { Journal, type JournalResult } from '../src/journal/index.js';
 import { ModemDriver } from '../src/modem/modem-driver.js';
-import { openSerialPortLine, type ModemLineOpener } from '../src/modem/serial-line.js';
+import { openSerialPort as openRealPort } from '../src/modem/serial-port-opener.js';
 import { encodeSmsSubmit } from '../src/pdu/sms-submit-encoder.js';
 import { ModemPool } from '../src/sending/modem-pool.js';
 
 const HAS_SOCAT = socatAvailable();
 if (!HAS_SOCAT) console.warn('modem-pty.test: socat is not installed (apt-get install -y socat), the pty tests are skipped');
-
-const openRealPort: ModemLineOpener = (path, baudRate, handlers) => openSerialPortLine(new SerialPort({ path, baudRate, autoOpen: false }), handlers);
 
 async function until(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

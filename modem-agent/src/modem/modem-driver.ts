@@ -123,6 +123,8 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
   #running: Promise<void> | undefined;
   #pinRefused = false;
   #pduWrites = 0;
+  /** Sessions that reached ready: a modem that worked again starts its backoff afresh. */
+  #readySessions = 0;
   #submitting = false;
   /** URC work (reads, deletes, hand-ups) runs one item at a time, in arrival order. */
   #urcWork: Promise<void> = Promise.resolve();
@@ -214,13 +216,14 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
         await this.#wait(this.#retryDelay(retries++));
         continue;
       }
+      const readyBefore = this.#readySessions;
       const end = await this.#serveLine(line);
       await line.close();
       this.#line = undefined;
       if (end === 'stopped') return;
+      if (this.#readySessions > readyBefore) retries = 0;
       // Reopening a device that just went away or hung: back off, or a flapping USB hub spins.
       await this.#wait(this.#retryDelay(retries++));
-      if (end === 'lost') retries = Math.min(retries, 1);
     }
   }
 
@@ -279,6 +282,7 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
       const identity = await Promise.race([init, ended]);
       if (typeof identity === 'string') return identity;
       this.#update({ ...identity, health: 'ready', detail: '' });
+      this.#readySessions += 1;
       this.#log('info', `${this.label}: ready on ${identity.operator || 'an unnamed network'}, signal ${identity.signalQuality}`);
       this.#queueUrcWork(queue, () => this.#readEverythingStored(queue));
       const refresh = this.#scheduleRefresh(queue);

@@ -1,7 +1,7 @@
 // The AT dialogue that takes a modem from "port open" to "ready to send": wake it, known
 // settings, SIM unlocked, registered, identified, PDU mode and message indications routed to
 // the agent. Separate from the driver's lifecycle so each step's failure has one clear detail.
-import { AtCommandError, AtTimeoutError } from '../at/at-errors.js';
+import { AtCommandError, AtQueueClosedError, AtTimeoutError } from '../at/at-errors.js';
 import type { CommandQueue } from '../at/command-queue.js';
 import { integerField, resultParameters, splitResultFields } from '../at/result-fields.js';
 import type { Secret } from '../config.js';
@@ -102,7 +102,8 @@ async function unlockSim(queue: CommandQueue, options: ModemInitOptions): Promis
   } catch (error) {
     if (error instanceof AtCommandError) throw new ModemInitError('sim-problem', `the SIM refused the configured PIN (${error.reason}); not tried again`, false);
     if (error instanceof AtTimeoutError) throw new AtTimeoutError('AT+CPIN=<pin>', error.timeoutMs, error.awaiting);
-    throw new Error('entering the SIM PIN failed');
+    if (error instanceof AtQueueClosedError) throw new AtQueueClosedError('AT+CPIN=<pin>', error.reason);
+    throw new Error('writing the SIM PIN to the modem failed');
   }
   // The SIM takes a moment after its PIN before it reports READY.
   for (let tries = 0; tries < 10 && state !== 'READY'; tries++) {
