@@ -1,6 +1,7 @@
 // The sender (a pool of modem drivers) against modem emulators over serialport's mock binding,
 // with a real journal: what the emulators' own codec decodes is what the journal says was sent,
 // and no part reaches a radio twice, whatever the modems do.
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +119,17 @@ describe('sending', () => {
     expect(modem?.sent()[0]?.submit).toMatchObject({ statusReportRequested: false, validity: { format: 'relative', seconds: 600 } });
   });
 
+  it('has the attempt on disk before the first byte of AT+CMGS reaches the modem', async () => {
+    startPool([{ label: 'orange-1' }]);
+    const onDiskAtCmgs: boolean[] = [];
+    rig.onHostWrite = (_modem, text) => {
+      if (text.startsWith('AT+CMGS=')) onDiskAtCmgs.push(readFileSync(journal.path, 'utf8').includes('"radio-attempt-started"'));
+    };
+    await accept('m-1', 'Code 1');
+    await runUntil(rig.clock, final('m-1'), 'sent');
+    expect(onDiskAtCmgs).toEqual([true]);
+  });
+
   it('hands every journalled result to the listener after it is on disk', async () => {
     startPool([{ label: 'orange-1' }]);
     await accept('m-1', 'Code 1');
@@ -150,6 +162,22 @@ describe('refusals', () => {
     await runUntil(rig.clock, final('m-1'), 'failed');
     expect(ofType('failed')).toMatchObject([{ messageId: 'm-1', retryable: true }]);
     expect((ofType('failed')[0] as { reason: string }).reason).toContain('3 attempt(s)');
+    expect(modem?.sent()).toHaveLength(0);
+  });
+
+  it('fails a message still waiting for a modem when its send-before time passes', async () => {
+    const [modem] = startPool([{ label: 'orange-1' }]);
+    await runUntil(rig.clock, () => pool?.modems()[0]?.health === 'ready', 'ready');
+    modem?.unplug();
+    await runUntil(rig.clock, () => pool?.modems()[0]?.health === 'unplugged', 'unplugged');
+    await accept('m-1', 'Code 1', { sendBefore: new Date(rig.clock.now() + 30_000).toISOString() });
+    await runFor(rig.clock, 20_000);
+    expect(ofType('failed')).toHaveLength(0);
+
+    await runUntil(rig.clock, final('m-1'), 'failed once late');
+    expect(ofType('failed')).toMatchObject([{ messageId: 'm-1', retryable: true }]);
+    modem?.replug();
+    await runFor(rig.clock, 30_000);
     expect(modem?.sent()).toHaveLength(0);
   });
 
@@ -265,6 +293,19 @@ describe('unplug', () => {
     modem?.replug();
     await runUntil(rig.clock, final('m-1'), 'sent after the replug');
     expect(modem?.sentMessages().map((sent) => sent.text)).toEqual(['Code 1']);
+  });
+});
+
+describe('an unplug mid-send', () => {
+  it('closes the part as outcome-unknown, never resends it, and sends the next message once the modem is back', async () => {
+    const [modem] = startPool([{ label: 'a', emulator: { behaviour: { unplugAfterSends: { sends: 0, replugAfterMs: 10_000 } } } }]);
+    await accept('m-1', 'Code 1');
+    await runUntil(rig.clock, final('m-1'), 'closed');
+    expect(ofType('outcome-unknown')).toMatchObject([{ messageId: 'm-1', modem: 'a', part: 1 }]);
+
+    await accept('m-2', 'Code 2');
+    await runUntil(rig.clock, final('m-2'), 'the next one sent after the replug');
+    expect(modem?.sentMessages().map((sent) => sent.text)).toEqual(['Code 2']);
   });
 });
 

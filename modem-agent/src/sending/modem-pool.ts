@@ -4,7 +4,7 @@
 // what the modems receive (status reports, SMS) into journalled results. Every result reaches
 // the ResultListener after its fsync.
 import type { ModemSnapshot, ResultListener, SmsSender } from '../agent.ports.js';
-import type { Journal, JournalResult, MessageState } from '../journal/index.js';
+import { JournalRuleError, type Journal, type JournalResult, type MessageState } from '../journal/index.js';
 import { systemClock, type AgentClock } from '../modem/agent-clock.js';
 import type { InboundSms } from '../modem/inbound-assembler.js';
 import type { ModemDriver, ModemReceiver } from '../modem/modem-driver.js';
@@ -157,14 +157,21 @@ export class ModemPool implements SmsSender, ModemReceiver {
       this.#log('warn', `${modemLabel}: a status report for reference ${report.messageReference} matches no part sent; dropped`);
       return;
     }
-    await this.#journalResult({
-      type: 'receipt',
-      messageId: key.messageId,
-      part: key.part,
-      statusCode: report.status.status,
-      status: report.status.outcome,
-      at: new Date(report.dischargeTime.epochMillis).toISOString(),
-    });
+    try {
+      await this.#journalResult({
+        type: 'receipt',
+        messageId: key.messageId,
+        part: key.part,
+        statusCode: report.status.status,
+        status: report.status.outcome,
+        at: new Date(report.dischargeTime.epochMillis).toISOString(),
+      });
+    } catch (error) {
+      // A receipt the journal can never take (its message long forgotten) must not stay on the
+      // SIM to be read again at every start; a journal that cannot write keeps it there.
+      if (!(error instanceof JournalRuleError)) throw error;
+      this.#log('warn', `${modemLabel}: a status report for ${key.messageId} part ${key.part} cannot be journalled (${error.message}); dropped`);
+    }
   }
 
   async inbound(sms: InboundSms): Promise<void> {
@@ -227,10 +234,12 @@ export class ModemPool implements SmsSender, ModemReceiver {
   /** Dispatches again when a per-minute window or a quarantine next opens, if messages wait. */
   #scheduleWakeUp(now: number): void {
     if (this.#queue.length === 0) return;
-    const times = this.#modems.flatMap((modem) => {
-      const limit = modem.driver.config.maxPerMinute;
-      return [modem.rate.nextRoomAt(now, limit), modem.quarantine.until].filter((at) => at > now);
-    });
+    const deadlines = this.#queue.map((queued) => this.#journal.message(queued.messageId)?.command.sendBefore ?? null).filter((at) => at !== null).map((at) => Date.parse(at));
+    const times = [
+      ...this.#modems.flatMap((modem) => [modem.rate.nextRoomAt(now, modem.driver.config.maxPerMinute), modem.quarantine.until]),
+      // A message no modem takes in time fails when its send-before passes, not when a modem frees.
+      ...deadlines,
+    ].filter((at) => at > now);
     if (times.length === 0) return;
     const at = Math.min(...times);
     if (this.#wakeUp !== undefined && this.#wakeUp.at <= at && this.#wakeUp.at > now) return;

@@ -32,8 +32,10 @@ export class EmulatedModems {
   readonly clock = new ManualClock();
   readonly agentClock = agentClockOf(this.clock);
   readonly #devices: Device[] = [];
-  /** Lines the agent opened, for a check that nothing stayed open. */
+  /** Lines the agent opened. */
   opens = 0;
+  /** Called with what the agent writes to a modem, before the modem reads it. */
+  onHostWrite: ((modem: ModemEmulator, text: string) => void) | undefined;
 
   /** Adds an emulator (sharing the clock) and returns it with a config that reaches it. */
   add(label: string, options: ModemEmulatorOptions = {}, config: { simPin?: string; maxPerMinute?: number; byUsbSerial?: boolean } = {}): { modem: ModemEmulator; config: ModemConfig } {
@@ -83,6 +85,7 @@ export class EmulatedModems {
       const write = binding.write.bind(binding);
       binding.write = async (buffer) => {
         await write(buffer);
+        this.onHostWrite?.(modem, buffer.toString('latin1'));
         link.hostWrote(buffer);
       };
       let unplug: (error: Error) => void = () => undefined;
