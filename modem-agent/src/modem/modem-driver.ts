@@ -7,18 +7,17 @@ import { EventEmitter } from 'node:events';
 import { AtQueueClosedError, AtTimeoutError } from '../at/at-errors.js';
 import { CTRL_Z } from '../at/at-command.js';
 import { CommandQueue } from '../at/command-queue.js';
-import type { UnsolicitedResult } from '../at/unsolicited-result.js';
 import type { ModemHealth } from '../agent.ports.js';
 import type { ModemConfig } from '../config.js';
-import { decodeReceivedPdu } from '../pdu/received-pdu.js';
 import type { SmsSubmitPdu } from '../pdu/sms-submit-encoder.js';
-import type { SmsStatusReport } from '../pdu/status-report-decoder.js';
 import { systemClock, type AgentClock } from './agent-clock.js';
-import { InboundAssembler, type InboundSms } from './inbound-assembler.js';
+import { InboundAssembler } from './inbound-assembler.js';
+import { ModemInbox, type ModemLog, type ModemReceiver } from './modem-inbox.js';
 import { initialiseModem, ModemInitError, readRegistration, readSignalQuality } from './modem-init.js';
 import { resolveDevicePath, type ModemLine, type ModemLineOpener, type SerialDeviceLister } from './serial-line.js';
-import { readAllStored, readStoredAt, type ReadTpdu } from './stored-message-reader.js';
 import { submitOutcomeOf, type SubmitOutcome } from './submit-outcome.js';
+
+export type { ModemLog, ModemReceiver } from './modem-inbox.js';
 
 /** The driver's own health; `quarantined` is the sender's verdict, not the modem's. */
 export type DriverHealth = Exclude<ModemHealth, 'quarantined'>;
@@ -32,16 +31,6 @@ export interface ModemDriverState {
   readonly signalQuality: number;
   readonly health: DriverHealth;
   readonly detail: string;
-}
-
-/**
- * Where status reports and received SMS go. Each call resolves once what it was given is
- * journalled; only then does the driver delete it from the SIM. A rejection leaves it stored,
- * to be read again at the next start.
- */
-export interface ModemReceiver {
-  statusReport(report: SmsStatusReport, modem: string): Promise<void>;
-  inbound(sms: InboundSms): Promise<void>;
 }
 
 /** Timeouts and intervals, all in milliseconds. */
@@ -65,6 +54,7 @@ export interface ModemTiming {
   readonly retryMaxMs: number;
 }
 
+/** Timing for a USB GSM stick on a live network. */
 export const DEFAULT_MODEM_TIMING: ModemTiming = {
   commandTimeoutMs: 10_000,
   promptTimeoutMs: 5_000,
@@ -80,9 +70,7 @@ export const DEFAULT_MODEM_TIMING: ModemTiming = {
   retryMaxMs: 60_000,
 };
 
-/** Where the driver says what happened; never given a PIN. */
-export type ModemLog = (level: 'info' | 'warn', message: string) => void;
-
+/** What a driver is built from: its config, how to reach the device, and time. */
 export interface ModemDriverOptions {
   readonly config: ModemConfig;
   readonly openLine: ModemLineOpener;
@@ -93,6 +81,7 @@ export interface ModemDriverOptions {
   readonly log?: ModemLog;
 }
 
+/** Events a driver emits. */
 export interface ModemDriverEvents {
   /** The state changed (health, detail, signal, identity). */
   state: [ModemDriverState];
@@ -117,6 +106,7 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
   #line: ModemLine | undefined;
   #lineLost = false;
   #queue: CommandQueue | undefined;
+  #inbox: ModemInbox | undefined;
   #endSession: ((end: SessionEnd) => void) | undefined;
   #stopping = false;
   #stopWaiters = new Set<() => void>();
@@ -126,7 +116,7 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
   /** Sessions that reached ready: a modem that worked again starts its backoff afresh. */
   #readySessions = 0;
   #submitting = false;
-  /** URC work (reads, deletes, hand-ups) runs one item at a time, in arrival order. */
+  /** Session work (reads, deletes, hand-ups, refreshes) runs one item at a time, in order. */
   #urcWork: Promise<void> = Promise.resolve();
 
   constructor(options: ModemDriverOptions) {
@@ -284,7 +274,8 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
       this.#update({ ...identity, health: 'ready', detail: '' });
       this.#readySessions += 1;
       this.#log('info', `${this.label}: ready on ${identity.operator || 'an unnamed network'}, signal ${identity.signalQuality}`);
-      this.#queueUrcWork(queue, () => this.#readEverythingStored(queue));
+      const inbox = this.#inbox;
+      if (inbox !== undefined) this.#queueUrcWork(queue, () => inbox.readAll());
       const refresh = this.#scheduleRefresh(queue);
       const end = await ended;
       refresh.cancel();
@@ -343,10 +334,14 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
       timeouts: this.#clock,
       defaultTimeoutMs: this.#timing.commandTimeoutMs,
     });
+    const inbox = new ModemInbox(this.label, queue, () => this.#receiver, this.#assembler, this.#log);
     queue.onUnsolicited((result) => {
-      this.#onUnsolicited(queue, result);
+      if (result.kind === 'signal') this.#update({ signalQuality: result.rssi });
+      const work = inbox.workFor(result);
+      if (work !== undefined) this.#queueUrcWork(queue, work);
     });
     this.#queue = queue;
+    this.#inbox = inbox;
     return queue;
   }
 
@@ -394,52 +389,6 @@ export class ModemDriver extends EventEmitter<ModemDriverEvents> {
     } else {
       this.#update({ signalQuality });
     }
-  }
-
-  // ── Status reports and received SMS ───────────────────────────────────────────────────────
-
-  #onUnsolicited(queue: CommandQueue, result: UnsolicitedResult): void {
-    switch (result.kind) {
-      case 'status-report':
-        this.#queueUrcWork(queue, () => this.#handOver({ index: undefined, tpdu: decodeReceivedPdu(result.pdu, { tpduLength: result.tpduLength }).tpdu }, queue));
-        return;
-      case 'status-report-stored':
-      case 'message-stored':
-        this.#queueUrcWork(queue, async () => {
-          const read = await readStoredAt(queue, result.index);
-          if (read !== undefined) await this.#handOver(read, queue);
-        });
-        return;
-      case 'signal':
-        this.#update({ signalQuality: result.rssi });
-        return;
-      default:
-        return;
-    }
-  }
-
-  async #readEverythingStored(queue: CommandQueue): Promise<void> {
-    const { messages, unreadable } = await readAllStored(queue);
-    for (const problem of unreadable) this.#log('warn', `${this.label}: a stored message does not decode and is left on the SIM (${problem})`);
-    for (const message of messages) await this.#handOver(message, queue);
-  }
-
-  /** Hands a report or SMS to the receiver; deletes it from storage once the receiver has it. */
-  async #handOver(read: ReadTpdu, queue: CommandQueue): Promise<void> {
-    const receiver = this.#receiver;
-    if (receiver === undefined) return;
-    const { tpdu, index } = read;
-    if (tpdu.type === 'sms-status-report') {
-      await receiver.statusReport(tpdu, this.label);
-      if (index !== undefined) await queue.send(`AT+CMGD=${index}`);
-      return;
-    }
-    // A stored SUBMIT is the modem's own outbox, not the agent's business.
-    if (tpdu.type !== 'sms-deliver' || index === undefined) return;
-    const sms = this.#assembler.add(index, tpdu);
-    if (sms === undefined) return;
-    await receiver.inbound(sms);
-    for (const stored of sms.indices) await queue.send(`AT+CMGD=${stored}`);
   }
 
   #queueUrcWork(queue: CommandQueue, work: () => Promise<void>): void {

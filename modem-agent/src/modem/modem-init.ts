@@ -30,6 +30,7 @@ export interface ModemIdentity {
   readonly signalQuality: number;
 }
 
+/** What init needs besides the queue. */
 export interface ModemInitOptions {
   readonly clock: AgentClock;
   readonly simPin: Secret | undefined;
@@ -43,8 +44,11 @@ export interface ModemInitOptions {
   readonly registrationPollMs: number;
 }
 
-// mt=1: SMS-DELIVERs are stored and announced with +CMTI, so nothing is lost while the agent is
-// away; ds=1: status reports come inline as +CDS. Huawei sticks store them and say +CDSI anyway.
+/**
+ * The message indications the agent sets (27.005 §3.4.1). mt=1: SMS-DELIVERs are stored and
+ * announced with +CMTI, so nothing is lost while the agent is away; ds=1: status reports come
+ * inline as +CDS. Huawei sticks store them and say +CDSI whatever ds says.
+ */
 export const NEW_MESSAGE_INDICATION = 'AT+CNMI=2,1,0,1,0';
 
 const REGISTRATION_WORDS: Record<number, string> = { 0: 'not registered, not searching', 2: 'searching', 3: 'registration denied', 4: 'registration state unknown' };

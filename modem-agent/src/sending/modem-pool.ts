@@ -16,6 +16,7 @@ import { chooseModem, mayUse, type ModemCandidate } from './modem-choice.js';
 import { ModemQuarantine } from './modem-quarantine.js';
 import { SendRateWindow } from './send-rate-window.js';
 
+/** What the pool is built from. */
 export interface ModemPoolOptions {
   readonly journal: Journal;
   /** The modems, in config order; the pool starts and stops them. */
