@@ -333,6 +333,37 @@ describe('pace', () => {
   });
 });
 
+describe('the parts of one message', () => {
+  const text = 'Your verification code is 112358. '.repeat(6);
+
+  /** As a previous run left it: part 1 went out on b, part 2 is still to send. */
+  async function halfSentOnB(): Promise<void> {
+    await accept('m-1', text);
+    await journal.append({ type: 'radio-attempt-started', messageId: 'm-1', modem: 'b', part: 1 });
+    await journal.append({ type: 'submitted', messageId: 'm-1', modem: 'b', part: 1, reference: 200 });
+  }
+
+  it('sends the rest of a message on the modem that sent its first parts, also after a restart', async () => {
+    await halfSentOnB();
+    const [a, b] = startPool([{ label: 'a' }, { label: 'b' }]);
+
+    await runUntil(rig.clock, () => status('m-1') === 'submitted', 'part 2 sent');
+    expect(a?.sent()).toHaveLength(0);
+    expect(b?.sent().map((part) => part.submit.concatenation?.sequence)).toEqual([2]);
+  });
+
+  it('fails the rest as retryable when that modem stays away too long', async () => {
+    await halfSentOnB();
+    const [a, b] = startPool([{ label: 'a' }, { label: 'b' }], { pinnedPatienceMs: 120_000 });
+    b?.unplug();
+
+    await runUntil(rig.clock, final('m-1'), 'given up');
+    expect(ofType('failed')).toMatchObject([{ messageId: 'm-1', retryable: true }]);
+    expect((ofType('failed')[0] as { reason: string }).reason).toContain('modem b');
+    expect(a?.sent()).toHaveLength(0);
+  });
+});
+
 describe('a restart', () => {
   it('sends each pending message exactly once across a stop, a journal reopen and a new sender', async () => {
     const emulators = startPool([{ label: 'a', maxPerMinute: 2 }, { label: 'b', maxPerMinute: 2 }]);

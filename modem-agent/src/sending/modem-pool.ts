@@ -25,6 +25,11 @@ export interface ModemPoolOptions {
   readonly clock?: AgentClock;
   /** Attempts a part gets (over all modems) before it fails as retryable. Default 3. */
   readonly maxAttempts?: number;
+  /**
+   * How long the rest of a message waits for the modem that sent its first parts before it
+   * fails as retryable. Default 10 minutes.
+   */
+  readonly pinnedPatienceMs?: number;
   /** Consecutive faults that quarantine a modem. Default 3. */
   readonly quarantineAfter?: number;
   /** How long a quarantine lasts. Default 10 minutes. */
@@ -41,6 +46,8 @@ interface QueuedMessage {
   pinned: string | undefined;
   /** The modem the last attempt failed on: another is preferred for the retry. */
   failedOn: string | undefined;
+  /** When it started waiting for its pinned modem (ms); how long it may wait is bounded. */
+  waitingSince: number;
 }
 
 interface PooledModem {
@@ -78,6 +85,7 @@ export class ModemPool implements SmsSender, ModemReceiver {
   readonly #onResult: ResultListener;
   readonly #clock: AgentClock;
   readonly #maxAttempts: number;
+  readonly #pinnedPatienceMs: number;
   readonly #log: (level: 'info' | 'warn', message: string) => void;
   readonly #queue: QueuedMessage[] = [];
   /** Messages being sent now, by id. */
@@ -91,6 +99,7 @@ export class ModemPool implements SmsSender, ModemReceiver {
     this.#onResult = options.onResult;
     this.#clock = options.clock ?? systemClock;
     this.#maxAttempts = options.maxAttempts ?? 3;
+    this.#pinnedPatienceMs = options.pinnedPatienceMs ?? 10 * 60_000;
     this.#log = options.log ?? (() => undefined);
     this.#modems = options.modems.map((driver) => ({
       driver,
@@ -117,7 +126,11 @@ export class ModemPool implements SmsSender, ModemReceiver {
   enqueue(messageId: string): void {
     if (this.#stopped || this.#active.has(messageId) || this.#queue.some((queued) => queued.messageId === messageId)) return;
     if (this.#journal.message(messageId)?.status !== 'pending') return;
-    this.#queue.push({ messageId, attempts: 0, pinned: undefined, failedOn: undefined });
+    const message = this.#journal.message(messageId);
+    // Parts already with the network (before a restart) pin the rest to their modem: a phone
+    // joins parts only when they come from the same sender.
+    const pinned = message?.submittedParts.at(-1)?.modem;
+    this.#queue.push({ messageId, attempts: 0, pinned, failedOn: undefined, waitingSince: this.#clock.now() });
     this.#dispatch();
   }
 
@@ -212,6 +225,12 @@ export class ModemPool implements SmsSender, ModemReceiver {
         this.#track(this.#failLate(command.messageId, command.sendBefore));
         continue;
       }
+      if (queued.pinned !== undefined && now - queued.waitingSince >= this.#pinnedPatienceMs) {
+        this.#drop(queued);
+        const reason = `part ${message.nextPart} waited ${Math.round(this.#pinnedPatienceMs / 1000)} s for modem ${queued.pinned}, which sent the parts before it`;
+        this.#track(this.#journalResult({ type: 'failed', messageId: command.messageId, reason, retryable: true }));
+        continue;
+      }
       const candidates = this.#candidates(now);
       const elsewhere = candidates.map((candidate) => (candidate.label === queued.failedOn ? { ...candidate, available: false } : candidate));
       const label = chooseModem(elsewhere, command.modems, queued.pinned) ?? chooseModem(candidates, command.modems, queued.pinned);
@@ -236,7 +255,9 @@ export class ModemPool implements SmsSender, ModemReceiver {
   #scheduleWakeUp(now: number): void {
     if (this.#queue.length === 0) return;
     const deadlines = this.#queue.map((queued) => this.#journal.message(queued.messageId)?.command.sendBefore ?? null).filter((at) => at !== null).map((at) => Date.parse(at));
+    const patience = this.#queue.filter((queued) => queued.pinned !== undefined).map((queued) => queued.waitingSince + this.#pinnedPatienceMs);
     const times = [
+      ...patience,
       ...this.#modems.flatMap((modem) => [modem.rate.nextRoomAt(now, modem.driver.config.maxPerMinute), modem.quarantine.until]),
       // A message no modem takes in time fails when its send-before passes, not when a modem frees.
       ...deadlines,
@@ -358,6 +379,7 @@ export class ModemPool implements SmsSender, ModemReceiver {
   /** Back to the front of the queue: it was accepted before those behind it. */
   #requeue(queued: QueuedMessage): void {
     if (this.#stopped) return;
+    queued.waitingSince = this.#clock.now();
     this.#queue.unshift(queued);
   }
 
