@@ -331,6 +331,18 @@ describe('pace', () => {
     expect((a?.length ?? 0) + (b?.length ?? 0)).toBe(10);
     expect(pool?.modems().map((modem) => modem.maxPerMinute)).toEqual([2, 3]);
   });
+
+  it('stops without waiting for a minute to pass when a long message waits for room', async () => {
+    startPool([{ label: 'a', maxPerMinute: 1 }]);
+    await accept('m-1', 'Your verification code is 112358. '.repeat(6));
+    await runUntil(rig.clock, () => ofType('submitted').length === 1, 'part 1 sent');
+    await runFor(rig.clock, 1_000);
+
+    // The clock stands still from here: a stop that waited for the window would never end.
+    await pool?.stop();
+    pool = undefined;
+    expect(journal.message('m-1')).toMatchObject({ status: 'pending', nextPart: 2 });
+  });
 });
 
 describe('the parts of one message', () => {

@@ -93,6 +93,8 @@ export class ModemPool implements SmsSender, ModemReceiver {
   readonly #sending = new Set<Promise<void>>();
   #wakeUp: { cancel(): void; at: number } | undefined;
   #stopped = false;
+  /** Sends waiting for room in a modem's minute; woken by stop(). */
+  readonly #sleepers = new Set<() => void>();
 
   constructor(options: ModemPoolOptions) {
     this.#journal = options.journal;
@@ -158,6 +160,7 @@ export class ModemPool implements SmsSender, ModemReceiver {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#wakeUp?.cancel();
+    for (const wake of [...this.#sleepers]) wake();
     await Promise.all(this.#modems.map((modem) => modem.driver.stop()));
     await Promise.all([...this.#sending]);
   }
@@ -370,10 +373,21 @@ export class ModemPool implements SmsSender, ModemReceiver {
       const now = this.#clock.now();
       const at = modem.rate.nextRoomAt(now, modem.driver.config.maxPerMinute);
       if (at <= now) return true;
-      await new Promise<void>((resolve) => {
-        this.#clock.schedule(at - now, resolve);
-      });
+      await this.#sleep(at - now);
     }
+  }
+
+  /** Waits `ms` on the clock, or until the pool stops. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        timer.cancel();
+        this.#sleepers.delete(wake);
+        resolve();
+      };
+      const timer = this.#clock.schedule(ms, wake);
+      this.#sleepers.add(wake);
+    });
   }
 
   /** Back to the front of the queue: it was accepted before those behind it. */
