@@ -98,18 +98,20 @@ describe('sending', () => {
     const [modem] = startPool([{ label: 'orange-1' }]);
     const long = 'Votre code de connexion est 271828. Ne le communiquez a personne, pas meme a notre service client. Il expire dans 10 minutes. '.repeat(4).slice(0, 400);
     await accept('m-gsm', 'Your code is 481516 {€}');
-    await accept('m-ucs', 'Ваш код: 314159');
+    const cyrillic = 'Ваш код: 314159. Никому его не сообщайте — даже сотрудникам банка. Он действует 10 минут. 🔐';
+    await accept('m-ucs', cyrillic);
+    expect(journal.message('m-ucs')?.command.parts).toBe(2);
     await accept('m-long', long, { to: '+33612345678' });
     expect(journal.message('m-long')?.command.parts).toBe(3);
 
     await runUntil(rig.clock, final('m-gsm', 'm-ucs', 'm-long'), 'all three sent');
     expect(modem?.sentMessages()).toMatchObject([
       { to: '+4915112345678', text: 'Your code is 481516 {€}', complete: true, problems: [] },
-      { to: '+4915112345678', text: 'Ваш код: 314159', complete: true },
+      { to: '+4915112345678', text: cyrillic, parts: 2, complete: true },
       { to: '+33612345678', text: long, parts: 3, totalParts: 3, complete: true, problems: [] },
     ]);
     expect(journal.message('m-long')?.submittedParts.map((part) => part.part)).toEqual([1, 2, 3]);
-    expect(ofType('submitted')).toHaveLength(5);
+    expect(ofType('submitted')).toHaveLength(6);
   });
 
   it('asks for status reports and a validity period as the command says', async () => {

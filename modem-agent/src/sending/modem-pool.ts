@@ -283,7 +283,7 @@ export class ModemPool implements SmsSender, ModemReceiver {
 
   #track(work: Promise<void>): void {
     const tracked = work.catch((error: unknown) => {
-      this.#log('warn', `sending stopped on a journal failure: ${error instanceof Error ? error.message : String(error)}`);
+      this.#log('warn', `a send stopped on an unexpected error (the journal's, most likely): ${error instanceof Error ? error.message : String(error)}`);
     });
     this.#sending.add(tracked);
     void tracked.finally(() => this.#sending.delete(tracked));
