@@ -183,6 +183,15 @@ describe('refusals', () => {
     expect(modem?.sent()).toHaveLength(0);
   });
 
+  it('fails a message that may use only modems this agent does not have', async () => {
+    const [modem] = startPool([{ label: 'orange-1' }]);
+    await accept('m-1', 'Code 1', { modems: ['sfr-9'] });
+    await runUntil(rig.clock, final('m-1'), 'failed');
+    expect(ofType('failed')).toMatchObject([{ messageId: 'm-1', retryable: true }]);
+    expect((ofType('failed')[0] as { reason: string }).reason).toContain('sfr-9');
+    expect(modem?.sent()).toHaveLength(0);
+  });
+
   it('fails a message whose send-before time has passed without sending it', async () => {
     const [modem] = startPool([{ label: 'orange-1' }]);
     await accept('m-1', 'Code 1', { sendBefore: new Date(rig.clock.now() - 1_000).toISOString() });

@@ -228,6 +228,12 @@ export class ModemPool implements SmsSender, ModemReceiver {
         this.#track(this.#failLate(command.messageId, command.sendBefore));
         continue;
       }
+      if (command.modems.length > 0 && !this.#modems.some((modem) => command.modems.includes(modem.driver.label))) {
+        this.#drop(queued);
+        const reason = `none of the modems it may use (${command.modems.join(', ')}) is configured on this agent`;
+        this.#track(this.#journalResult({ type: 'failed', messageId: command.messageId, reason, retryable: true }));
+        continue;
+      }
       if (queued.pinned !== undefined && now - queued.waitingSince >= this.#pinnedPatienceMs) {
         this.#drop(queued);
         const reason = `part ${message.nextPart} waited ${Math.round(this.#pinnedPatienceMs / 1000)} s for modem ${queued.pinned}, which sent the parts before it`;
