@@ -12,6 +12,7 @@ import { encodeSmsSubmit, type SmsSubmitPdu } from '../pdu/sms-submit-encoder.js
 import { StatusReportMatcher } from '../pdu/status-report-matcher.js';
 import type { SmsStatusReport } from '../pdu/status-report-decoder.js';
 import { decideAfterAttempt, modemVerdict } from './attempt-policy.js';
+import { nextGiveUpAt, reasonToGiveUp, type GiveUpContext } from './give-up-rules.js';
 import { chooseModem, mayUse, type ModemCandidate } from './modem-choice.js';
 import { ModemQuarantine } from './modem-quarantine.js';
 import { SendRateWindow } from './send-rate-window.js';
@@ -223,21 +224,10 @@ export class ModemPool implements SmsSender, ModemReceiver {
         continue;
       }
       const { command } = message;
-      if (command.sendBefore !== null && message.submittedParts.length === 0 && Date.parse(command.sendBefore) <= now) {
+      const giveUp = reasonToGiveUp(message, this.#giveUpContext(queued, now));
+      if (giveUp !== undefined) {
         this.#drop(queued);
-        this.#track(this.#failLate(command.messageId, command.sendBefore));
-        continue;
-      }
-      if (command.modems.length > 0 && !this.#modems.some((modem) => command.modems.includes(modem.driver.label))) {
-        this.#drop(queued);
-        const reason = `none of the modems it may use (${command.modems.join(', ')}) is configured on this agent`;
-        this.#track(this.#journalResult({ type: 'failed', messageId: command.messageId, reason, retryable: true }));
-        continue;
-      }
-      if (queued.pinned !== undefined && now - queued.waitingSince >= this.#pinnedPatienceMs) {
-        this.#drop(queued);
-        const reason = `part ${message.nextPart} waited ${Math.round(this.#pinnedPatienceMs / 1000)} s for modem ${queued.pinned}, which sent the parts before it`;
-        this.#track(this.#journalResult({ type: 'failed', messageId: command.messageId, reason, retryable: true }));
+        this.#track(this.#journalResult({ type: 'failed', messageId: command.messageId, reason: giveUp, retryable: true }));
         continue;
       }
       const candidates = this.#candidates(now);
@@ -249,6 +239,16 @@ export class ModemPool implements SmsSender, ModemReceiver {
       this.#track(this.#send(queued, message, modem));
     }
     this.#scheduleWakeUp(now);
+  }
+
+  #giveUpContext(queued: QueuedMessage, now: number): GiveUpContext {
+    return {
+      now,
+      configuredModems: this.#modems.map((modem) => modem.driver.label),
+      pinned: queued.pinned,
+      waitingSince: queued.waitingSince,
+      pinnedPatienceMs: this.#pinnedPatienceMs,
+    };
   }
 
   #candidates(now: number): ModemCandidate[] {
@@ -263,13 +263,15 @@ export class ModemPool implements SmsSender, ModemReceiver {
   /** Dispatches again when a per-minute window or a quarantine next opens, if messages wait. */
   #scheduleWakeUp(now: number): void {
     if (this.#queue.length === 0) return;
-    const deadlines = this.#queue.map((queued) => this.#journal.message(queued.messageId)?.command.sendBefore ?? null).filter((at) => at !== null).map((at) => Date.parse(at));
-    const patience = this.#queue.filter((queued) => queued.pinned !== undefined).map((queued) => queued.waitingSince + this.#pinnedPatienceMs);
+    // A message no modem takes in time fails when its deadline passes, not when a modem frees.
+    const deadlines = this.#queue.flatMap((queued) => {
+      const message = this.#journal.message(queued.messageId);
+      const at = message === undefined ? undefined : nextGiveUpAt(message, this.#giveUpContext(queued, now));
+      return at === undefined ? [] : [at];
+    });
     const times = [
-      ...patience,
-      ...this.#modems.flatMap((modem) => [modem.rate.nextRoomAt(now, modem.driver.config.maxPerMinute), modem.quarantine.until]),
-      // A message no modem takes in time fails when its send-before passes, not when a modem frees.
       ...deadlines,
+      ...this.#modems.flatMap((modem) => [modem.rate.nextRoomAt(now, modem.driver.config.maxPerMinute), modem.quarantine.until]),
     ].filter((at) => at > now);
     if (times.length === 0) return;
     const at = Math.min(...times);
@@ -293,10 +295,6 @@ export class ModemPool implements SmsSender, ModemReceiver {
     });
     this.#sending.add(tracked);
     void tracked.finally(() => this.#sending.delete(tracked));
-  }
-
-  async #failLate(messageId: string, sendBefore: string): Promise<void> {
-    await this.#journalResult({ type: 'failed', messageId, reason: `not started before its send-before time ${sendBefore}: the service has moved on`, retryable: true });
   }
 
   /** Sends the message's remaining parts on `modem`, in order, until done, failed or requeued. */
