@@ -32,6 +32,18 @@ export interface RadioAttemptStarted {
   readonly part: number;
 }
 
+/**
+ * The modem never gave the `> ` prompt for the part, so no byte of its PDU left the agent: the
+ * attempt is over and the part is pending again, free to go to this or another modem.
+ */
+export interface RadioAttemptAbandoned {
+  readonly type: 'radio-attempt-abandoned';
+  readonly messageId: string;
+  readonly modem: string;
+  readonly part: number;
+  readonly reason: string;
+}
+
 /** The modem answered `+CMGS: <mr>`: the part is with the network. */
 export interface Submitted {
   readonly type: 'submitted';
@@ -101,6 +113,7 @@ export interface Acked {
 export type JournalRecord =
   | CommandAccepted
   | RadioAttemptStarted
+  | RadioAttemptAbandoned
   | Submitted
   | Failed
   | OutcomeUnknown
@@ -145,6 +158,7 @@ const FIELDS: { readonly [T in JournalRecord['type']]: Readonly<Record<string, F
     acceptedAt: 'time',
   },
   'radio-attempt-started': { messageId: 'id', modem: 'id', part: 'count' },
+  'radio-attempt-abandoned': { messageId: 'id', modem: 'id', part: 'count', reason: 'text' },
   submitted: { messageId: 'id', modem: 'id', part: 'count', reference: 'octet' },
   failed: { messageId: 'id', reason: 'text', retryable: 'flag' },
   'outcome-unknown': { messageId: 'id', modem: 'id', part: 'count', reason: 'text' },

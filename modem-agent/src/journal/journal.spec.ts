@@ -223,6 +223,19 @@ describe('the never-twice rule', () => {
     expect(again.unackedResults().map((r) => r.type)).toEqual(['outcome-unknown']);
   });
 
+  it('replays an abandoned attempt as pending, so a restart sends the part rather than closing it', async () => {
+    const journal = await openJournal();
+    await journal.append(command('m-1'));
+    await journal.append(attempt('m-1'));
+    await journal.append({ type: 'radio-attempt-abandoned', messageId: 'm-1', modem: 'orange-1', part: 1, reason: 'no prompt' });
+    await journal.close();
+
+    const restarted = await openJournal();
+    expect(restarted.recovery.outcomeUnknown).toEqual([]);
+    expect(restarted.pendingCommands().map((m) => [m.command.messageId, m.nextPart])).toEqual([['m-1', 1]]);
+    expect(restarted.unackedResults()).toEqual([]);
+  });
+
   it('refuses to hand the same part to the radio twice while running', async () => {
     const journal = await openJournal();
     await journal.append(command('m-1'));

@@ -53,6 +53,21 @@ describe('a message through its lifecycle', () => {
     expect(state.pendingCommands().map((m) => [m.command.messageId, m.nextPart])).toEqual([['m-1', 2]]);
   });
 
+  it('is pending again, at the same part, when an attempt is abandoned before the prompt', () => {
+    const abandoned = { type: 'radio-attempt-abandoned', messageId: 'm-1', modem: 'orange-1', part: 2, reason: 'no prompt' } as const;
+    const state = stateOf(command('m-1', 2), attempt('m-1', 1), submitted('m-1', 1), attempt('m-1', 2), abandoned);
+    expect(state.message('m-1')).toMatchObject({ status: 'pending', nextPart: 2 });
+    expect(state.message('m-1')?.inFlight).toBeUndefined();
+    const onAnother = { type: 'radio-attempt-started', messageId: 'm-1', modem: 'sfr-1', part: 2 } as const;
+    expect(state.violation(onAnother)).toBeUndefined();
+  });
+
+  it('lists messages with parts at the network that asked for status reports', () => {
+    const quiet = { ...command('m-3'), statusReport: false };
+    const state = stateOf(command('m-1'), command('m-2'), quiet, attempt('m-1'), submitted('m-1'), attempt('m-3'), submitted('m-3'));
+    expect(state.awaitingReceipts().map((m) => m.command.messageId)).toEqual(['m-1']);
+  });
+
   it('lists pending messages in the order they were accepted', () => {
     const state = stateOf(command('m-2'), command('m-1'), command('m-3'), attempt('m-1'));
     expect(state.pendingCommands().map((m) => m.command.messageId)).toEqual(['m-2', 'm-3']);
@@ -69,6 +84,12 @@ describe('the rules an append must follow', () => {
   it('refuses a second attempt while a part is with the radio', () => {
     const state = stateOf(command('m-1', 2), attempt('m-1', 1));
     expect(state.violation(attempt('m-1', 2))).toBe('message m-1 already has part 1 with the radio');
+  });
+
+  it('refuses to abandon an attempt that is not with that modem', () => {
+    const abandoned = { type: 'radio-attempt-abandoned', messageId: 'm-1', modem: 'sfr-1', part: 1, reason: 'no prompt' } as const;
+    expect(stateOf(command('m-1')).violation(abandoned)).toBe('message m-1 part 1 is not with modem sfr-1');
+    expect(stateOf(command('m-1'), attempt('m-1')).violation(abandoned)).toBe('message m-1 part 1 is not with modem sfr-1');
   });
 
   it('refuses any attempt once the message is final', () => {

@@ -3,9 +3,10 @@
 // an append is allowed and whether a replayed file makes sense.
 //
 //   pending ──radio-attempt-started──▶ in-flight ──submitted──▶ pending (next part)
-//      │                                  │                     or submitted (last part)
-//      └──failed──▶ failed                ├──failed──▶ failed
-//                                         └──outcome-unknown──▶ outcome-unknown
+//      ▲ │                                │ │                   or submitted (last part)
+//      │ └──failed──▶ failed              │ ├──failed──▶ failed
+//      │                                  │ └──outcome-unknown──▶ outcome-unknown
+//      └────radio-attempt-abandoned───────┘   (no `> ` prompt: no PDU byte left the agent)
 //
 // submitted, failed and outcome-unknown are final: nothing goes to the radio for them again.
 import type {
@@ -97,6 +98,7 @@ export class JournalState {
       case 'radio-attempt-started':
         return attemptViolation(message, record.part, about);
       case 'submitted':
+      case 'radio-attempt-abandoned':
       case 'outcome-unknown': {
         const { inFlight } = message;
         const withModem = inFlight?.part === record.part && inFlight.modem === record.modem;
@@ -151,6 +153,11 @@ export class JournalState {
         message.status = message.nextPart > message.command.parts ? 'submitted' : 'pending';
         delete message.inFlight;
         return;
+      case 'radio-attempt-abandoned':
+        // The same part goes to the radio next; nothing of it reached the modem.
+        message.status = 'pending';
+        delete message.inFlight;
+        return;
       case 'failed':
       case 'outcome-unknown':
         message.status = entry.type;
@@ -168,6 +175,14 @@ export class JournalState {
   /** Messages with a part to hand to the radio, in the order they were accepted. */
   pendingCommands(): MessageState[] {
     return [...this.#messages.values()].filter((m) => m.status === 'pending');
+  }
+
+  /**
+   * Messages that asked for status reports and have parts with the network: a restarted sender
+   * matches receipts for them.
+   */
+  awaitingReceipts(): MessageState[] {
+    return [...this.#messages.values()].filter((m) => m.command.statusReport && m.submittedParts.length > 0);
   }
 
   /** Messages with a part handed to the radio and no answer recorded yet. */

@@ -234,6 +234,11 @@ export class Journal {
     return this.#state.pendingCommands();
   }
 
+  /** Messages with parts with the network that asked for status reports, oldest first. */
+  awaitingReceipts(): readonly MessageState[] {
+    return this.#state.awaitingReceipts();
+  }
+
   /** Results to (re)send to the service, oldest first; each one's `seq` is its result id. */
   unackedResults(): readonly JournalResult[] {
     return this.#state.unackedResults();
