@@ -145,6 +145,13 @@ describe('parseAgentConfig with valid input', () => {
     expect(parse(`${minimal}heartbeatSeconds: 30\n`).heartbeatSeconds).toBe(30);
   });
 
+  it('reads a modem behind ser2net as tcp host:port, and names a malformed one', () => {
+    const yaml = (tcp: string) => minimal.replace(/path: [^\n]+/, `tcp: "${tcp}"`);
+    expect(parse(yaml('192.168.1.20:4001')).modems[0]?.port).toEqual({ kind: 'tcp', host: '192.168.1.20', port: 4001 });
+    expect(problemsFor(yaml('192.168.1.20')).map((p) => p.path)).toEqual(['modems[0].tcp']);
+    expect(problemsFor(yaml('modems.local:70000')).map((p) => p.path)).toEqual(['modems[0].tcp']);
+  });
+
   it('logs at info unless told, and refuses a level it does not know', () => {
     expect(parse(minimal).logLevel).toBe('info');
     expect(parse(`${minimal}logLevel: debug\n`).logLevel).toBe('debug');
@@ -317,13 +324,13 @@ heartbeatSeconds: 1
     ]);
   });
 
-  it('needs exactly one of path and usbSerial on each modem', () => {
+  it('needs exactly one of path, usbSerial and tcp on each modem', () => {
     const problems = problemsFor(
       withModems('\n  - label: a\n  - label: b\n    path: /dev/ttyUSB0\n    usbSerial: X1'),
     );
     expect(problems).toEqual([
-      { path: 'modems[0]', message: 'needs path (e.g. /dev/ttyUSB0) or usbSerial (the USB adapter serial number)' },
-      { path: 'modems[1]', message: 'give path or usbSerial, not both' },
+      { path: 'modems[0]', message: 'needs path (e.g. /dev/ttyUSB0), usbSerial (the USB adapter serial number) or tcp (host:port of ser2net)' },
+      { path: 'modems[1]', message: 'give one of path, usbSerial or tcp, not path and usbSerial' },
     ]);
   });
 
@@ -412,6 +419,6 @@ describe('loadAgentConfig', () => {
   it('accepts the example shipped with the package', () => {
     const example = join(import.meta.dirname, '..', 'agent.example.yaml');
     const config = loadAgentConfig(example, { MODEM_AGENT_TOKEN: TOKEN });
-    expect(config.modems.map((m) => m.label)).toEqual(['orange-1', 'free-2']);
+    expect(config.modems.map((m) => m.label)).toEqual(['orange-1', 'free-2', 'depot-3']);
   });
 });

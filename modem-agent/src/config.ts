@@ -81,7 +81,9 @@ export interface ModemConfig {
  */
 export type ModemPort =
   | { readonly kind: 'path'; readonly path: string }
-  | { readonly kind: 'usb-serial'; readonly usbSerial: string };
+  | { readonly kind: 'usb-serial'; readonly usbSerial: string }
+  /** A modem served over TCP by ser2net or a serial terminal server (raw bytes, no RFC 2217). */
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number };
 
 /** A value that must not reach a log: it prints as `[redacted]` however it is turned into text. */
 export class Secret {
@@ -210,7 +212,7 @@ export function describeAgentConfig(config: AgentConfig): string[] {
     `modems:    ${modems.length}`,
     ...modems.map((modem) => {
       const { label, port, baudRate, maxPerMinute } = modem;
-      const device = port.kind === 'path' ? port.path : `USB serial ${port.usbSerial}`;
+      const device = port.kind === 'path' ? port.path : port.kind === 'tcp' ? `tcp ${port.host}:${port.port}` : `USB serial ${port.usbSerial}`;
       const pin = modem.simPin === undefined ? 'no SIM PIN' : 'SIM PIN set';
       return `  - ${label}: ${device}, ${baudRate} baud, ${maxPerMinute} SMS/min, ${pin}`;
     }),
@@ -443,7 +445,7 @@ function readAgent(value: unknown, path: string, context: ReadContext): AgentIde
   return { id, token: new Secret(token), ...(tokenFile === undefined ? {} : { tokenFile }) };
 }
 
-const MODEM_KEYS = ['label', 'path', 'usbSerial', 'baudRate', 'simPin', 'maxPerMinute'];
+const MODEM_KEYS = ['label', 'path', 'usbSerial', 'tcp', 'baudRate', 'simPin', 'maxPerMinute'];
 
 function readModems(value: unknown, path: string, report: Report): ModemConfig[] | undefined {
   if (value === undefined) {
@@ -461,7 +463,7 @@ function readModems(value: unknown, path: string, report: Report): ModemConfig[]
   const modems = value.map((item: unknown, i) => readModem(item, `${path}[${i}]`, report));
   // Two workers on one serial device would interleave their AT commands. Checked on the raw
   // entries, so a duplicate is reported even beside another problem in the same modem.
-  const unique = ['label', 'path', 'usbSerial']
+  const unique = ['label', 'path', 'usbSerial', 'tcp']
     .map((field) => findDuplicates(value, field, path, report))
     .every(Boolean);
   const valid = modems.filter((m): m is ModemConfig => m !== undefined);
@@ -502,24 +504,32 @@ function readModemPort(
   path: string,
   report: Report,
 ): ModemPort | undefined {
-  const hasPath = section['path'] !== undefined;
-  const hasSerial = section['usbSerial'] !== undefined;
-  if (hasPath && hasSerial) {
-    report(path, 'give path or usbSerial, not both');
+  const given = (['path', 'usbSerial', 'tcp'] as const).filter((key) => section[key] !== undefined);
+  if (given.length > 1) {
+    report(path, `give one of path, usbSerial or tcp, not ${given.join(' and ')}`);
     return undefined;
   }
-  if (!hasPath && !hasSerial) {
-    report(path, 'needs path (e.g. /dev/ttyUSB0) or usbSerial (the USB adapter serial number)');
+  const key = given[0];
+  if (key === undefined) {
+    report(path, 'needs path (e.g. /dev/ttyUSB0), usbSerial (the USB adapter serial number) or tcp (host:port of ser2net)');
     return undefined;
   }
-  const key = hasPath ? 'path' : 'usbSerial';
   const text = readString(section[key], join(path, key), report, 'a device');
   if (text === undefined) return undefined;
   if (/\s/.test(text)) {
     report(join(path, key), `must not contain whitespace, got "${text}"`);
     return undefined;
   }
-  return hasPath ? { kind: 'path', path: text } : { kind: 'usb-serial', usbSerial: text };
+  if (key === 'tcp') {
+    const match = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(text);
+    const port = Number(match?.[2]);
+    if (match?.[1] === undefined || port < 1 || port > 65_535) {
+      report(join(path, key), `must be host:port, e.g. 192.168.1.20:4001, got "${text}"`);
+      return undefined;
+    }
+    return { kind: 'tcp', host: match[1], port };
+  }
+  return key === 'path' ? { kind: 'path', path: text } : { kind: 'usb-serial', usbSerial: text };
 }
 
 function readBaudRate(value: unknown, path: string, report: Report): number | undefined {

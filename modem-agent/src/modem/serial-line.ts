@@ -38,6 +38,7 @@ export type SerialDeviceLister = () => Promise<readonly SerialDeviceInfo[]>;
  */
 export async function resolveDevicePath(port: ModemPort, list: SerialDeviceLister | undefined): Promise<string> {
   if (port.kind === 'path') return port.path;
+  if (port.kind === 'tcp') return `tcp:${port.host}:${port.port}`;
   if (list === undefined) throw new Error(`no device lister to find USB serial ${port.usbSerial}`);
   const device = (await list()).find((info) => info.serialNumber === port.usbSerial);
   if (device === undefined) throw new Error(`no serial device with USB serial number ${port.usbSerial} is plugged in`);
