@@ -10395,7 +10395,10 @@ export const AdminServiceService = {
       Buffer.from(ListProvidersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListProvidersResponse => ListProvidersResponse.decode(value),
   },
-  /** Creates a provider. ALREADY_EXISTS when the name is taken. */
+  /**
+   * Creates a provider. ALREADY_EXISTS when the name is taken. A provider of kind agent must name
+   * a registered agent (CreateAgent): INVALID_ARGUMENT on `provider.settings.agent` otherwise.
+   */
   createProvider: {
     path: "/switchboard.v1.AdminService/CreateProvider" as const,
     requestStream: false as const,
@@ -10407,7 +10410,10 @@ export const AdminServiceService = {
       Buffer.from(CreateProviderResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateProviderResponse => CreateProviderResponse.decode(value),
   },
-  /** Replaces a provider's settings. Credentials left out of the request are kept. */
+  /**
+   * Replaces a provider's settings. Credentials left out of the request are kept. As in
+   * CreateProvider, a provider of kind agent must name a registered agent.
+   */
   updateProvider: {
     path: "/switchboard.v1.AdminService/UpdateProvider" as const,
     requestStream: false as const,
@@ -10635,7 +10641,10 @@ export const AdminServiceService = {
     responseSerialize: (value: ListAgentsResponse): Buffer => Buffer.from(ListAgentsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListAgentsResponse => ListAgentsResponse.decode(value),
   },
-  /** Reads one modem agent. NOT_FOUND for an unknown id. */
+  /**
+   * Reads one modem agent. INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for
+   * an unknown one.
+   */
   getAgent: {
     path: "/switchboard.v1.AdminService/GetAgent" as const,
     requestStream: false as const,
@@ -10646,8 +10655,8 @@ export const AdminServiceService = {
     responseDeserialize: (value: Buffer): GetAgentResponse => GetAgentResponse.decode(value),
   },
   /**
-   * Changes a modem agent's description. INVALID_ARGUMENT names the field; NOT_FOUND for an
-   * unknown id.
+   * Changes a modem agent's description. INVALID_ARGUMENT names `agent.id` or
+   * `agent.description`; NOT_FOUND for an unknown id.
    */
   updateAgent: {
     path: "/switchboard.v1.AdminService/UpdateAgent" as const,
@@ -10660,7 +10669,8 @@ export const AdminServiceService = {
   },
   /**
    * Issues a modem agent a new token, shown in this answer only. The old token stops working at
-   * once and the agent's live stream, if any, is ended. NOT_FOUND for an unknown id.
+   * once and the agent's live stream, if any, is ended, on whichever replica holds it.
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
    */
   rotateAgentToken: {
     path: "/switchboard.v1.AdminService/RotateAgentToken" as const,
@@ -10674,8 +10684,9 @@ export const AdminServiceService = {
     responseDeserialize: (value: Buffer): RotateAgentTokenResponse => RotateAgentTokenResponse.decode(value),
   },
   /**
-   * Deletes a modem agent and the commands queued for it. FAILED_PRECONDITION while a provider of
-   * kind agent names it (the message lists them); NOT_FOUND for an unknown id.
+   * Deletes a modem agent and the commands queued for it, and ends its live stream.
+   * FAILED_PRECONDITION while a provider of kind agent names it (the message lists them);
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
    */
   deleteAgent: {
     path: "/switchboard.v1.AdminService/DeleteAgent" as const,
@@ -10762,9 +10773,15 @@ export const AdminServiceService = {
 export interface AdminServiceServer extends UntypedServiceImplementation {
   /** Lists every provider; credentials are never returned, only their names. */
   listProviders: handleUnaryCall<ListProvidersRequest, ListProvidersResponse>;
-  /** Creates a provider. ALREADY_EXISTS when the name is taken. */
+  /**
+   * Creates a provider. ALREADY_EXISTS when the name is taken. A provider of kind agent must name
+   * a registered agent (CreateAgent): INVALID_ARGUMENT on `provider.settings.agent` otherwise.
+   */
   createProvider: handleUnaryCall<CreateProviderRequest, CreateProviderResponse>;
-  /** Replaces a provider's settings. Credentials left out of the request are kept. */
+  /**
+   * Replaces a provider's settings. Credentials left out of the request are kept. As in
+   * CreateProvider, a provider of kind agent must name a registered agent.
+   */
   updateProvider: handleUnaryCall<UpdateProviderRequest, UpdateProviderResponse>;
   /** Deletes a provider that no route rule names (FAILED_PRECONDITION otherwise). */
   deleteProvider: handleUnaryCall<DeleteProviderRequest, DeleteProviderResponse>;
@@ -10808,21 +10825,26 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
   createAgent: handleUnaryCall<CreateAgentRequest, CreateAgentResponse>;
   /** Lists every modem agent, by id, with its live state and modems as its last report gave them. */
   listAgents: handleUnaryCall<ListAgentsRequest, ListAgentsResponse>;
-  /** Reads one modem agent. NOT_FOUND for an unknown id. */
+  /**
+   * Reads one modem agent. INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for
+   * an unknown one.
+   */
   getAgent: handleUnaryCall<GetAgentRequest, GetAgentResponse>;
   /**
-   * Changes a modem agent's description. INVALID_ARGUMENT names the field; NOT_FOUND for an
-   * unknown id.
+   * Changes a modem agent's description. INVALID_ARGUMENT names `agent.id` or
+   * `agent.description`; NOT_FOUND for an unknown id.
    */
   updateAgent: handleUnaryCall<UpdateAgentRequest, UpdateAgentResponse>;
   /**
    * Issues a modem agent a new token, shown in this answer only. The old token stops working at
-   * once and the agent's live stream, if any, is ended. NOT_FOUND for an unknown id.
+   * once and the agent's live stream, if any, is ended, on whichever replica holds it.
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
    */
   rotateAgentToken: handleUnaryCall<RotateAgentTokenRequest, RotateAgentTokenResponse>;
   /**
-   * Deletes a modem agent and the commands queued for it. FAILED_PRECONDITION while a provider of
-   * kind agent names it (the message lists them); NOT_FOUND for an unknown id.
+   * Deletes a modem agent and the commands queued for it, and ends its live stream.
+   * FAILED_PRECONDITION while a provider of kind agent names it (the message lists them);
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
    */
   deleteAgent: handleUnaryCall<DeleteAgentRequest, DeleteAgentResponse>;
   /** Answers which route a message would take now, with costs and why other providers were skipped. */
@@ -10856,7 +10878,10 @@ export interface AdminServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListProvidersResponse) => void,
   ): ClientUnaryCall;
-  /** Creates a provider. ALREADY_EXISTS when the name is taken. */
+  /**
+   * Creates a provider. ALREADY_EXISTS when the name is taken. A provider of kind agent must name
+   * a registered agent (CreateAgent): INVALID_ARGUMENT on `provider.settings.agent` otherwise.
+   */
   createProvider(
     request: CreateProviderRequest,
     callback: (error: ServiceError | null, response: CreateProviderResponse) => void,
@@ -10872,7 +10897,10 @@ export interface AdminServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateProviderResponse) => void,
   ): ClientUnaryCall;
-  /** Replaces a provider's settings. Credentials left out of the request are kept. */
+  /**
+   * Replaces a provider's settings. Credentials left out of the request are kept. As in
+   * CreateProvider, a provider of kind agent must name a registered agent.
+   */
   updateProvider(
     request: UpdateProviderRequest,
     callback: (error: ServiceError | null, response: UpdateProviderResponse) => void,
@@ -11196,7 +11224,10 @@ export interface AdminServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListAgentsResponse) => void,
   ): ClientUnaryCall;
-  /** Reads one modem agent. NOT_FOUND for an unknown id. */
+  /**
+   * Reads one modem agent. INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for
+   * an unknown one.
+   */
   getAgent(
     request: GetAgentRequest,
     callback: (error: ServiceError | null, response: GetAgentResponse) => void,
@@ -11213,8 +11244,8 @@ export interface AdminServiceClient extends Client {
     callback: (error: ServiceError | null, response: GetAgentResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Changes a modem agent's description. INVALID_ARGUMENT names the field; NOT_FOUND for an
-   * unknown id.
+   * Changes a modem agent's description. INVALID_ARGUMENT names `agent.id` or
+   * `agent.description`; NOT_FOUND for an unknown id.
    */
   updateAgent(
     request: UpdateAgentRequest,
@@ -11233,7 +11264,8 @@ export interface AdminServiceClient extends Client {
   ): ClientUnaryCall;
   /**
    * Issues a modem agent a new token, shown in this answer only. The old token stops working at
-   * once and the agent's live stream, if any, is ended. NOT_FOUND for an unknown id.
+   * once and the agent's live stream, if any, is ended, on whichever replica holds it.
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
    */
   rotateAgentToken(
     request: RotateAgentTokenRequest,
@@ -11251,8 +11283,9 @@ export interface AdminServiceClient extends Client {
     callback: (error: ServiceError | null, response: RotateAgentTokenResponse) => void,
   ): ClientUnaryCall;
   /**
-   * Deletes a modem agent and the commands queued for it. FAILED_PRECONDITION while a provider of
-   * kind agent names it (the message lists them); NOT_FOUND for an unknown id.
+   * Deletes a modem agent and the commands queued for it, and ends its live stream.
+   * FAILED_PRECONDITION while a provider of kind agent names it (the message lists them);
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
    */
   deleteAgent(
     request: DeleteAgentRequest,
