@@ -293,6 +293,8 @@ describe('AdminService over its ports', () => {
       expect(empty.field).toBe('agent.id');
       const long = await rejection(admin.agents.create(ADMIN, { id: 'site-a', description: 'x'.repeat(201) }), InvalidArgumentError);
       expect(long.field).toBe('agent.description');
+      const nul = await rejection(admin.agents.create(ADMIN, { id: 'site-a', description: 'rack\u00002' }), InvalidArgumentError);
+      expect(nul.field).toBe('agent.description');
       await admin.agents.create(ADMIN, { id: 'site-a', description: '\u{1F4E1}'.repeat(200) });
       expect((await rejection(admin.agents.get('site a'), InvalidArgumentError)).field).toBe('id');
       expect(store.audits).toHaveLength(1);

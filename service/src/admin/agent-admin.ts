@@ -143,7 +143,10 @@ function idProblems(id: string, field: string): ValidationProblem[] {
 function descriptionProblems(description: string): ValidationProblem[] {
   // Characters as PostgreSQL counts them (code points), not UTF-16 units.
   const length = Array.from(description).length;
-  return length > AGENT_DESCRIPTION_MAX ? [{ field: 'agent.description', reason: `must be at most ${AGENT_DESCRIPTION_MAX} characters (has ${length})` }] : [];
+  if (length > AGENT_DESCRIPTION_MAX) return [{ field: 'agent.description', reason: `must be at most ${AGENT_DESCRIPTION_MAX} characters (has ${length})` }];
+  // One line in lists; PostgreSQL refuses NUL in text outright.
+  if (/\p{Cc}/u.test(description)) return [{ field: 'agent.description', reason: 'must be one line of text, without control characters' }];
+  return [];
 }
 
 function assertAgentId(id: string, field: string): void {

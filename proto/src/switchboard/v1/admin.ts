@@ -853,7 +853,7 @@ export interface Agent {
    * a letter or digit. Never changes.
    */
   id: string;
-  /** Free text for people (where it is, who looks after it), at most 200 characters. */
+  /** Free text for people (where it is, who looks after it): one line, at most 200 characters. */
   description: string;
   /**
    * First 12 characters of its current token, to tell tokens apart; the token is never returned
