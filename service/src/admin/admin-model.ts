@@ -5,6 +5,7 @@
  * Enum-like fields of drafts are plain strings on purpose: an unknown value from the wire stays
  * visible as text, so validation can name the field that holds it instead of failing in a mapper.
  */
+import type { ModemReport } from '../agents/agent-link.ports.js';
 import type { ProviderKindDescriptor } from '../providers/provider-kind.js';
 import type { CircuitState, RouteRule } from '../routing/routing-model.js';
 import type { EmailTemplateSet } from '../verification/email-template.js';
@@ -105,6 +106,32 @@ export interface ApiKeyView {
   readonly prefix: string;
   readonly createdAt: Date;
   readonly revokedAt: Date | null;
+}
+
+/** A modem agent as an admin writes it: only its id (on create) and its description change. */
+export interface AgentDraft {
+  readonly id: string;
+  readonly description: string;
+}
+
+/** A modem agent as admins read it: never its token, only the token's first characters. */
+export interface AgentView {
+  readonly id: string;
+  readonly description: string;
+  readonly tokenPrefix: string;
+  readonly createdAt: Date;
+  readonly tokenIssuedAt: Date;
+  /** A stream holds it and it was heard from within `AGENT_OFFLINE_AFTER_MS`. */
+  readonly connected: boolean;
+  /** The replica holding its stream; null when none does. */
+  readonly replica: string | null;
+  /** '' until it first connects. */
+  readonly agentVersion: string;
+  readonly connectedAt: Date | null;
+  readonly lastSeenAt: Date | null;
+  readonly disconnectedAt: Date | null;
+  /** As its last hello or heartbeat reported them. */
+  readonly modems: readonly ModemReport[];
 }
 
 /** A hypothetical message for SimulateRoute. */

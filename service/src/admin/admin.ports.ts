@@ -4,6 +4,7 @@
  * transaction, the sealing of secrets at rest, the audit table and the change notification, so
  * the features can be read, and tested, without a database.
  */
+import type { ModemReport } from '../agents/agent-link.ports.js';
 import type { RouteRule } from '../routing/routing-model.js';
 import type { AuditRecordView, InboundMessageView, MessageQuery, MessageView, PriceEntryMicros } from './admin-model.js';
 import type { EmailTemplateSet } from '../verification/email-template.js';
@@ -54,6 +55,29 @@ export interface StoredApiKey {
   readonly revokedAt: Date | null;
 }
 
+/**
+ * A modem agent as stored: its registration (what admins edit) and its presence (what the agent
+ * link writes as streams come and go). Only the token's hash is kept.
+ */
+export interface StoredAgent {
+  readonly id: string;
+  readonly description: string;
+  readonly tokenHash: string;
+  readonly tokenPrefix: string;
+  readonly createdAt: Date;
+  readonly tokenIssuedAt: Date;
+  readonly sessionId: string | null;
+  readonly replica: string | null;
+  readonly agentVersion: string;
+  readonly modems: readonly ModemReport[];
+  readonly connectedAt: Date | null;
+  readonly lastSeenAt: Date | null;
+  readonly disconnectedAt: Date | null;
+}
+
+/** What admins may change of an agent: its description, and its token on rotation. */
+export type AgentChanges = Partial<Pick<StoredAgent, 'description' | 'tokenHash' | 'tokenPrefix' | 'tokenIssuedAt'>>;
+
 /** A row id and its position for keyset pagination. */
 export interface KeysetRow {
   readonly id: string;
@@ -85,6 +109,11 @@ export interface AdminReads {
   findApiKey(id: string): Promise<StoredApiKey | null>;
   /** Newest first. */
   listApiKeys(appId: string): Promise<StoredApiKey[]>;
+  /** By id. */
+  listAgents(): Promise<StoredAgent[]>;
+  findAgent(id: string): Promise<StoredAgent | null>;
+  /** Names of the providers of kind `agent` whose `settings.agent` is `agentId`, by name. */
+  providersNamingAgent(agentId: string): Promise<string[]>;
   /** Newest first after `position`. */
   auditPage(position: PagePosition | null, limit: number): Promise<KeyedRows<AuditRecordView>>;
   /** Newest first after `position`, of one provider or sender when those are not empty; bodies opened. */
@@ -112,6 +141,16 @@ export interface AdminChange extends AdminReads {
   updateApp(id: string, app: Omit<StoredApp, 'id' | 'createdAt'>): Promise<void>;
   insertApiKey(key: StoredApiKey): Promise<void>;
   revokeApiKey(id: string, at: Date): Promise<void>;
+  insertAgent(agent: StoredAgent): Promise<void>;
+  updateAgent(id: string, changes: AgentChanges): Promise<void>;
+  /** Deletes the agent and, with it, the commands and results stored for it. */
+  deleteAgent(id: string): Promise<void>;
+  /**
+   * Ends the agent's live stream on whichever replica holds it, once the change commits (a
+   * rotated token or a deleted agent must not keep sending); the agent's next connect is judged
+   * by what the change stored.
+   */
+  disconnectAgent(id: string): Promise<void>;
   /** Records who did `action` to `subject`, with the state before and after (null: none). */
   audit(action: string, subject: string, before: unknown, after: unknown): Promise<void>;
   /** Tells every replica, once the change commits, to reload what it caches of the configuration. */

@@ -7,6 +7,7 @@ import type { RoutingTable } from '../routing/router.js';
 import { AdminContext } from './admin-context.js';
 import type { ProviderHealthSnapshot } from './admin-model.js';
 import type { AdminStore } from './admin.ports.js';
+import { AgentAdmin } from './agent-admin.js';
 import { AppAdmin } from './app-admin.js';
 import { DeliveryLog } from './delivery-log.js';
 import { PriceAdmin } from './price-admin.js';
@@ -30,6 +31,7 @@ export class AdminService {
   readonly prices: PriceAdmin;
   readonly routes: RouteAdmin;
   readonly apps: AppAdmin;
+  readonly agents: AgentAdmin;
   readonly log: DeliveryLog;
 
   constructor(deps: AdminServiceDeps) {
@@ -38,6 +40,7 @@ export class AdminService {
     this.prices = new PriceAdmin(context);
     this.routes = new RouteAdmin(context, deps.routing, deps.health);
     this.apps = new AppAdmin(context);
+    this.agents = new AgentAdmin(context);
     this.log = new DeliveryLog(context, deps.health);
   }
 }

@@ -7,7 +7,7 @@ import { PROVIDER_KINDS } from './admin-model.js';
 import { validateProvider } from './provider-validation.js';
 import { PROVIDER_KIND_DESCRIPTORS } from '../providers/provider-kinds.js';
 import { providerView, type AdminContext } from './admin-context.js';
-import type { StoredProvider } from './admin.ports.js';
+import type { AdminReads, StoredProvider } from './admin.ports.js';
 
 /** Providers as admins edit them; credentials are write-only. */
 export class ProviderAdmin {
@@ -41,6 +41,7 @@ export class ProviderAdmin {
       actor,
       async (change) => {
         if (await change.findProvider(draft.name)) throw taken();
+        await assertAgentRegistered(change, draft);
         const now = this.#ctx.now();
         const provider: StoredProvider = {
           id: randomUUID(),
@@ -79,6 +80,7 @@ export class ProviderAdmin {
         // Validate before NOT_FOUND would hide the problem: a bad name is also unknown.
         const credentials = { ...existing?.credentials, ...nonEmpty(draft.credentials) };
         assertValid(toProtoProblems('provider.', validateProvider(draft, credentials)));
+        await assertAgentRegistered(change, draft);
         if (!existing) throw new NotFoundError(`provider "${draft.name}" does not exist`);
         const before = providerView(existing);
         const now = this.#ctx.now();
@@ -125,6 +127,17 @@ export class ProviderAdmin {
       await change.announce(`provider.delete ${name}`);
     });
   }
+}
+
+/**
+ * A provider of kind `agent` must name a registered agent: checked inside the change, so an agent
+ * deleted meanwhile cannot slip through. (Validation has already checked the id's form.)
+ */
+async function assertAgentRegistered(reads: AdminReads, draft: ProviderDraft): Promise<void> {
+  if (draft.kind !== 'agent') return;
+  const id = (draft.settings.agent ?? '').trim();
+  if (await reads.findAgent(id)) return;
+  throw new InvalidArgumentError('provider.settings.agent', `no modem agent "${id}" is registered; create it with CreateAgent first`);
 }
 
 function nonEmpty(credentials: Readonly<Record<string, string>>): Record<string, string> {

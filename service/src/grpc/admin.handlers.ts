@@ -3,6 +3,8 @@ import type { AdminServiceServer } from '@switchboard/proto/switchboard/v1/admin
 import type { AdminService } from '../admin/admin.service.js';
 import { authenticateAdmin } from './admin-auth.js';
 import {
+  agentFromProto,
+  agentToProto,
   apiKeyToProto,
   appFromProto,
   appToProto,
@@ -106,6 +108,24 @@ export function adminServiceHandlers(deps: { admin: AdminService; adminToken: st
     }),
     listApiKeys: unary(async (_actor, request) => ({ apiKeys: (await admin.apps.listApiKeys(request.appId)).map(apiKeyToProto) })),
     revokeApiKey: change('RevokeApiKey', (q) => q.id, async (actor, request) => ({ apiKey: apiKeyToProto(await admin.apps.revokeApiKey(actor, request.id)) })),
+
+    createAgent: change('CreateAgent', (_q, r) => r.agent?.id ?? '', async (actor, request) => {
+      const { agent, token } = await admin.agents.create(actor, agentFromProto(request.agent));
+      return { agent: agentToProto(agent), token };
+    }),
+    listAgents: unary(async () => ({ agents: (await admin.agents.list()).map(agentToProto) })),
+    getAgent: unary(async (_actor, request) => ({ agent: agentToProto(await admin.agents.get(request.id)) })),
+    updateAgent: change('UpdateAgent', (_q, r) => r.agent?.id ?? '', async (actor, request) => ({
+      agent: agentToProto(await admin.agents.update(actor, agentFromProto(request.agent))),
+    })),
+    rotateAgentToken: change('RotateAgentToken', (q) => q.id, async (actor, request) => {
+      const { agent, token } = await admin.agents.rotateToken(actor, request.id);
+      return { agent: agentToProto(agent), token };
+    }),
+    deleteAgent: change('DeleteAgent', (q) => q.id, async (actor, request) => {
+      await admin.agents.delete(actor, request.id);
+      return {};
+    }),
 
     simulateRoute: unary(async (_actor, request) => {
       const query = simulateRouteFromProto(request);

@@ -1,10 +1,13 @@
 import { CircuitState, ProviderKind, RouteStrategy, type Provider, type RouteRule } from '@switchboard/proto/switchboard/v1/admin';
+import { ModemHealth } from '@switchboard/proto/switchboard/v1/agent';
 import { Channel, MessageKind } from '@switchboard/proto/switchboard/v1/channel';
 import { AttemptStatus, MessageStatus } from '@switchboard/proto/switchboard/v1/messaging';
 import { describe, expect, it } from 'vitest';
-import type { MessageView, ProviderView } from '../admin/admin-model.js';
+import type { AgentView, MessageView, ProviderView } from '../admin/admin-model.js';
 import { InvalidArgumentError } from '../shared/errors.js';
 import {
+  agentFromProto,
+  agentToProto,
   appFromProto,
   appToProto,
   auditRecordToProto,
@@ -166,5 +169,65 @@ describe('providerHealthToProto and auditRecordToProto', () => {
   it('writes an empty before_json for a creation', () => {
     const record = auditRecordToProto({ id: 'x', actor: 'admin-token', action: 'app.create', subject: 's', before: null, after: { name: 'shop' }, createdAt: new Date(0) });
     expect(record).toMatchObject({ beforeJson: '', afterJson: '{"name":"shop"}' });
+  });
+});
+
+describe('agentFromProto and agentToProto', () => {
+  const registered: AgentView = {
+    id: 'site-lyon-1',
+    description: 'Lyon',
+    tokenPrefix: 'sbagent_AbCd',
+    createdAt: new Date('2026-12-01T00:00:00Z'),
+    tokenIssuedAt: new Date('2026-12-02T00:00:00Z'),
+    connected: false,
+    replica: null,
+    agentVersion: '',
+    connectedAt: null,
+    lastSeenAt: null,
+    disconnectedAt: null,
+    modems: [],
+  };
+
+  it('reads only the id and description an admin writes', () => {
+    expect(agentFromProto({ ...agentToProto(registered), tokenPrefix: 'x', connected: true })).toEqual({ id: 'site-lyon-1', description: 'Lyon' });
+    expect(() => agentFromProto(undefined)).toThrow(InvalidArgumentError);
+  });
+
+  it('leaves the times an agent has not reached unset and the replica empty', () => {
+    expect(agentToProto(registered)).toEqual({
+      id: 'site-lyon-1',
+      description: 'Lyon',
+      tokenPrefix: 'sbagent_AbCd',
+      createdAt: registered.createdAt,
+      tokenIssuedAt: registered.tokenIssuedAt,
+      connected: false,
+      replica: '',
+      agentVersion: '',
+      connectedAt: undefined,
+      lastSeenAt: undefined,
+      disconnectedAt: undefined,
+      modems: [],
+    });
+  });
+
+  it('maps each modem with its health as agent.proto spells it; an unknown health is unspecified', () => {
+    const seen = new Date('2026-12-08T10:00:00Z');
+    const modem = { label: 'orange-1', imei: '356938035643809', imsi: '208011234567890', operator: 'Orange F', signalQuality: 21, detail: '', queued: 2, sentLastMinute: 3, maxPerMinute: 6 };
+    const wire = agentToProto({
+      ...registered,
+      connected: true,
+      replica: 'replica-a',
+      agentVersion: '1.2.0',
+      connectedAt: seen,
+      lastSeenAt: seen,
+      modems: [
+        { ...modem, health: 'ready' },
+        { ...modem, label: 'sfr-1', health: 'quarantined' },
+        { ...modem, label: 'old', health: 'unknown' },
+      ],
+    });
+    expect(wire).toMatchObject({ connected: true, replica: 'replica-a', agentVersion: '1.2.0', connectedAt: seen, lastSeenAt: seen, disconnectedAt: undefined });
+    expect(wire.modems[0]).toEqual({ ...modem, health: ModemHealth.MODEM_HEALTH_READY });
+    expect(wire.modems.map((entry) => entry.health)).toEqual([ModemHealth.MODEM_HEALTH_READY, ModemHealth.MODEM_HEALTH_QUARANTINED, ModemHealth.MODEM_HEALTH_UNSPECIFIED]);
   });
 });

@@ -9,6 +9,7 @@ import {
   FieldType,
   ProviderKind,
   RouteStrategy,
+  type Agent as AgentMessage,
   type ApiKey as ApiKeyMessage,
   type App as AppMessage,
   type AuditRecord as AuditRecordMessage,
@@ -23,9 +24,13 @@ import {
   type SimulateRouteRequest,
   type SimulateRouteResponse,
 } from '@switchboard/proto/switchboard/v1/admin';
+import { ModemHealth } from '@switchboard/proto/switchboard/v1/agent';
 import { Channel as ChannelEnum, MessageKind as MessageKindEnum, type Money } from '@switchboard/proto/switchboard/v1/channel';
 import { MessageStatus as MessageStatusEnum } from '@switchboard/proto/switchboard/v1/messaging';
+import type { ModemReport } from '../agents/agent-link.ports.js';
 import type {
+  AgentDraft,
+  AgentView,
   InboundMessageView,
   ApiKeyView,
   AppDraft,
@@ -315,6 +320,53 @@ export function appToProto(app: AppView): AppMessage {
 
 export function apiKeyToProto(key: ApiKeyView): ApiKeyMessage {
   return { id: key.id, appId: key.appId, prefix: key.prefix, createdAt: key.createdAt, revokedAt: key.revokedAt ?? undefined };
+}
+
+// Modem agents
+
+const MODEM_HEALTH_OUT: Readonly<Record<ModemReport['health'], ModemHealth>> = {
+  ready: ModemHealth.MODEM_HEALTH_READY,
+  starting: ModemHealth.MODEM_HEALTH_STARTING,
+  'sim-problem': ModemHealth.MODEM_HEALTH_SIM_PROBLEM,
+  quarantined: ModemHealth.MODEM_HEALTH_QUARANTINED,
+  unplugged: ModemHealth.MODEM_HEALTH_UNPLUGGED,
+  resetting: ModemHealth.MODEM_HEALTH_RESETTING,
+  unknown: ModemHealth.MODEM_HEALTH_UNSPECIFIED,
+};
+
+/** An agent draft from CreateAgent/UpdateAgent: only `id` and `description` are written. */
+export function agentFromProto(message: AgentMessage | undefined): AgentDraft {
+  const agent = required(message, 'agent');
+  return { id: agent.id, description: agent.description };
+}
+
+/** An agent for the wire: never its token; times it has not reached yet are unset. */
+export function agentToProto(view: AgentView): AgentMessage {
+  return {
+    id: view.id,
+    description: view.description,
+    tokenPrefix: view.tokenPrefix,
+    createdAt: view.createdAt,
+    tokenIssuedAt: view.tokenIssuedAt,
+    connected: view.connected,
+    replica: view.replica ?? '',
+    agentVersion: view.agentVersion,
+    connectedAt: view.connectedAt ?? undefined,
+    lastSeenAt: view.lastSeenAt ?? undefined,
+    disconnectedAt: view.disconnectedAt ?? undefined,
+    modems: view.modems.map((modem) => ({
+      label: modem.label,
+      imei: modem.imei,
+      imsi: modem.imsi,
+      operator: modem.operator,
+      signalQuality: modem.signalQuality,
+      health: MODEM_HEALTH_OUT[modem.health],
+      detail: modem.detail,
+      queued: modem.queued,
+      sentLastMinute: modem.sentLastMinute,
+      maxPerMinute: modem.maxPerMinute,
+    })),
+  };
 }
 
 // Routing and logs

@@ -1,13 +1,16 @@
 /**
  * AdminService's store on PostgreSQL (or PGlite): the adapter behind `admin/admin.ports.ts`. It
  * maps rows to the records the features use, seals provider credentials and inbound bodies at
- * rest, writes the audit record and NOTIFYs replicas inside the change's own transaction.
+ * rest, writes the audit record and NOTIFYs replicas (of configuration, and the agent link of a
+ * stream to end) inside the change's own transaction.
  */
 import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { AuditRecordView, InboundMessageView, MessageQuery, MessageView, PriceEntryMicros } from '../admin/admin-model.js';
+import type { ModemReport } from '../agents/agent-link.ports.js';
 import type {
+  AgentChanges,
   AdminChange,
   AdminReads,
   AdminStore,
@@ -15,14 +18,17 @@ import type {
   KeysetRow,
   ProviderChanges,
   StoredApiKey,
+  StoredAgent,
   StoredApp,
   StoredProvider,
 } from '../admin/admin.ports.js';
 import type { PagePosition } from '../admin/page-token.js';
 import type { RouteRule } from '../routing/routing-model.js';
 import type { SecretBox } from '../shared/secret-box.js';
+import { AGENT_CHANNEL, agentNoticePayload } from './agent-link.store.js';
 import { notifyConfigChanged } from './config-changes.js';
 import {
+  AgentSchema,
   ApiKeySchema,
   AppSchema,
   AttemptSchema,
@@ -31,6 +37,7 @@ import {
   PriceEntrySchema,
   ProviderSchema,
   RouteRuleSchema,
+  type AgentRow,
   type ApiKey,
   type App,
   type ProviderRow,
@@ -227,6 +234,44 @@ class SqlAdminChange implements AdminChange {
     await this.#em.nativeUpdate(ApiKeySchema, { id, revokedAt: null }, { revokedAt: at });
   }
 
+  // Modem agents
+
+  async listAgents(): Promise<StoredAgent[]> {
+    return (await this.#em.find(AgentSchema, {}, { orderBy: { id: 'asc' } })).map(toStoredAgent);
+  }
+
+  async findAgent(id: string): Promise<StoredAgent | null> {
+    const row = await this.#em.findOne(AgentSchema, { id });
+    return row === null ? null : toStoredAgent(row);
+  }
+
+  async providersNamingAgent(agentId: string): Promise<string[]> {
+    // Settings are stored as the admin typed them; the agent kind trims the id when it reads it.
+    const rows = await this.#em.find(ProviderSchema, { kind: 'agent' }, { orderBy: { name: 'asc' } });
+    return rows.filter((row) => typeof row.settings.agent === 'string' && row.settings.agent.trim() === agentId).map((row) => row.name);
+  }
+
+  async insertAgent(agent: StoredAgent): Promise<void> {
+    await this.#em.insert(AgentSchema, { ...agent, modems: agent.modems.map((modem) => ({ ...modem })) });
+  }
+
+  async updateAgent(id: string, changes: AgentChanges): Promise<void> {
+    await this.#em.nativeUpdate(AgentSchema, { id }, { ...changes });
+  }
+
+  async deleteAgent(id: string): Promise<void> {
+    await this.#em.nativeDelete(AgentSchema, { id });
+  }
+
+  /**
+   * The agent link's session notice with a session id no stream has: every replica's hub ends its
+   * stream of the agent, as it does when the agent connects again elsewhere. NOTIFY inside the
+   * transaction, so a change that rolls back ends nothing.
+   */
+  async disconnectAgent(id: string): Promise<void> {
+    await this.#em.execute('select pg_notify(?, ?)', [AGENT_CHANNEL, agentNoticePayload({ kind: 'session', agentId: id, sessionId: 'revoked' })]);
+  }
+
   // Audit
 
   async audit(action: string, subject: string, before: unknown, after: unknown): Promise<void> {
@@ -389,6 +434,46 @@ function appColumns(app: Omit<StoredApp, 'id' | 'createdAt'>): Omit<App, 'id' | 
     emailTemplates: Object.fromEntries(Object.entries(app.emailTemplates).map(([locale, { subject, text, html }]) => [locale, { subject, text, html }])),
     allowedCountries: [...app.allowedCountries],
     defaultCodeLength: app.defaultCodeLength,
+  };
+}
+
+function toStoredAgent(row: AgentRow): StoredAgent {
+  return {
+    id: row.id,
+    description: row.description,
+    tokenHash: row.tokenHash,
+    tokenPrefix: row.tokenPrefix,
+    createdAt: row.createdAt,
+    tokenIssuedAt: row.tokenIssuedAt,
+    sessionId: row.sessionId ?? null,
+    replica: row.replica ?? null,
+    agentVersion: row.agentVersion,
+    modems: Array.isArray(row.modems) ? row.modems.map(toModemReport) : [],
+    connectedAt: row.connectedAt ?? null,
+    lastSeenAt: row.lastSeenAt ?? null,
+    disconnectedAt: row.disconnectedAt ?? null,
+  };
+}
+
+const MODEM_HEALTHS: readonly ModemReport['health'][] = ['ready', 'starting', 'sim-problem', 'quarantined', 'unplugged', 'resetting', 'unknown'];
+
+/** A modem as the agent link stored it; a field missing from an older report reads as unknown. */
+function toModemReport(value: unknown): ModemReport {
+  const modem = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  const text = (key: string) => (typeof modem[key] === 'string' ? modem[key] : '');
+  const count = (key: string, unknown = 0) => (typeof modem[key] === 'number' ? modem[key] : unknown);
+  const health = MODEM_HEALTHS.find((known) => known === modem.health) ?? 'unknown';
+  return {
+    label: text('label'),
+    imei: text('imei'),
+    imsi: text('imsi'),
+    operator: text('operator'),
+    signalQuality: count('signalQuality', 99),
+    health,
+    detail: text('detail'),
+    queued: count('queued'),
+    sentLastMinute: count('sentLastMinute'),
+    maxPerMinute: count('maxPerMinute'),
   };
 }
 

@@ -7,6 +7,11 @@ import { AGENT_ID_PATTERN, DEFAULT_QUEUE_TIMEOUT_SECONDS, parseAgentSettings } f
 import { AgentProvider } from './agent/agent.provider.js';
 import { configError, field, ProviderConfigError, type FieldDescriptor, type ProviderKindDescriptor } from './provider-kind.js';
 
+// What the rest of the service (AdminService's agent registry) needs to know of the kind: which
+// ids an agent may have, and when it counts as down.
+export { AGENT_ID_PATTERN } from './agent/agent-settings.js';
+export { AGENT_OFFLINE_AFTER_MS } from './agent/agent.provider.js';
+
 const AGENT = 'Agent';
 const SENDING = 'Sending';
 

@@ -11,6 +11,19 @@ import {
   type ListProviderKindsRequest,
   type ListProviderKindsResponse,
   type ProviderKindDescription,
+  type Agent,
+  type CreateAgentRequest,
+  type CreateAgentResponse,
+  type DeleteAgentRequest,
+  type DeleteAgentResponse,
+  type GetAgentRequest,
+  type GetAgentResponse,
+  type ListAgentsRequest,
+  type ListAgentsResponse,
+  type RotateAgentTokenRequest,
+  type RotateAgentTokenResponse,
+  type UpdateAgentRequest,
+  type UpdateAgentResponse,
   type AdminServiceGetMessageRequest,
   type AdminServiceGetMessageResponse,
   type CreateApiKeyRequest,
@@ -62,6 +75,7 @@ import {
   type UpdateRouteRuleRequest,
   type UpdateRouteRuleResponse,
 } from '@switchboard/proto/switchboard/v1/admin';
+import { ModemHealth } from '@switchboard/proto/switchboard/v1/agent';
 import { Channel, MessageKind } from '@switchboard/proto/switchboard/v1/channel';
 import { AttemptStatus, MessageStatus } from '@switchboard/proto/switchboard/v1/messaging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -72,14 +86,16 @@ import { credentialsContext } from '../../src/persistence/provider-credentials.j
 import { adminServiceHandlers } from '../../src/grpc/admin.handlers.js';
 import { startGrpcServer, type GrpcServerHandle } from '../../src/grpc/server.js';
 import { hashApiKey } from '../../src/shared/api-keys.js';
-import { ApiKeySchema, AppSchema, AttemptSchema, MessageSchema, ProviderSchema } from '../../src/persistence/entities.js';
+import { AGENT_CHANNEL } from '../../src/persistence/agent-link.store.js';
+import { listenForNotifications } from '../../src/persistence/config-changes.js';
+import { AgentSchema, ApiKeySchema, AppSchema, AttemptSchema, MessageSchema, ProviderSchema } from '../../src/persistence/entities.js';
 import { openDatabase, type Database } from '../../src/persistence/orm.js';
 import { loadRoutingSnapshot } from '../../src/persistence/routing-config.repository.js';
 import { compileRoutingTable, type RoutingTable } from '../../src/routing/router.js';
 import { SecretBox } from '../../src/shared/secret-box.js';
 import { createScratchDatabase, databaseTargets } from '../support/test-system.js';
 import { silentLogger } from '../../src/shared/logger.js';
-import { rejection } from '../support/waiting.js';
+import { rejection, waitFor } from '../support/waiting.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 const SECRET_PASSWORD = 'pw-s3cr3';
@@ -121,6 +137,16 @@ function httpProvider(name: string, overrides: Partial<Provider> = {}): Provider
   // A complete Twilio preset pointed at a port nothing listens on: valid, and never reaches anyone.
   const settings = { preset: 'twilio', accountSid: `AC${'0'.repeat(31)}1`, from: '+15005550006', baseUrl: 'http://127.0.0.1:9' };
   return { ...smppProvider(name), kind: ProviderKind.PROVIDER_KIND_HTTP, settings, credentials: { authToken: 'test-token' }, ...overrides };
+}
+
+/** An agent as an admin registers it: only `id` and `description` are read. */
+function agentMessage(id: string, description = ''): Agent {
+  return { id, description, tokenPrefix: '', connected: false, replica: '', agentVersion: '', modems: [] };
+}
+
+/** A provider of kind agent naming `agent`. */
+function agentProvider(name: string, agent: string): Provider {
+  return { ...smppProvider(name), kind: ProviderKind.PROVIDER_KIND_AGENT, settings: { agent }, credentials: {} };
 }
 
 /** A route rule as an admin would send it. */
@@ -190,6 +216,12 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
     getMessage: rpc<AdminServiceGetMessageRequest, AdminServiceGetMessageResponse>((q, m, c) => client.getMessage(q, m, c)),
     getProviderHealth: rpc<GetProviderHealthRequest, GetProviderHealthResponse>((q, m, c) => client.getProviderHealth(q, m, c)),
     listAuditRecords: rpc<ListAuditRecordsRequest, ListAuditRecordsResponse>((q, m, c) => client.listAuditRecords(q, m, c)),
+    createAgent: rpc<CreateAgentRequest, CreateAgentResponse>((q, m, c) => client.createAgent(q, m, c)),
+    listAgents: rpc<ListAgentsRequest, ListAgentsResponse>((q, m, c) => client.listAgents(q, m, c)),
+    getAgent: rpc<GetAgentRequest, GetAgentResponse>((q, m, c) => client.getAgent(q, m, c)),
+    updateAgent: rpc<UpdateAgentRequest, UpdateAgentResponse>((q, m, c) => client.updateAgent(q, m, c)),
+    rotateAgentToken: rpc<RotateAgentTokenRequest, RotateAgentTokenResponse>((q, m, c) => client.rotateAgentToken(q, m, c)),
+    deleteAgent: rpc<DeleteAgentRequest, DeleteAgentResponse>((q, m, c) => client.deleteAgent(q, m, c)),
   };
 
   const listMessages = (request: Partial<ListMessagesRequest>) =>
@@ -286,12 +318,15 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
 
     it('describes SMPP, e-mail and agents well enough that a form of only the required fields saves', async () => {
       const { kinds } = await api.listProviderKinds({});
+      // An agent provider must name a registered agent: the form's sample id is one.
+      await api.createAgent({ agent: agentMessage('sample') });
       for (const kind of kinds.filter((candidate) => [ProviderKind.PROVIDER_KIND_SMPP, ProviderKind.PROVIDER_KIND_EMAIL, ProviderKind.PROVIDER_KIND_AGENT].includes(candidate.kind))) {
         const name = `form-${ProviderKind[kind.kind].toLowerCase().replaceAll('_', '-')}`;
         const { provider } = await api.createProvider({ provider: requiredOnly(kind, name) });
         expect(provider?.name).toBe(name);
         await api.deleteProvider({ name });
       }
+      await api.deleteAgent({ id: 'sample' });
     });
 
     it('needs the admin token like every other call', async () => {
@@ -616,6 +651,111 @@ describe.each(databaseTargets())('AdminService over gRPC on $name', ({ url }) =>
 
     it('answers NOT_FOUND for the keys of an unknown app', async () => {
       expect((await rejection(api.createApiKey({ appId: randomUUID() }))).code).toBe(status.NOT_FOUND);
+    });
+  });
+
+  describe('modem agents', () => {
+    it('registers an agent and shows its token once, storing only its hash', async () => {
+      const { agent, token } = await api.createAgent({ agent: agentMessage('site-lyon-1', 'Lyon, rack 2') });
+
+      expect(token).toMatch(/^sbagent_[A-Za-z0-9_-]{43}$/);
+      expect(agent).toMatchObject({ id: 'site-lyon-1', description: 'Lyon, rack 2', tokenPrefix: token.slice(0, 12), connected: false, replica: '', modems: [] });
+      expect(agent?.createdAt).toBeInstanceOf(Date);
+      expect(agent?.connectedAt).toBeUndefined();
+      const row = await database.em.fork().findOneOrFail(AgentSchema, { id: 'site-lyon-1' });
+      expect([row.tokenHash, row.tokenPrefix]).toEqual([hashApiKey(token), token.slice(0, 12)]);
+
+      const listed = await api.listAgents({});
+      expect(listed.agents.map((entry) => entry.id)).toContain('site-lyon-1');
+      expect(JSON.stringify([listed, await api.getAgent({ id: 'site-lyon-1' }), await auditLog()])).not.toContain(token);
+      expect(JSON.stringify(await auditLog())).not.toContain(row.tokenHash);
+    });
+
+    it('shows what the agent link stored of a connected agent: replica, version, modems', async () => {
+      await api.createAgent({ agent: agentMessage('site-live') });
+      const modem = { label: 'orange-1', imei: '356938035643809', imsi: '208011234567890', operator: 'Orange F', signalQuality: 21, health: 'sim-problem', detail: 'SIM PIN required', queued: 2, sentLastMinute: 3, maxPerMinute: 6 };
+      const now = new Date();
+      await database.em.fork().nativeUpdate(AgentSchema, { id: 'site-live' }, { sessionId: 'session-1', replica: 'replica-a', agentVersion: '1.2.0', modems: [modem], connectedAt: now, lastSeenAt: now });
+
+      const { agent } = await api.getAgent({ id: 'site-live' });
+
+      expect(agent).toMatchObject({ connected: true, replica: 'replica-a', agentVersion: '1.2.0' });
+      expect(agent?.modems).toEqual([{ ...modem, health: ModemHealth.MODEM_HEALTH_SIM_PROBLEM }]);
+      await database.em.fork().nativeUpdate(AgentSchema, { id: 'site-live' }, { lastSeenAt: new Date(now.getTime() - 60_000) });
+      expect((await api.getAgent({ id: 'site-live' })).agent?.connected).toBe(false);
+    });
+
+    it('changes the description and audits before and after', async () => {
+      await api.createAgent({ agent: agentMessage('site-edit', 'old') });
+
+      const { agent } = await api.updateAgent({ agent: { ...agentMessage('site-edit', 'Lyon, rack 3'), tokenPrefix: 'ignored' } });
+
+      expect(agent?.description).toBe('Lyon, rack 3');
+      expect(agent?.tokenPrefix).not.toBe('ignored');
+      const [record] = await auditLog();
+      expect(record).toMatchObject({ action: 'agent.update', subject: 'site-edit' });
+      expect(JSON.parse(record?.beforeJson ?? '{}')).toMatchObject({ description: 'old' });
+    });
+
+    it('rotates a token: the old one matches nothing, and every replica is told to end the stream', async () => {
+      const created = await api.createAgent({ agent: agentMessage('site-rotate') });
+      const notices: string[] = [];
+      const stop = await listenForNotifications(database, { [AGENT_CHANNEL]: (payload) => notices.push(payload) }, silentLogger);
+      try {
+        const rotated = await api.rotateAgentToken({ id: 'site-rotate' });
+
+        expect(rotated.token).not.toBe(created.token);
+        expect(rotated.agent?.tokenPrefix).toBe(rotated.token.slice(0, 12));
+        const em = database.em.fork();
+        expect(await em.findOne(AgentSchema, { tokenHash: hashApiKey(created.token) })).toBeNull();
+        expect((await em.findOneOrFail(AgentSchema, { id: 'site-rotate' })).tokenHash).toBe(hashApiKey(rotated.token));
+        await waitFor(() => notices.includes('session site-rotate revoked'), 'the session notice');
+        expect((await auditLog())[0]).toMatchObject({ action: 'agent.rotate_token', subject: 'site-rotate' });
+      } finally {
+        await stop();
+      }
+    });
+
+    it('names the bad field of an agent as the proto spells it', async () => {
+      const badId = await rejection(api.createAgent({ agent: agentMessage('-lyon') }));
+      expect([badId.code, errorField(badId)]).toEqual([status.INVALID_ARGUMENT, 'agent.id']);
+      const long = await rejection(api.createAgent({ agent: agentMessage('site-long', 'x'.repeat(201)) }));
+      expect(errorField(long)).toBe('agent.description');
+      expect(errorField(await rejection(api.createAgent({})))).toBe('agent');
+      expect(errorField(await rejection(api.getAgent({ id: 'site a' })))).toBe('id');
+      expect(errorField(await rejection(api.rotateAgentToken({ id: '' })))).toBe('id');
+    });
+
+    it('answers ALREADY_EXISTS for a taken id and NOT_FOUND for an unknown one', async () => {
+      await api.createAgent({ agent: agentMessage('site-taken') });
+      expect((await rejection(api.createAgent({ agent: agentMessage('site-taken') }))).code).toBe(status.ALREADY_EXISTS);
+      expect((await rejection(api.getAgent({ id: 'site-ghost' }))).code).toBe(status.NOT_FOUND);
+      expect((await rejection(api.updateAgent({ agent: agentMessage('site-ghost') }))).code).toBe(status.NOT_FOUND);
+      expect((await rejection(api.rotateAgentToken({ id: 'site-ghost' }))).code).toBe(status.NOT_FOUND);
+      expect((await rejection(api.deleteAgent({ id: 'site-ghost' }))).code).toBe(status.NOT_FOUND);
+    });
+
+    it('refuses a provider of kind agent naming an agent that is not registered, naming the setting', async () => {
+      const error = await rejection(api.createProvider({ provider: agentProvider('modems-ghost', 'site-ghost') }));
+
+      expect([error.code, errorField(error)]).toEqual([status.INVALID_ARGUMENT, 'provider.settings.agent']);
+      expect(error.details).toContain('no modem agent "site-ghost" is registered; create it with CreateAgent first');
+      expect((await api.listProviders({})).providers.map((provider) => provider.name)).not.toContain('modems-ghost');
+    });
+
+    it('creates a provider naming a registered agent, and refuses to delete the agent until it is gone', async () => {
+      await api.createAgent({ agent: agentMessage('site-named') });
+      const { provider } = await api.createProvider({ provider: agentProvider('modems-named', 'site-named') });
+      expect(provider).toMatchObject({ kind: ProviderKind.PROVIDER_KIND_AGENT, settings: { agent: 'site-named' } });
+
+      const refused = await rejection(api.deleteAgent({ id: 'site-named' }));
+      expect(refused.code).toBe(status.FAILED_PRECONDITION);
+      expect(refused.details).toContain('provider(s) "modems-named"');
+
+      await api.deleteProvider({ name: 'modems-named' });
+      await api.deleteAgent({ id: 'site-named' });
+      expect((await api.listAgents({})).agents.map((agent) => agent.id)).not.toContain('site-named');
+      expect((await auditLog())[0]).toMatchObject({ action: 'agent.delete', subject: 'site-named', afterJson: '' });
     });
   });
 

@@ -3,11 +3,12 @@
  * AdminStore in memory, for unit tests of AdminService's features without a database. Each change
  * works on a copy of the state and replaces it only when the work resolves, so a failed change
  * leaves nothing behind, as a rolled-back transaction would; audit records and announcements are
- * kept in commit order for tests to read. The delivery log and inbound messages are always empty:
+ * kept in commit order for tests to read, and so are the agents whose live stream a change ended. The delivery log and inbound messages are always empty:
  * those reads are SQL by nature and are tested over the real store.
  */
 import type { AuditRecordView, InboundMessageView, MessageView, PriceEntryMicros } from '../../src/admin/admin-model.js';
 import type {
+  AgentChanges,
   AdminChange,
   AdminReads,
   AdminStore,
@@ -15,6 +16,7 @@ import type {
   KeysetRow,
   ProviderChanges,
   StoredApiKey,
+  StoredAgent,
   StoredApp,
   StoredProvider,
 } from '../../src/admin/admin.ports.js';
@@ -26,6 +28,7 @@ interface State {
   rules: Map<string, RouteRule>;
   apps: Map<string, StoredApp>;
   keys: Map<string, StoredApiKey>;
+  agents: Map<string, StoredAgent>;
   /** Providers the delivery log holds attempts at (a test sets this). */
   attemptedProviders: Set<string>;
 }
@@ -39,23 +42,33 @@ export interface AuditEntry {
 }
 
 export class MemoryAdminStore implements AdminStore {
-  #state: State = { providers: new Map(), prices: new Map(), rules: new Map(), apps: new Map(), keys: new Map(), attemptedProviders: new Set() };
+  #state: State = { providers: new Map(), prices: new Map(), rules: new Map(), apps: new Map(), keys: new Map(), agents: new Map(), attemptedProviders: new Set() };
   readonly audits: AuditEntry[] = [];
   readonly announcements: string[] = [];
+  /** Agents whose live stream committed changes ended (`disconnectAgent`), in commit order. */
+  readonly disconnects: string[] = [];
 
   reads(): AdminReads {
-    return new MemoryChange(this.#state, '', [], []);
+    return new MemoryChange(this.#state, '', [], [], []);
   }
 
   async change<T>(actor: string, work: (change: AdminChange) => Promise<T>): Promise<T> {
     const draft = structuredClone(this.#state);
     const audits: AuditEntry[] = [];
     const announcements: string[] = [];
-    const result = await work(new MemoryChange(draft, actor, audits, announcements));
+    const disconnects: string[] = [];
+    const result = await work(new MemoryChange(draft, actor, audits, announcements, disconnects));
     this.#state = draft;
     this.audits.push(...audits);
     this.announcements.push(...announcements);
+    this.disconnects.push(...disconnects);
     return result;
+  }
+
+  /** Stores what the agent link writes when the agent connects (a test of presence sets this). */
+  agentConnected(id: string, presence: Pick<StoredAgent, 'sessionId' | 'replica' | 'agentVersion' | 'modems' | 'connectedAt' | 'lastSeenAt'>): void {
+    const agent = this.#state.agents.get(id);
+    if (agent) this.#state.agents.set(id, { ...agent, ...presence, disconnectedAt: null });
   }
 
   /** Marks a provider as having attempts in the delivery log. */
@@ -70,6 +83,7 @@ class MemoryChange implements AdminChange {
     private readonly actor: string,
     private readonly audits: AuditEntry[],
     private readonly announcements: string[],
+    private readonly disconnects: string[],
   ) {}
 
   async listProviders(): Promise<StoredProvider[]> {
@@ -114,6 +128,18 @@ class MemoryChange implements AdminChange {
 
   async listApiKeys(appId: string): Promise<StoredApiKey[]> {
     return [...this.state.keys.values()].filter((key) => key.app === appId).sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  }
+
+  async listAgents(): Promise<StoredAgent[]> {
+    return [...this.state.agents.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  async findAgent(id: string): Promise<StoredAgent | null> {
+    return this.state.agents.get(id) ?? null;
+  }
+
+  async providersNamingAgent(agentId: string): Promise<string[]> {
+    return (await this.listProviders()).filter((provider) => provider.kind === 'agent' && namedAgent(provider.settings) === agentId).map((provider) => provider.name);
   }
 
   async auditPage(): Promise<KeyedRows<AuditRecordView>> {
@@ -185,6 +211,23 @@ class MemoryChange implements AdminChange {
     if (existing && existing.revokedAt === null) this.state.keys.set(id, { ...existing, revokedAt: at });
   }
 
+  async insertAgent(agent: StoredAgent): Promise<void> {
+    this.state.agents.set(agent.id, agent);
+  }
+
+  async updateAgent(id: string, changes: AgentChanges): Promise<void> {
+    const existing = this.state.agents.get(id);
+    if (existing) this.state.agents.set(id, { ...existing, ...changes });
+  }
+
+  async deleteAgent(id: string): Promise<void> {
+    this.state.agents.delete(id);
+  }
+
+  async disconnectAgent(id: string): Promise<void> {
+    this.disconnects.push(id);
+  }
+
   async audit(action: string, subject: string, before: unknown, after: unknown): Promise<void> {
     this.audits.push({ actor: this.actor, action, subject, before, after });
   }
@@ -192,4 +235,8 @@ class MemoryChange implements AdminChange {
   async announce(reason: string): Promise<void> {
     this.announcements.push(reason);
   }
+}
+
+function namedAgent(settings: Readonly<Record<string, unknown>>): string {
+  return typeof settings.agent === 'string' ? settings.agent.trim() : '';
 }

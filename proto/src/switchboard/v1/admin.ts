@@ -19,6 +19,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
+import { ModemHealth, modemHealthFromJSON, modemHealthToJSON } from "./agent.js";
 import {
   Channel,
   channelFromJSON,
@@ -839,6 +840,160 @@ export interface RevokeApiKeyRequest {
 export interface RevokeApiKeyResponse {
   /** The key, with `revoked_at` set. */
   apiKey?: ApiKey | undefined;
+}
+
+/**
+ * A modem agent: a modem-agent process at a field site that dials in on AgentService.Connect.
+ * Providers of kind agent name it in `settings.agent`. Only `id` and `description` are written;
+ * the rest is set by the service and by the agent's own reports.
+ */
+export interface Agent {
+  /**
+   * Unique id, the agent's config `agent.id`: 1-64 letters, digits, `.`, `_` or `-`, starting with
+   * a letter or digit. Never changes.
+   */
+  id: string;
+  /** Free text for people (where it is, who looks after it): one line, at most 200 characters. */
+  description: string;
+  /**
+   * First 12 characters of its current token, to tell tokens apart; the token is never returned
+   * after it was issued.
+   */
+  tokenPrefix: string;
+  /** When it was registered. */
+  createdAt?:
+    | Date
+    | undefined;
+  /** When its current token was issued (created or last rotated). */
+  tokenIssuedAt?:
+    | Date
+    | undefined;
+  /**
+   * A stream holds it and it was heard from within the last 45 seconds (after that its providers
+   * count as down).
+   */
+  connected: boolean;
+  /** The service replica holding its stream; empty when none does. */
+  replica: string;
+  /** The software version its last hello reported; empty until it first connects. */
+  agentVersion: string;
+  /** When its current or last stream began; unset until it first connects. */
+  connectedAt?:
+    | Date
+    | undefined;
+  /** When it was last heard from (hello, heartbeat or the stream's end); unset until it first connects. */
+  lastSeenAt?:
+    | Date
+    | undefined;
+  /** When its last stream ended; unset while connected, or when it never was. */
+  disconnectedAt?:
+    | Date
+    | undefined;
+  /** Its modems as its last hello or heartbeat reported them. */
+  modems: AgentModem[];
+}
+
+/** A modem of an agent, as the agent last reported it (AgentService `ModemState`). */
+export interface AgentModem {
+  /** The label from the agent's config; unique within the agent. Providers name it in `settings.modems`. */
+  label: string;
+  /** From AT+CGSN; empty until read. */
+  imei: string;
+  /** From AT+CIMI; empty until the SIM is unlocked. */
+  imsi: string;
+  /** The network it is registered on (AT+COPS?); empty when not registered. */
+  operator: string;
+  /** AT+CSQ RSSI, 0-31, or 99 when unknown (3GPP TS 27.007 §8.5). */
+  signalQuality: number;
+  /** Whether it can take messages. */
+  health: ModemHealth;
+  /** Why it is not ready, in words (e.g. "SIM PIN required"); empty when it is. */
+  detail: string;
+  /** Messages accepted for it and not yet submitted. */
+  queued: number;
+  /** Messages it submitted in the last 60 seconds, against `max_per_minute`. */
+  sentLastMinute: number;
+  /** Its limit per minute from the agent's config. */
+  maxPerMinute: number;
+}
+
+/** Registers a modem agent. */
+export interface CreateAgentRequest {
+  /** The agent; only `id` and `description` are read. */
+  agent?: Agent | undefined;
+}
+
+/** The registered agent and its token. */
+export interface CreateAgentResponse {
+  /** The agent as stored. */
+  agent?:
+    | Agent
+    | undefined;
+  /**
+   * The token the agent connects with (`sbagent_` and 43 characters): shown once, stored only as a
+   * hash. Put it in the agent's config.
+   */
+  token: string;
+}
+
+/** Lists modem agents. */
+export interface ListAgentsRequest {
+}
+
+/** Every modem agent. */
+export interface ListAgentsResponse {
+  /** The agents, by id. */
+  agents: Agent[];
+}
+
+/** Reads a modem agent. */
+export interface GetAgentRequest {
+  /** Its id. */
+  id: string;
+}
+
+/** One modem agent. */
+export interface GetAgentResponse {
+  /** The agent. */
+  agent?: Agent | undefined;
+}
+
+/** Changes a modem agent's description. */
+export interface UpdateAgentRequest {
+  /** The agent; `id` says which, only `description` is changed. */
+  agent?: Agent | undefined;
+}
+
+/** The updated agent. */
+export interface UpdateAgentResponse {
+  /** The agent as stored. */
+  agent?: Agent | undefined;
+}
+
+/** Issues a modem agent a new token. */
+export interface RotateAgentTokenRequest {
+  /** Its id. */
+  id: string;
+}
+
+/** The new token. */
+export interface RotateAgentTokenResponse {
+  /** The agent, with its new `token_prefix` and `token_issued_at`. */
+  agent?:
+    | Agent
+    | undefined;
+  /** The new token: shown once, stored only as a hash. The old one no longer works. */
+  token: string;
+}
+
+/** Deletes a modem agent. */
+export interface DeleteAgentRequest {
+  /** Its id. */
+  id: string;
+}
+
+/** Empty answer. */
+export interface DeleteAgentResponse {
 }
 
 /** A message to route, hypothetically. */
@@ -6728,6 +6883,1340 @@ export const RevokeApiKeyResponse: MessageFns<RevokeApiKeyResponse> = {
   },
 };
 
+function createBaseAgent(): Agent {
+  return {
+    id: "",
+    description: "",
+    tokenPrefix: "",
+    createdAt: undefined,
+    tokenIssuedAt: undefined,
+    connected: false,
+    replica: "",
+    agentVersion: "",
+    connectedAt: undefined,
+    lastSeenAt: undefined,
+    disconnectedAt: undefined,
+    modems: [],
+  };
+}
+
+export const Agent: MessageFns<Agent> = {
+  encode(message: Agent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    if (message.description !== "") {
+      writer.uint32(18).string(message.description);
+    }
+    if (message.tokenPrefix !== "") {
+      writer.uint32(26).string(message.tokenPrefix);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(34).fork()).join();
+    }
+    if (message.tokenIssuedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.tokenIssuedAt), writer.uint32(42).fork()).join();
+    }
+    if (message.connected !== false) {
+      writer.uint32(48).bool(message.connected);
+    }
+    if (message.replica !== "") {
+      writer.uint32(58).string(message.replica);
+    }
+    if (message.agentVersion !== "") {
+      writer.uint32(66).string(message.agentVersion);
+    }
+    if (message.connectedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.connectedAt), writer.uint32(74).fork()).join();
+    }
+    if (message.lastSeenAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.lastSeenAt), writer.uint32(82).fork()).join();
+    }
+    if (message.disconnectedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.disconnectedAt), writer.uint32(90).fork()).join();
+    }
+    for (const v of message.modems) {
+      AgentModem.encode(v!, writer.uint32(98).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Agent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.tokenPrefix = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.tokenIssuedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.connected = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.replica = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.agentVersion = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.connectedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.lastSeenAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.disconnectedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.modems.push(AgentModem.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Agent {
+    return {
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      tokenPrefix: isSet(object.tokenPrefix)
+        ? globalThis.String(object.tokenPrefix)
+        : isSet(object.token_prefix)
+        ? globalThis.String(object.token_prefix)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      tokenIssuedAt: isSet(object.tokenIssuedAt)
+        ? fromJsonTimestamp(object.tokenIssuedAt)
+        : isSet(object.token_issued_at)
+        ? fromJsonTimestamp(object.token_issued_at)
+        : undefined,
+      connected: isSet(object.connected) ? globalThis.Boolean(object.connected) : false,
+      replica: isSet(object.replica) ? globalThis.String(object.replica) : "",
+      agentVersion: isSet(object.agentVersion)
+        ? globalThis.String(object.agentVersion)
+        : isSet(object.agent_version)
+        ? globalThis.String(object.agent_version)
+        : "",
+      connectedAt: isSet(object.connectedAt)
+        ? fromJsonTimestamp(object.connectedAt)
+        : isSet(object.connected_at)
+        ? fromJsonTimestamp(object.connected_at)
+        : undefined,
+      lastSeenAt: isSet(object.lastSeenAt)
+        ? fromJsonTimestamp(object.lastSeenAt)
+        : isSet(object.last_seen_at)
+        ? fromJsonTimestamp(object.last_seen_at)
+        : undefined,
+      disconnectedAt: isSet(object.disconnectedAt)
+        ? fromJsonTimestamp(object.disconnectedAt)
+        : isSet(object.disconnected_at)
+        ? fromJsonTimestamp(object.disconnected_at)
+        : undefined,
+      modems: globalThis.Array.isArray(object?.modems)
+        ? object.modems.map((e: any) => AgentModem.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: Agent): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.tokenPrefix !== "") {
+      obj.tokenPrefix = message.tokenPrefix;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.tokenIssuedAt !== undefined) {
+      obj.tokenIssuedAt = message.tokenIssuedAt.toISOString();
+    }
+    if (message.connected !== false) {
+      obj.connected = message.connected;
+    }
+    if (message.replica !== "") {
+      obj.replica = message.replica;
+    }
+    if (message.agentVersion !== "") {
+      obj.agentVersion = message.agentVersion;
+    }
+    if (message.connectedAt !== undefined) {
+      obj.connectedAt = message.connectedAt.toISOString();
+    }
+    if (message.lastSeenAt !== undefined) {
+      obj.lastSeenAt = message.lastSeenAt.toISOString();
+    }
+    if (message.disconnectedAt !== undefined) {
+      obj.disconnectedAt = message.disconnectedAt.toISOString();
+    }
+    if (message.modems?.length) {
+      obj.modems = message.modems.map((e) => AgentModem.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Agent>, I>>(base?: I): Agent {
+    return Agent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Agent>, I>>(object: I): Agent {
+    const message = createBaseAgent();
+    message.id = object.id ?? "";
+    message.description = object.description ?? "";
+    message.tokenPrefix = object.tokenPrefix ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.tokenIssuedAt = object.tokenIssuedAt ?? undefined;
+    message.connected = object.connected ?? false;
+    message.replica = object.replica ?? "";
+    message.agentVersion = object.agentVersion ?? "";
+    message.connectedAt = object.connectedAt ?? undefined;
+    message.lastSeenAt = object.lastSeenAt ?? undefined;
+    message.disconnectedAt = object.disconnectedAt ?? undefined;
+    message.modems = object.modems?.map((e) => AgentModem.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseAgentModem(): AgentModem {
+  return {
+    label: "",
+    imei: "",
+    imsi: "",
+    operator: "",
+    signalQuality: 0,
+    health: 0,
+    detail: "",
+    queued: 0,
+    sentLastMinute: 0,
+    maxPerMinute: 0,
+  };
+}
+
+export const AgentModem: MessageFns<AgentModem> = {
+  encode(message: AgentModem, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.label !== "") {
+      writer.uint32(10).string(message.label);
+    }
+    if (message.imei !== "") {
+      writer.uint32(18).string(message.imei);
+    }
+    if (message.imsi !== "") {
+      writer.uint32(26).string(message.imsi);
+    }
+    if (message.operator !== "") {
+      writer.uint32(34).string(message.operator);
+    }
+    if (message.signalQuality !== 0) {
+      writer.uint32(40).uint32(message.signalQuality);
+    }
+    if (message.health !== 0) {
+      writer.uint32(48).int32(message.health);
+    }
+    if (message.detail !== "") {
+      writer.uint32(58).string(message.detail);
+    }
+    if (message.queued !== 0) {
+      writer.uint32(64).uint32(message.queued);
+    }
+    if (message.sentLastMinute !== 0) {
+      writer.uint32(72).uint32(message.sentLastMinute);
+    }
+    if (message.maxPerMinute !== 0) {
+      writer.uint32(80).uint32(message.maxPerMinute);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AgentModem {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAgentModem();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.label = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.imei = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.imsi = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.operator = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.signalQuality = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.health = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.queued = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.sentLastMinute = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.maxPerMinute = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AgentModem {
+    return {
+      label: isSet(object.label) ? globalThis.String(object.label) : "",
+      imei: isSet(object.imei) ? globalThis.String(object.imei) : "",
+      imsi: isSet(object.imsi) ? globalThis.String(object.imsi) : "",
+      operator: isSet(object.operator) ? globalThis.String(object.operator) : "",
+      signalQuality: isSet(object.signalQuality)
+        ? globalThis.Number(object.signalQuality)
+        : isSet(object.signal_quality)
+        ? globalThis.Number(object.signal_quality)
+        : 0,
+      health: isSet(object.health) ? modemHealthFromJSON(object.health) : 0,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+      queued: isSet(object.queued) ? globalThis.Number(object.queued) : 0,
+      sentLastMinute: isSet(object.sentLastMinute)
+        ? globalThis.Number(object.sentLastMinute)
+        : isSet(object.sent_last_minute)
+        ? globalThis.Number(object.sent_last_minute)
+        : 0,
+      maxPerMinute: isSet(object.maxPerMinute)
+        ? globalThis.Number(object.maxPerMinute)
+        : isSet(object.max_per_minute)
+        ? globalThis.Number(object.max_per_minute)
+        : 0,
+    };
+  },
+
+  toJSON(message: AgentModem): unknown {
+    const obj: any = {};
+    if (message.label !== "") {
+      obj.label = message.label;
+    }
+    if (message.imei !== "") {
+      obj.imei = message.imei;
+    }
+    if (message.imsi !== "") {
+      obj.imsi = message.imsi;
+    }
+    if (message.operator !== "") {
+      obj.operator = message.operator;
+    }
+    if (message.signalQuality !== 0) {
+      obj.signalQuality = Math.round(message.signalQuality);
+    }
+    if (message.health !== 0) {
+      obj.health = modemHealthToJSON(message.health);
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    if (message.queued !== 0) {
+      obj.queued = Math.round(message.queued);
+    }
+    if (message.sentLastMinute !== 0) {
+      obj.sentLastMinute = Math.round(message.sentLastMinute);
+    }
+    if (message.maxPerMinute !== 0) {
+      obj.maxPerMinute = Math.round(message.maxPerMinute);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<AgentModem>, I>>(base?: I): AgentModem {
+    return AgentModem.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<AgentModem>, I>>(object: I): AgentModem {
+    const message = createBaseAgentModem();
+    message.label = object.label ?? "";
+    message.imei = object.imei ?? "";
+    message.imsi = object.imsi ?? "";
+    message.operator = object.operator ?? "";
+    message.signalQuality = object.signalQuality ?? 0;
+    message.health = object.health ?? 0;
+    message.detail = object.detail ?? "";
+    message.queued = object.queued ?? 0;
+    message.sentLastMinute = object.sentLastMinute ?? 0;
+    message.maxPerMinute = object.maxPerMinute ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateAgentRequest(): CreateAgentRequest {
+  return { agent: undefined };
+}
+
+export const CreateAgentRequest: MessageFns<CreateAgentRequest> = {
+  encode(message: CreateAgentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agent !== undefined) {
+      Agent.encode(message.agent, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateAgentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateAgentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agent = Agent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateAgentRequest {
+    return { agent: isSet(object.agent) ? Agent.fromJSON(object.agent) : undefined };
+  },
+
+  toJSON(message: CreateAgentRequest): unknown {
+    const obj: any = {};
+    if (message.agent !== undefined) {
+      obj.agent = Agent.toJSON(message.agent);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateAgentRequest>, I>>(base?: I): CreateAgentRequest {
+    return CreateAgentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateAgentRequest>, I>>(object: I): CreateAgentRequest {
+    const message = createBaseCreateAgentRequest();
+    message.agent = (object.agent !== undefined && object.agent !== null) ? Agent.fromPartial(object.agent) : undefined;
+    return message;
+  },
+};
+
+function createBaseCreateAgentResponse(): CreateAgentResponse {
+  return { agent: undefined, token: "" };
+}
+
+export const CreateAgentResponse: MessageFns<CreateAgentResponse> = {
+  encode(message: CreateAgentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agent !== undefined) {
+      Agent.encode(message.agent, writer.uint32(10).fork()).join();
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateAgentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateAgentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agent = Agent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateAgentResponse {
+    return {
+      agent: isSet(object.agent) ? Agent.fromJSON(object.agent) : undefined,
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+    };
+  },
+
+  toJSON(message: CreateAgentResponse): unknown {
+    const obj: any = {};
+    if (message.agent !== undefined) {
+      obj.agent = Agent.toJSON(message.agent);
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CreateAgentResponse>, I>>(base?: I): CreateAgentResponse {
+    return CreateAgentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CreateAgentResponse>, I>>(object: I): CreateAgentResponse {
+    const message = createBaseCreateAgentResponse();
+    message.agent = (object.agent !== undefined && object.agent !== null) ? Agent.fromPartial(object.agent) : undefined;
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseListAgentsRequest(): ListAgentsRequest {
+  return {};
+}
+
+export const ListAgentsRequest: MessageFns<ListAgentsRequest> = {
+  encode(_: ListAgentsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAgentsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAgentsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListAgentsRequest {
+    return {};
+  },
+
+  toJSON(_: ListAgentsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAgentsRequest>, I>>(base?: I): ListAgentsRequest {
+    return ListAgentsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAgentsRequest>, I>>(_: I): ListAgentsRequest {
+    const message = createBaseListAgentsRequest();
+    return message;
+  },
+};
+
+function createBaseListAgentsResponse(): ListAgentsResponse {
+  return { agents: [] };
+}
+
+export const ListAgentsResponse: MessageFns<ListAgentsResponse> = {
+  encode(message: ListAgentsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.agents) {
+      Agent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAgentsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAgentsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agents.push(Agent.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAgentsResponse {
+    return { agents: globalThis.Array.isArray(object?.agents) ? object.agents.map((e: any) => Agent.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListAgentsResponse): unknown {
+    const obj: any = {};
+    if (message.agents?.length) {
+      obj.agents = message.agents.map((e) => Agent.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListAgentsResponse>, I>>(base?: I): ListAgentsResponse {
+    return ListAgentsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListAgentsResponse>, I>>(object: I): ListAgentsResponse {
+    const message = createBaseListAgentsResponse();
+    message.agents = object.agents?.map((e) => Agent.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseGetAgentRequest(): GetAgentRequest {
+  return { id: "" };
+}
+
+export const GetAgentRequest: MessageFns<GetAgentRequest> = {
+  encode(message: GetAgentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAgentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAgentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAgentRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: GetAgentRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetAgentRequest>, I>>(base?: I): GetAgentRequest {
+    return GetAgentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetAgentRequest>, I>>(object: I): GetAgentRequest {
+    const message = createBaseGetAgentRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseGetAgentResponse(): GetAgentResponse {
+  return { agent: undefined };
+}
+
+export const GetAgentResponse: MessageFns<GetAgentResponse> = {
+  encode(message: GetAgentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agent !== undefined) {
+      Agent.encode(message.agent, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetAgentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetAgentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agent = Agent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetAgentResponse {
+    return { agent: isSet(object.agent) ? Agent.fromJSON(object.agent) : undefined };
+  },
+
+  toJSON(message: GetAgentResponse): unknown {
+    const obj: any = {};
+    if (message.agent !== undefined) {
+      obj.agent = Agent.toJSON(message.agent);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetAgentResponse>, I>>(base?: I): GetAgentResponse {
+    return GetAgentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetAgentResponse>, I>>(object: I): GetAgentResponse {
+    const message = createBaseGetAgentResponse();
+    message.agent = (object.agent !== undefined && object.agent !== null) ? Agent.fromPartial(object.agent) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateAgentRequest(): UpdateAgentRequest {
+  return { agent: undefined };
+}
+
+export const UpdateAgentRequest: MessageFns<UpdateAgentRequest> = {
+  encode(message: UpdateAgentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agent !== undefined) {
+      Agent.encode(message.agent, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateAgentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateAgentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agent = Agent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateAgentRequest {
+    return { agent: isSet(object.agent) ? Agent.fromJSON(object.agent) : undefined };
+  },
+
+  toJSON(message: UpdateAgentRequest): unknown {
+    const obj: any = {};
+    if (message.agent !== undefined) {
+      obj.agent = Agent.toJSON(message.agent);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateAgentRequest>, I>>(base?: I): UpdateAgentRequest {
+    return UpdateAgentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateAgentRequest>, I>>(object: I): UpdateAgentRequest {
+    const message = createBaseUpdateAgentRequest();
+    message.agent = (object.agent !== undefined && object.agent !== null) ? Agent.fromPartial(object.agent) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateAgentResponse(): UpdateAgentResponse {
+  return { agent: undefined };
+}
+
+export const UpdateAgentResponse: MessageFns<UpdateAgentResponse> = {
+  encode(message: UpdateAgentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agent !== undefined) {
+      Agent.encode(message.agent, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateAgentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateAgentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agent = Agent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateAgentResponse {
+    return { agent: isSet(object.agent) ? Agent.fromJSON(object.agent) : undefined };
+  },
+
+  toJSON(message: UpdateAgentResponse): unknown {
+    const obj: any = {};
+    if (message.agent !== undefined) {
+      obj.agent = Agent.toJSON(message.agent);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateAgentResponse>, I>>(base?: I): UpdateAgentResponse {
+    return UpdateAgentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateAgentResponse>, I>>(object: I): UpdateAgentResponse {
+    const message = createBaseUpdateAgentResponse();
+    message.agent = (object.agent !== undefined && object.agent !== null) ? Agent.fromPartial(object.agent) : undefined;
+    return message;
+  },
+};
+
+function createBaseRotateAgentTokenRequest(): RotateAgentTokenRequest {
+  return { id: "" };
+}
+
+export const RotateAgentTokenRequest: MessageFns<RotateAgentTokenRequest> = {
+  encode(message: RotateAgentTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateAgentTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateAgentTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateAgentTokenRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: RotateAgentTokenRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateAgentTokenRequest>, I>>(base?: I): RotateAgentTokenRequest {
+    return RotateAgentTokenRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateAgentTokenRequest>, I>>(object: I): RotateAgentTokenRequest {
+    const message = createBaseRotateAgentTokenRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseRotateAgentTokenResponse(): RotateAgentTokenResponse {
+  return { agent: undefined, token: "" };
+}
+
+export const RotateAgentTokenResponse: MessageFns<RotateAgentTokenResponse> = {
+  encode(message: RotateAgentTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.agent !== undefined) {
+      Agent.encode(message.agent, writer.uint32(10).fork()).join();
+    }
+    if (message.token !== "") {
+      writer.uint32(18).string(message.token);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RotateAgentTokenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRotateAgentTokenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.agent = Agent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RotateAgentTokenResponse {
+    return {
+      agent: isSet(object.agent) ? Agent.fromJSON(object.agent) : undefined,
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+    };
+  },
+
+  toJSON(message: RotateAgentTokenResponse): unknown {
+    const obj: any = {};
+    if (message.agent !== undefined) {
+      obj.agent = Agent.toJSON(message.agent);
+    }
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<RotateAgentTokenResponse>, I>>(base?: I): RotateAgentTokenResponse {
+    return RotateAgentTokenResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<RotateAgentTokenResponse>, I>>(object: I): RotateAgentTokenResponse {
+    const message = createBaseRotateAgentTokenResponse();
+    message.agent = (object.agent !== undefined && object.agent !== null) ? Agent.fromPartial(object.agent) : undefined;
+    message.token = object.token ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteAgentRequest(): DeleteAgentRequest {
+  return { id: "" };
+}
+
+export const DeleteAgentRequest: MessageFns<DeleteAgentRequest> = {
+  encode(message: DeleteAgentRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.id !== "") {
+      writer.uint32(10).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteAgentRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteAgentRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteAgentRequest {
+    return { id: isSet(object.id) ? globalThis.String(object.id) : "" };
+  },
+
+  toJSON(message: DeleteAgentRequest): unknown {
+    const obj: any = {};
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteAgentRequest>, I>>(base?: I): DeleteAgentRequest {
+    return DeleteAgentRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteAgentRequest>, I>>(object: I): DeleteAgentRequest {
+    const message = createBaseDeleteAgentRequest();
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteAgentResponse(): DeleteAgentResponse {
+  return {};
+}
+
+export const DeleteAgentResponse: MessageFns<DeleteAgentResponse> = {
+  encode(_: DeleteAgentResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteAgentResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteAgentResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteAgentResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteAgentResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteAgentResponse>, I>>(base?: I): DeleteAgentResponse {
+    return DeleteAgentResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteAgentResponse>, I>>(_: I): DeleteAgentResponse {
+    const message = createBaseDeleteAgentResponse();
+    return message;
+  },
+};
+
 function createBaseSimulateRouteRequest(): SimulateRouteRequest {
   return { to: "", app: "", channel: 0, kind: 0, parts: 0 };
 }
@@ -8887,8 +10376,8 @@ export const ListInboundMessagesResponse: MessageFns<ListInboundMessagesResponse
 };
 
 /**
- * AdminService edits providers, prices, route rules, apps and API keys, and reads delivery logs
- * and provider health. Every call needs the admin token in the metadata
+ * AdminService edits providers, prices, route rules, apps, API keys and modem agents, and reads
+ * delivery logs and provider health. Every call needs the admin token in the metadata
  * (`authorization: Bearer <token>`). Every change validates the whole object first
  * (INVALID_ARGUMENT names the field), is all-or-nothing, writes an audit record, and reaches every
  * running replica within a second.
@@ -8906,7 +10395,10 @@ export const AdminServiceService = {
       Buffer.from(ListProvidersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListProvidersResponse => ListProvidersResponse.decode(value),
   },
-  /** Creates a provider. ALREADY_EXISTS when the name is taken. */
+  /**
+   * Creates a provider. ALREADY_EXISTS when the name is taken. A provider of kind agent must name
+   * a registered agent (CreateAgent): INVALID_ARGUMENT on `provider.settings.agent` otherwise.
+   */
   createProvider: {
     path: "/switchboard.v1.AdminService/CreateProvider" as const,
     requestStream: false as const,
@@ -8918,7 +10410,10 @@ export const AdminServiceService = {
       Buffer.from(CreateProviderResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): CreateProviderResponse => CreateProviderResponse.decode(value),
   },
-  /** Replaces a provider's settings. Credentials left out of the request are kept. */
+  /**
+   * Replaces a provider's settings. Credentials left out of the request are kept. As in
+   * CreateProvider, a provider of kind agent must name a registered agent.
+   */
   updateProvider: {
     path: "/switchboard.v1.AdminService/UpdateProvider" as const,
     requestStream: false as const,
@@ -9122,6 +10617,86 @@ export const AdminServiceService = {
       Buffer.from(RevokeApiKeyResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): RevokeApiKeyResponse => RevokeApiKeyResponse.decode(value),
   },
+  /**
+   * Registers a modem agent; its token is in this answer only and is stored hashed. The agent
+   * presents the token on AgentService.Connect. INVALID_ARGUMENT names `agent.id` or
+   * `agent.description`; ALREADY_EXISTS when the id is taken.
+   */
+  createAgent: {
+    path: "/switchboard.v1.AdminService/CreateAgent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CreateAgentRequest): Buffer => Buffer.from(CreateAgentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CreateAgentRequest => CreateAgentRequest.decode(value),
+    responseSerialize: (value: CreateAgentResponse): Buffer => Buffer.from(CreateAgentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CreateAgentResponse => CreateAgentResponse.decode(value),
+  },
+  /** Lists every modem agent, by id, with its live state and modems as its last report gave them. */
+  listAgents: {
+    path: "/switchboard.v1.AdminService/ListAgents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListAgentsRequest): Buffer => Buffer.from(ListAgentsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListAgentsRequest => ListAgentsRequest.decode(value),
+    responseSerialize: (value: ListAgentsResponse): Buffer => Buffer.from(ListAgentsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListAgentsResponse => ListAgentsResponse.decode(value),
+  },
+  /**
+   * Reads one modem agent. INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for
+   * an unknown one.
+   */
+  getAgent: {
+    path: "/switchboard.v1.AdminService/GetAgent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetAgentRequest): Buffer => Buffer.from(GetAgentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetAgentRequest => GetAgentRequest.decode(value),
+    responseSerialize: (value: GetAgentResponse): Buffer => Buffer.from(GetAgentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetAgentResponse => GetAgentResponse.decode(value),
+  },
+  /**
+   * Changes a modem agent's description. INVALID_ARGUMENT names `agent.id` or
+   * `agent.description`; NOT_FOUND for an unknown id.
+   */
+  updateAgent: {
+    path: "/switchboard.v1.AdminService/UpdateAgent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateAgentRequest): Buffer => Buffer.from(UpdateAgentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateAgentRequest => UpdateAgentRequest.decode(value),
+    responseSerialize: (value: UpdateAgentResponse): Buffer => Buffer.from(UpdateAgentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateAgentResponse => UpdateAgentResponse.decode(value),
+  },
+  /**
+   * Issues a modem agent a new token, shown in this answer only. The old token stops working at
+   * once and the agent's live stream, if any, is ended, on whichever replica holds it.
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
+   */
+  rotateAgentToken: {
+    path: "/switchboard.v1.AdminService/RotateAgentToken" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RotateAgentTokenRequest): Buffer =>
+      Buffer.from(RotateAgentTokenRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RotateAgentTokenRequest => RotateAgentTokenRequest.decode(value),
+    responseSerialize: (value: RotateAgentTokenResponse): Buffer =>
+      Buffer.from(RotateAgentTokenResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RotateAgentTokenResponse => RotateAgentTokenResponse.decode(value),
+  },
+  /**
+   * Deletes a modem agent and the commands queued for it, and ends its live stream.
+   * FAILED_PRECONDITION while a provider of kind agent names it (the message lists them);
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
+   */
+  deleteAgent: {
+    path: "/switchboard.v1.AdminService/DeleteAgent" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteAgentRequest): Buffer => Buffer.from(DeleteAgentRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteAgentRequest => DeleteAgentRequest.decode(value),
+    responseSerialize: (value: DeleteAgentResponse): Buffer => Buffer.from(DeleteAgentResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteAgentResponse => DeleteAgentResponse.decode(value),
+  },
   /** Answers which route a message would take now, with costs and why other providers were skipped. */
   simulateRoute: {
     path: "/switchboard.v1.AdminService/SimulateRoute" as const,
@@ -9198,9 +10773,15 @@ export const AdminServiceService = {
 export interface AdminServiceServer extends UntypedServiceImplementation {
   /** Lists every provider; credentials are never returned, only their names. */
   listProviders: handleUnaryCall<ListProvidersRequest, ListProvidersResponse>;
-  /** Creates a provider. ALREADY_EXISTS when the name is taken. */
+  /**
+   * Creates a provider. ALREADY_EXISTS when the name is taken. A provider of kind agent must name
+   * a registered agent (CreateAgent): INVALID_ARGUMENT on `provider.settings.agent` otherwise.
+   */
   createProvider: handleUnaryCall<CreateProviderRequest, CreateProviderResponse>;
-  /** Replaces a provider's settings. Credentials left out of the request are kept. */
+  /**
+   * Replaces a provider's settings. Credentials left out of the request are kept. As in
+   * CreateProvider, a provider of kind agent must name a registered agent.
+   */
   updateProvider: handleUnaryCall<UpdateProviderRequest, UpdateProviderResponse>;
   /** Deletes a provider that no route rule names (FAILED_PRECONDITION otherwise). */
   deleteProvider: handleUnaryCall<DeleteProviderRequest, DeleteProviderResponse>;
@@ -9236,6 +10817,36 @@ export interface AdminServiceServer extends UntypedServiceImplementation {
   listApiKeys: handleUnaryCall<ListApiKeysRequest, ListApiKeysResponse>;
   /** Revokes an API key at once. */
   revokeApiKey: handleUnaryCall<RevokeApiKeyRequest, RevokeApiKeyResponse>;
+  /**
+   * Registers a modem agent; its token is in this answer only and is stored hashed. The agent
+   * presents the token on AgentService.Connect. INVALID_ARGUMENT names `agent.id` or
+   * `agent.description`; ALREADY_EXISTS when the id is taken.
+   */
+  createAgent: handleUnaryCall<CreateAgentRequest, CreateAgentResponse>;
+  /** Lists every modem agent, by id, with its live state and modems as its last report gave them. */
+  listAgents: handleUnaryCall<ListAgentsRequest, ListAgentsResponse>;
+  /**
+   * Reads one modem agent. INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for
+   * an unknown one.
+   */
+  getAgent: handleUnaryCall<GetAgentRequest, GetAgentResponse>;
+  /**
+   * Changes a modem agent's description. INVALID_ARGUMENT names `agent.id` or
+   * `agent.description`; NOT_FOUND for an unknown id.
+   */
+  updateAgent: handleUnaryCall<UpdateAgentRequest, UpdateAgentResponse>;
+  /**
+   * Issues a modem agent a new token, shown in this answer only. The old token stops working at
+   * once and the agent's live stream, if any, is ended, on whichever replica holds it.
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
+   */
+  rotateAgentToken: handleUnaryCall<RotateAgentTokenRequest, RotateAgentTokenResponse>;
+  /**
+   * Deletes a modem agent and the commands queued for it, and ends its live stream.
+   * FAILED_PRECONDITION while a provider of kind agent names it (the message lists them);
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
+   */
+  deleteAgent: handleUnaryCall<DeleteAgentRequest, DeleteAgentResponse>;
   /** Answers which route a message would take now, with costs and why other providers were skipped. */
   simulateRoute: handleUnaryCall<SimulateRouteRequest, SimulateRouteResponse>;
   /** Lists messages, newest first, filtered; keyset-paginated. */
@@ -9267,7 +10878,10 @@ export interface AdminServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListProvidersResponse) => void,
   ): ClientUnaryCall;
-  /** Creates a provider. ALREADY_EXISTS when the name is taken. */
+  /**
+   * Creates a provider. ALREADY_EXISTS when the name is taken. A provider of kind agent must name
+   * a registered agent (CreateAgent): INVALID_ARGUMENT on `provider.settings.agent` otherwise.
+   */
   createProvider(
     request: CreateProviderRequest,
     callback: (error: ServiceError | null, response: CreateProviderResponse) => void,
@@ -9283,7 +10897,10 @@ export interface AdminServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: CreateProviderResponse) => void,
   ): ClientUnaryCall;
-  /** Replaces a provider's settings. Credentials left out of the request are kept. */
+  /**
+   * Replaces a provider's settings. Credentials left out of the request are kept. As in
+   * CreateProvider, a provider of kind agent must name a registered agent.
+   */
   updateProvider(
     request: UpdateProviderRequest,
     callback: (error: ServiceError | null, response: UpdateProviderResponse) => void,
@@ -9570,6 +11187,120 @@ export interface AdminServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: RevokeApiKeyResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Registers a modem agent; its token is in this answer only and is stored hashed. The agent
+   * presents the token on AgentService.Connect. INVALID_ARGUMENT names `agent.id` or
+   * `agent.description`; ALREADY_EXISTS when the id is taken.
+   */
+  createAgent(
+    request: CreateAgentRequest,
+    callback: (error: ServiceError | null, response: CreateAgentResponse) => void,
+  ): ClientUnaryCall;
+  createAgent(
+    request: CreateAgentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CreateAgentResponse) => void,
+  ): ClientUnaryCall;
+  createAgent(
+    request: CreateAgentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CreateAgentResponse) => void,
+  ): ClientUnaryCall;
+  /** Lists every modem agent, by id, with its live state and modems as its last report gave them. */
+  listAgents(
+    request: ListAgentsRequest,
+    callback: (error: ServiceError | null, response: ListAgentsResponse) => void,
+  ): ClientUnaryCall;
+  listAgents(
+    request: ListAgentsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListAgentsResponse) => void,
+  ): ClientUnaryCall;
+  listAgents(
+    request: ListAgentsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListAgentsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Reads one modem agent. INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for
+   * an unknown one.
+   */
+  getAgent(
+    request: GetAgentRequest,
+    callback: (error: ServiceError | null, response: GetAgentResponse) => void,
+  ): ClientUnaryCall;
+  getAgent(
+    request: GetAgentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetAgentResponse) => void,
+  ): ClientUnaryCall;
+  getAgent(
+    request: GetAgentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetAgentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Changes a modem agent's description. INVALID_ARGUMENT names `agent.id` or
+   * `agent.description`; NOT_FOUND for an unknown id.
+   */
+  updateAgent(
+    request: UpdateAgentRequest,
+    callback: (error: ServiceError | null, response: UpdateAgentResponse) => void,
+  ): ClientUnaryCall;
+  updateAgent(
+    request: UpdateAgentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateAgentResponse) => void,
+  ): ClientUnaryCall;
+  updateAgent(
+    request: UpdateAgentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateAgentResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Issues a modem agent a new token, shown in this answer only. The old token stops working at
+   * once and the agent's live stream, if any, is ended, on whichever replica holds it.
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
+   */
+  rotateAgentToken(
+    request: RotateAgentTokenRequest,
+    callback: (error: ServiceError | null, response: RotateAgentTokenResponse) => void,
+  ): ClientUnaryCall;
+  rotateAgentToken(
+    request: RotateAgentTokenRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RotateAgentTokenResponse) => void,
+  ): ClientUnaryCall;
+  rotateAgentToken(
+    request: RotateAgentTokenRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RotateAgentTokenResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * Deletes a modem agent and the commands queued for it, and ends its live stream.
+   * FAILED_PRECONDITION while a provider of kind agent names it (the message lists them);
+   * INVALID_ARGUMENT names `id` when it is not an agent id; NOT_FOUND for an unknown one.
+   */
+  deleteAgent(
+    request: DeleteAgentRequest,
+    callback: (error: ServiceError | null, response: DeleteAgentResponse) => void,
+  ): ClientUnaryCall;
+  deleteAgent(
+    request: DeleteAgentRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteAgentResponse) => void,
+  ): ClientUnaryCall;
+  deleteAgent(
+    request: DeleteAgentRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteAgentResponse) => void,
   ): ClientUnaryCall;
   /** Answers which route a message would take now, with costs and why other providers were skipped. */
   simulateRoute(
