@@ -32,9 +32,9 @@ export interface NodeProcess {
 }
 
 /** Starts `node <script>` with the given environment, output appended to `logFile`. */
-export function startNode(script: string, env: Record<string, string>, logFile: string, nodeArgs: string[] = []): NodeProcess {
+export function startNode(script: string, env: Record<string, string>, logFile: string, nodeArgs: string[] = [], scriptArgs: string[] = []): NodeProcess {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, script, ...scriptArgs], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));

@@ -12,9 +12,9 @@
  * answer is still applied to the attempt (as a late acceptance) and nothing is sent twice.
  */
 import type { AgentGateway, AgentOutcome, AgentPresence, AgentSubmission } from './agent-gateway.js';
-import { AlreadyExistsError, UnavailableError } from '../shared/errors.js';
+import { AlreadyExistsError, UnauthenticatedError, UnavailableError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { AgentLinkStore, AgentNotice, StoredOutcome } from './agent-link.ports.js';
+import { REVOKED, type AgentLinkStore, type AgentNotice, type StoredOutcome } from './agent-link.ports.js';
 import type { AgentSession, SessionHost } from './agent-session.js';
 
 export interface AgentHubOptions {
@@ -40,6 +40,7 @@ interface Waiter {
 }
 
 export const DEFAULT_ACCEPT_GRACE_MS = 5_000;
+
 export const DEFAULT_ANSWER_GRACE_MS = 90_000;
 
 export class AgentHub implements AgentGateway, SessionHost {
@@ -120,7 +121,12 @@ export class AgentHub implements AgentGateway, SessionHost {
       case 'session': {
         const local = this.#sessions.get(notice.agentId);
         if (local !== undefined && local.sessionId !== notice.sessionId) {
-          local.close(new AlreadyExistsError(`agent ${notice.agentId} connected again on another stream; this one is closed`));
+          // `revoked`: an admin rotated the token or deleted the agent; the stream's token is dead.
+          local.close(
+            notice.sessionId === REVOKED
+              ? new UnauthenticatedError(`agent ${notice.agentId}: its token was rotated or the agent deleted; connect with the new token`)
+              : new AlreadyExistsError(`agent ${notice.agentId} connected again on another stream; this one is closed`),
+          );
         }
         void this.refreshPresence();
         return;

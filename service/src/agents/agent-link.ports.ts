@@ -132,6 +132,9 @@ export interface AgentLinkStore {
   disconnected(agentId: string, sessionId: string): Promise<void>;
 }
 
+/** The session id of a `session` notice that ends every stream of the agent: its token was rotated, or the agent deleted. */
+export const REVOKED = 'revoked';
+
 /** Notifications the store's writes cause on every replica (PostgreSQL NOTIFY or PGlite's). */
 export type AgentNotice =
   | { readonly kind: 'commands'; readonly agentId: string }

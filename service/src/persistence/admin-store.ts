@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { AuditRecordView, InboundMessageView, MessageQuery, MessageView, PriceEntryMicros } from '../admin/admin-model.js';
-import type { ModemReport } from '../agents/agent-link.ports.js';
+import { REVOKED, type ModemReport } from '../agents/agent-link.ports.js';
 import type {
   AgentChanges,
   AdminChange,
@@ -269,7 +269,7 @@ class SqlAdminChange implements AdminChange {
    * transaction, so a change that rolls back ends nothing.
    */
   async disconnectAgent(id: string): Promise<void> {
-    await this.#em.execute('select pg_notify(?, ?)', [AGENT_CHANNEL, agentNoticePayload({ kind: 'session', agentId: id, sessionId: 'revoked' })]);
+    await this.#em.execute('select pg_notify(?, ?)', [AGENT_CHANNEL, agentNoticePayload({ kind: 'session', agentId: id, sessionId: REVOKED })]);
   }
 
   // Audit

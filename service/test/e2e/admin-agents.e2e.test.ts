@@ -95,6 +95,7 @@ describe.each(databaseTargets())('modem agents registered through AdminService o
     const { token } = await admin.call<RotateAgentTokenResponse>('rotateAgentToken', { id: 'site-rotate' });
 
     await waitFor(() => stream.error() !== undefined, 'the old stream to end');
+    expect(stream.error()?.code).toBe(status.UNAUTHENTICATED);
     const refused = open(system.switchboard.grpcPort, old, 'site-rotate');
     await waitFor(() => refused.error() !== undefined, 'the old token to be refused');
     expect(refused.error()?.code).toBe(status.UNAUTHENTICATED);

@@ -1,11 +1,10 @@
 import { status } from '@grpc/grpc-js';
-import type { ListInboundMessagesResponse } from '@switchboard/proto/switchboard/v1/admin';
+import { Agent, ProviderKind, type CreateAgentResponse, type ListInboundMessagesResponse } from '@switchboard/proto/switchboard/v1/admin';
 import { ReceiptStatus, SmsFailure } from '@switchboard/proto/switchboard/v1/agent';
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
 import { DeliveryStatus, type SendCodeRequest } from '@switchboard/proto/switchboard/v1/verify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { generateApiKey } from '../../src/shared/api-keys.js';
-import { hashApiKey } from '../../src/shared/api-keys.js';
+import { generateAgentToken } from '../../src/shared/api-keys.js';
 import { adminClient } from '../support/admin-client.js';
 import { ScriptedAgent } from '../support/scripted-agent.js';
 import { databaseTargets, startTestSystem, verifyApi, waitFor, type TestSystem, type VerifyApi } from '../support/test-system.js';
@@ -49,21 +48,23 @@ describe.each(databaseTargets())('the agent link (AgentService) on $name', ({ ur
   beforeAll(async () => {
     system = await startTestSystem({
       databaseUrl: url,
-      providerRows: [
-        { name: 'field-site', kind: 'agent', channels: ['sms'], settings: { agent: 'site-1', queueTimeoutSeconds: '10' }, credentials: {} },
-        { name: 'dark-site', kind: 'agent', channels: ['sms'], settings: { agent: 'site-2' }, credentials: {} },
-      ],
       rules: [
         { name: 'france', priority: 10, prefixes: ['33'], candidates: ['field-site'], fallback: [{ provider: 'smsc-a', channel: 'sms', receiptTimeoutSeconds: 30 }] },
         { name: 'uk', priority: 20, prefixes: ['44'], candidates: ['dark-site'], fallback: [{ provider: 'smsc-a', channel: 'sms', receiptTimeoutSeconds: 30 }] },
       ],
     });
     api = verifyApi(system.client, system.apiKey);
-    token = generateApiKey();
-    const em = system.switchboard.database.em.fork();
-    for (const [id, hash] of [['site-1', hashApiKey(token)], ['site-2', hashApiKey(generateApiKey())]] as const) {
-      await em.execute(`insert into agent (id, token_hash, token_prefix, created_at, token_issued_at) values (?, ?, ?, now(), now())`, [id, hash, 'sbagent_test']);
-      await em.execute(`select pg_notify('switchboard_agents', ?)`, [`session ${id} registered`]);
+    const admin = adminClient(system.switchboard.grpcPort);
+    try {
+      token = (await admin.call<CreateAgentResponse>('createAgent', { agent: Agent.fromPartial({ id: 'site-1', description: 'Lyon depot' }) })).token;
+      await admin.call<CreateAgentResponse>('createAgent', { agent: Agent.fromPartial({ id: 'site-2', description: 'never connects' }) });
+      for (const [name, agent, timeout] of [['field-site', 'site-1', '10'], ['dark-site', 'site-2', '120']] as const) {
+        await admin.call('createProvider', {
+          provider: { name, kind: ProviderKind.PROVIDER_KIND_AGENT, enabled: true, channels: [Channel.CHANNEL_SMS], throughputPerSecond: 0, burst: 0, maxInFlight: 0, settings: { agent, queueTimeoutSeconds: timeout }, credentials: {} },
+        });
+      }
+    } finally {
+      admin.close();
     }
   });
 
@@ -80,7 +81,7 @@ describe.each(databaseTargets())('the agent link (AgentService) on $name', ({ ur
       const anonymous = connect(null);
       anonymous.hello('site-1');
       expect((await anonymous.ended())?.code).toBe(status.UNAUTHENTICATED);
-      const stranger = connect(generateApiKey());
+      const stranger = connect(generateAgentToken());
       stranger.hello('site-1');
       expect((await stranger.ended())?.code).toBe(status.UNAUTHENTICATED);
     });
@@ -185,10 +186,10 @@ describe.each(databaseTargets())('the agent link (AgentService) on $name', ({ ur
       const second = await online();
       expect((await second.command()).messageId).toBe(command.messageId);
       second.accept(command.messageId);
-      await waitFor(async () => {
-        const rows = await system.switchboard.database.em.fork().execute<{ state: string }[]>(`select state from agent_command where attempt_id = ?`, [command.messageId]);
-        return rows[0]?.state === 'accepted';
-      }, 'the accept to be stored');
+      // Messages are handled in order: once this heartbeat's successor is acknowledged, the accept is stored.
+      second.send({ body: { $case: 'heartbeat', value: { modems: [] } } });
+      second.send({ body: { $case: 'inbound', value: { resultId: 'order-1', modemLabel: 'orange-1', from: '+33698765400', text: 'ok', parts: 1, receivedAt: new Date() } } });
+      await second.ack('order-1');
       second.close();
       const third = await online();
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -211,10 +212,11 @@ describe.each(databaseTargets())('the agent link (AgentService) on $name', ({ ur
       await api.sendCode(sendRequest(to));
       const command = await agent.command();
       await waitFor(() => system.smsc.latest(to) !== undefined, 'the fallback after the queue timeout', 30_000);
-      // Too late: the service withdrew it, so accepting now does not make it the agent's.
-      agent.accept(command.messageId);
-      const rows = await system.switchboard.database.em.fork().execute<{ state: string }[]>(`select state from agent_command where attempt_id = ?`, [command.messageId]);
-      expect(rows[0]?.state).toBe('expired');
+      // Withdrawn: a new stream does not get it again.
+      agent.close();
+      const next = await online();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(next.commands().map((c) => c.messageId)).not.toContain(command.messageId);
     }, 40_000);
   });
 
@@ -250,7 +252,7 @@ describe.each(databaseTargets())('the agent link (AgentService) on $name', ({ ur
       const admin = adminClient(system.switchboard.grpcPort);
       try {
         const { messages } = await admin.call<ListInboundMessagesResponse>('listInboundMessages', { pageSize: 10, pageToken: '', provider: 'field-site', from: '' });
-        expect(messages.map((m) => [m.provider, m.text, m.to])).toEqual([['field-site', 'STOP', 'orange-1']]);
+        expect(messages.filter((m) => m.text === 'STOP').map((m) => [m.provider, m.text, m.to])).toEqual([['field-site', 'STOP', 'orange-1']]);
       } finally {
         admin.close();
       }
