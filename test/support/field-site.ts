@@ -10,7 +10,11 @@ import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AdminServiceClient } from '@switchboard/proto/switchboard/v1/admin';
 import { VerifyServiceClient } from '@switchboard/proto/switchboard/v1/verify';
 import { ModemEmulator, TcpModemLink, type ModemBehaviourPatch } from '@switchboard/simulators/modem';
-import { freePort, REPO_ROOT, startNode, waitFor, type NodeProcess } from '../load/processes.js';
+import { fileURLToPath } from 'node:url';
+import { freePort, startNode, waitFor, type NodeProcess } from '../load/processes.js';
+
+/** The repository root (this file runs from test/support under vitest). */
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export const ADMIN_TOKEN = 'field-site-admin-token-0123456789';
 const SERVICE_ENTRY = join(REPO_ROOT, 'service/dist/main.js');
@@ -96,12 +100,16 @@ export interface EmulatedModem {
   readonly label: string;
   readonly modem: ModemEmulator;
   readonly link: TcpModemLink;
+  /** Destinations of PDUs the modem took, answered or not (the moment a send is under way). */
+  readonly submitting: string[];
 }
 
 export async function emulatedModem(label: string, behaviour: ModemBehaviourPatch = {}): Promise<EmulatedModem> {
   const modem = new ModemEmulator({ name: label, vendor: 'simcom', behaviour: { bootMs: 100, statusReportDelayMs: 300, ...behaviour } });
   const link = await TcpModemLink.open(modem, { port: 0 });
-  return { label, modem, link };
+  const submitting: string[] = [];
+  modem.on('submitting', (submit) => submitting.push(submit.destination.address));
+  return { label, modem, link, submitting };
 }
 
 /** Writes the agent's YAML config into `dir` and returns its path. */

@@ -209,7 +209,14 @@ describe('receiptOverdue', () => {
 
 describe('the other transitions', () => {
   it('records a send a dead replica left as unknown, never resent', () => {
-    expect(interrupted(attempt())).toMatchObject({ attempt: { status: 'unknown', error: { code: 'INTERRUPTED' } }, message: { status: 'submitted' } });
+    expect(interrupted(message(), attempt(), now)).toMatchObject({ attempt: { status: 'unknown', error: { code: 'INTERRUPTED' } }, message: { status: 'submitted' } });
+  });
+
+  it('settles an interrupted send on what reached it meanwhile: an answer and a receipt from another replica', () => {
+    const delivered = interrupted(message(), attempt({ parts: [part(1, 'delivered')], receiptParts: 1 }), now);
+    expect(delivered).toMatchObject({ attempt: { status: 'delivered', completed: true, error: { code: 'INTERRUPTED' } }, message: { status: 'delivered' } });
+    const failed = interrupted(message(), attempt({ parts: [part(1, 'failed', '0x45')], receiptParts: 1 }), now);
+    expect(failed).toMatchObject({ attempt: { status: 'failed', completed: true }, message: { status: 'queued', step: 1 } });
   });
 
   it('passes over a step to the next one, or retries it later when it may come back', () => {

@@ -224,11 +224,18 @@ export function submitUnknown(message: MessageState, attempt: AttemptState, unkn
   };
 }
 
-/** A replica died mid-submit (its lease ran out with the attempt still sending): outcome unknown, never resent. */
-export function interrupted(attempt: AttemptState): Decision {
+/**
+ * A replica died mid-submit (its lease ran out with the attempt still sending): outcome unknown,
+ * never resent. What reached the attempt meanwhile still counts: a late acceptance and its
+ * receipts (an agent answers the replica that holds its stream, not the one that died) settle it.
+ */
+export function interrupted(message: MessageState, attempt: AttemptState, now: Date): Decision {
   if (attempt.status !== 'sending') return { message: { status: 'submitted', receiptDueInSeconds: attempt.receiptTimeoutSeconds, lastError: 'interrupted during submit: outcome unknown, not resent' } };
+  const error = { code: 'INTERRUPTED', message: 'replica stopped during submit' };
+  const settled = settleOnParts({ ...message, status: 'submitted' }, { ...attempt, status: 'unknown' }, now);
+  if (settled.attempt) return { ...settled, attempt: { ...settled.attempt, error: settled.attempt.error ?? error } };
   return {
-    attempt: { status: 'unknown', completed: false, error: { code: 'INTERRUPTED', message: 'replica stopped during submit' } },
+    attempt: { status: 'unknown', completed: false, error },
     message: { status: 'submitted', receiptDueInSeconds: attempt.receiptTimeoutSeconds, lastError: 'interrupted during submit: outcome unknown, not resent' },
   };
 }

@@ -188,7 +188,7 @@ export class DispatchJournal {
       }
       for (const message of stale.values()) {
         const attempt = open.get(message.id);
-        batch.apply(message.id, attempt, attempt ? interrupted(attempt) : { message: { status: 'submitted', receiptDueInSeconds: 0, lastError: 'interrupted before its attempt was stored' } });
+        batch.apply(message.id, attempt, attempt ? interrupted(message, attempt, now) : { message: { status: 'submitted', receiptDueInSeconds: 0, lastError: 'interrupted before its attempt was stored' } });
       }
       await batch.commit();
       return { counts: { overdue: overdue.size, interrupted: stale.size }, effects: batch.effects() };

@@ -185,6 +185,19 @@ describe('unplug and replug', () => {
 });
 
 describe('pace', () => {
+  it('tells when it took a PDU, before the send is answered: the window a host may die in', () => {
+    const { clock, modem, host } = setUp({ behaviour: { smsPerMinute: 6 } });
+    const events: string[] = [];
+    modem.on('submitting', (submit) => events.push(`submitting ${submit.text}`));
+    modem.on('sent', (part) => events.push(`sent ${part.text}`));
+    host.command('AT+CMGS=23');
+    host.pdu(HELLO);
+    expect(events).toEqual(['submitting hellohello']);
+    expect(modem.sentMessages()).toEqual([]);
+    clock.advance(10_000);
+    expect(events).toEqual(['submitting hellohello', 'sent hellohello']);
+  });
+
   it('answers a send after 60/rate seconds and reads no command meanwhile', () => {
     const { clock, host } = setUp({ behaviour: { smsPerMinute: 6 } });
     host.command('AT+CMGS=23');

@@ -84,6 +84,8 @@ export interface ModemState {
 export interface ModemEvents {
   /** Bytes the modem said to the host. */
   output: [Buffer];
+  /** A PDU was taken for sending (after the `> ` prompt); `sent` or a +CMS ERROR follows. */
+  submitting: [SmsSubmit];
   /** A send was accepted and answered with +CMGS. */
   sent: [SentPart];
   unplug: [];
@@ -462,6 +464,7 @@ export class ModemEmulator extends EventEmitter<ModemEvents> {
       this.#finish([], AtCommandError.cms(304, error.message));
       return;
     }
+    this.emit('submitting', submit);
     const behaviour = this.#behaviour;
     if (behaviour.hangAfterSends !== null && this.#answeredSends >= behaviour.hangAfterSends) {
       this.#behaviour = { ...this.#behaviour, hangAfterSends: null };
