@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 /**
  * `pnpm start`: the whole system on one machine with nothing installed. Embedded PGlite in
- * ./data; the SMSC simulator, the HTTP provider simulator and a mail catcher in process; and demo
- * data (one app; an SMPP, a voice and an e-mail provider; one route falling back SMS → voice call
- * → e-mail). Development secrets are generated once and kept in ./data so restarts can read old
+ * ./data; the SMSC simulator, the HTTP provider simulator, a mail catcher and an emulated GSM modem
+ * in process, and a modem-agent process driving that modem; and demo data (one app; an SMPP, a
+ * voice, an e-mail and an agent provider; one route falling back SMS → voice call → e-mail, and
+ * one sending French numbers through the agent). Development secrets are generated once and kept in ./data so restarts can read old
  * data.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,6 +21,7 @@ import { DEFAULT_SIM_ACCOUNTS, HttpProviderSimulator } from '@switchboard/simula
 import { SmscSimulator } from '@switchboard/simulators/smsc';
 import { MailCatcher } from '@switchboard/simulators/smtp';
 import { startSwitchboard } from './composition-root.js';
+import { DEMO_AGENT_ID, DEMO_AGENT_PROVIDER, seedDemoAgent, startDemoAgent, startDemoModem } from './demo-field-site.js';
 
 interface DemoSecrets {
   CODE_HMAC_KEY: string;
@@ -67,6 +69,8 @@ const mailCatcher = new MailCatcher({
   logger: logger.child({ component: 'mail-catcher' }),
 });
 const mail = await mailCatcher.start();
+const demoModem = await startDemoModem(Number(env.MODEM_SIM_PORT ?? 2776), Number(env.MODEM_SIM_HTTP_PORT ?? 8028), logger.child({ component: 'modem-emulator' }));
+let agentToken = '';
 const twilio = DEFAULT_SIM_ACCOUNTS.twilio;
 
 /** Who the demo's seeding is recorded as in the audit log. */
@@ -99,6 +103,22 @@ async function seedDefaultRule(admin: AdminService): Promise<void> {
       { provider: 'voice-sim', channel: 'voice', receiptTimeoutSeconds: 60 },
       { provider: 'mail-sim', channel: 'email', receiptTimeoutSeconds: 60 },
     ],
+  });
+}
+
+/** French numbers go out through the demo's field site (the modem agent), falling back to the SMSC. */
+async function seedFranceRule(admin: AdminService): Promise<void> {
+  if ((await admin.routes.list()).some((rule) => rule.name === 'france')) return;
+  await admin.routes.create(SEEDER, {
+    name: 'france',
+    priority: 100,
+    enabled: true,
+    isDefault: false,
+    match: { countries: ['FR'], prefixes: [], apps: [], channels: [], kinds: [] , timeWindow: null },
+    candidates: [DEMO_AGENT_PROVIDER, 'smsc-sim'],
+    strategy: 'priority',
+    weights: {},
+    fallback: [{ provider: 'smsc-sim', channel: 'sms', receiptTimeoutSeconds: 60 }],
   });
 }
 
@@ -136,12 +156,18 @@ const switchboard = await startSwitchboard(config, logger, { beforeStart: async 
     settings: { host: '127.0.0.1', port: String(mail.smtpPort), ignoreTLS: 'true', from: 'verify@example.com' },
     credentials: {},
   });
+  agentToken = await seedDemoAgent(admin, SEEDER, (kind, name, settings) => seedProvider(admin, { name, kind, channels: ['sms'], settings, credentials: {} }));
   await seedDefaultRule(admin);
+  await seedFranceRule(admin);
   // Lowest-cost routing passes over a provider without a price, so every demo provider has some.
   await seedPrices(admin, 'smsc-sim', { DE: 0.075, GB: 0.04, US: 0.0079 });
   await seedPrices(admin, 'voice-sim', { DE: 0.12, GB: 0.09, US: 0.013 });
   await seedPrices(admin, 'mail-sim', { DE: 0.0005, GB: 0.0005, US: 0.0005 });
+  await seedPrices(admin, DEMO_AGENT_PROVIDER, { FR: 0.01 });
+  await seedPrices(admin, 'smsc-sim', { FR: 0.065 });
 } });
+const agent = startDemoAgent({ dataDir, grpcPort: switchboard.grpcPort, token: agentToken, modemAddress: demoModem.address });
+if (agent === undefined) logger.warn({}, 'modem-agent is not built (pnpm -r build): French numbers fall back to the SMSC simulator');
 
 console.log(`
 Switchboard is running (embedded database in ${dataDir}).
@@ -152,11 +178,17 @@ Switchboard is running (embedded database in ${dataDir}).
   SMSC simulator  smpp 127.0.0.1:${ports.smppPort}, inbox http://127.0.0.1:${ports.httpPort}/inbox
   HTTP simulator  ${httpSim.url} (Twilio, Plivo, Vonage, Auron APIs), calls ${httpSim.url}/_sim/calls
   mail catcher    smtp 127.0.0.1:${mail.smtpPort}, mails http://127.0.0.1:${mail.httpPort}/mails
+  modem agent     ${agent === undefined ? 'not built' : `${DEMO_AGENT_ID}, log ${agent.log}`}: French numbers (+33) go out through it
+  emulated modem  tcp ${demoModem.address}, sent ${demoModem.sentUrl}
 Press Ctrl-C to stop.
 `);
 
 stopOnSignals({
-  stop: () => switchboard.stop().then(() => Promise.all([simulator.stop(), httpSimulator.stop(), mailCatcher.stop()])),
+  stop: async () => {
+    await agent?.stop();
+    await switchboard.stop();
+    await Promise.all([simulator.stop(), httpSimulator.stop(), mailCatcher.stop(), demoModem.stop()]);
+  },
   logger,
   deadlineMs: config.shutdownTimeoutMs + 5000,
 });

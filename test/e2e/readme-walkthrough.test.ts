@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { credentials, loadPackageDefinition, Metadata, type GrpcObject, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { Channel } from '@switchboard/proto/switchboard/v1/channel';
-import { VerificationStatus, VerifyServiceClient, type SendCodeResponse, type VerifyCodeResponse, type GetVerificationResponse } from '@switchboard/proto/switchboard/v1/verify';
+import { DeliveryStatus, VerificationStatus, VerifyServiceClient, type SendCodeResponse, type VerifyCodeResponse, type GetVerificationResponse } from '@switchboard/proto/switchboard/v1/verify';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemo, type DemoProcess } from '../support/demo-process.js';
@@ -144,6 +144,25 @@ describe('README walk-through against `pnpm start`', () => {
     });
     const mailed = await poll(`${demo.mailsUrl}/latest?to=${encodeURIComponent(email)}`, (mail) => /code is (\d+)\./.exec((mail as { raw: string }).raw)?.[1], 'the e-mail');
     expect(await approve(byMail.verification?.id ?? '', mailed)).toBe(true);
+  });
+
+  it('sends a French number through the demo field site: modem agent, emulated modem, status report', async () => {
+    const to = '+33612345678';
+    const sent = await unary<SendCodeResponse>((client, metadata, done) => {
+      client.sendCode({ to, channel: Channel.CHANNEL_SMS, locale: 'fr', codeLength: 0, templateName: '', brand: '', idempotencyKey: '', appHash: '', email: '' }, metadata, done);
+    });
+    const id = sent.verification?.id ?? '';
+    const text = await poll(demo.modemSentUrl, (list) => (list as { to: string; text: string }[]).find((message) => message.to === to)?.text, 'the SMS at the emulated modem');
+    let status = DeliveryStatus.DELIVERY_STATUS_UNSPECIFIED;
+    for (let tries = 0; tries < 150 && status !== DeliveryStatus.DELIVERY_STATUS_DELIVERED; tries++) {
+      const got = await unary<GetVerificationResponse>((client, metadata, done) => {
+        client.getVerification({ verificationId: id }, metadata, done);
+      });
+      status = got.verification?.deliveryStatus ?? status;
+      if (status !== DeliveryStatus.DELIVERY_STATUS_DELIVERED) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(status).toBe(DeliveryStatus.DELIVERY_STATUS_DELIVERED);
+    expect(await approve(id, /(\d{6})/.exec(text)?.[1] ?? '')).toBe(true);
   });
 
   it('runs the Node snippet printed in the README, as printed', () => {

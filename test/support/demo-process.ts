@@ -12,6 +12,8 @@ export interface DemoProcess {
   readonly callsUrl: string;
   /** The mail catcher's list of received mail. */
   readonly mailsUrl: string;
+  /** What the emulated modem of the demo's field site sent. */
+  readonly modemSentUrl: string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -22,7 +24,7 @@ export interface DemoProcess {
  */
 export async function startDemo(dataDir: string, env: Record<string, string> = {}): Promise<DemoProcess> {
   const child: ChildProcess = spawn(process.execPath, [DEMO_ENTRY], {
-    env: { ...process.env, DATA_DIR: dataDir, GRPC_PORT: '0', HTTP_PORT: '0', SMSC_SIM_PORT: '0', SMSC_SIM_HTTP_PORT: '0', HTTP_SIM_PORT: '0', MAIL_SIM_SMTP_PORT: '0', MAIL_SIM_HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, DATA_DIR: dataDir, GRPC_PORT: '0', HTTP_PORT: '0', SMSC_SIM_PORT: '0', SMSC_SIM_HTTP_PORT: '0', HTTP_SIM_PORT: '0', MAIL_SIM_SMTP_PORT: '0', MAIL_SIM_HTTP_PORT: '0', MODEM_SIM_PORT: '0', MODEM_SIM_HTTP_PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -44,13 +46,15 @@ export async function startDemo(dataDir: string, env: Record<string, string> = {
   const inbox = /inbox (http:\/\/\S+\/inbox)/.exec(output)?.[1];
   const calls = /calls (http:\/\/\S+\/_sim\/calls)/.exec(output)?.[1];
   const mails = /mails (http:\/\/\S+\/mails)/.exec(output)?.[1];
-  if (!grpc || !apiKey || !inbox || !calls || !mails) throw new Error(`demo banner incomplete:\n${output}`);
+  const modemSent = /sent (http:\/\/\S+\/sent)/.exec(output)?.[1];
+  if (!grpc || !apiKey || !inbox || !calls || !mails || !modemSent) throw new Error(`demo banner incomplete:\n${output}`);
   return {
     grpcAddress: grpc,
     apiKey,
     inboxUrl: inbox,
     callsUrl: calls,
     mailsUrl: mails,
+    modemSentUrl: modemSent,
     async stop() {
       child.kill('SIGTERM');
       return exited;
