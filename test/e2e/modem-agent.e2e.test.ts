@@ -19,7 +19,7 @@ import {
   writeAgentConfig,
   type EmulatedModem,
   type ServiceProcess,
-} from '../support/field-site.js';
+} from '../load/field-site.js';
 
 /**
  * A field site end to end, every part its own process or port: the service (PGlite), a

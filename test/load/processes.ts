@@ -82,6 +82,13 @@ export function peakRssBytes(pid: number): number {
   return kb === undefined ? 0 : Number(kb) * 1024;
 }
 
+/** Resident set size of a process now (VmRSS), in bytes. */
+export function currentRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = /VmRSS:\s+(\d+) kB/.exec(status)?.[1];
+  return kb === undefined ? 0 : Number(kb) * 1024;
+}
+
 /** Polls `condition` until it holds; throws naming what it waited for. */
 export async function waitFor(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 60_000, everyMs = 100): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -11,7 +11,7 @@
  * in time, the submit gives up as outcome unknown and the command is marked abandoned, so a late
  * answer is still applied to the attempt (as a late acceptance) and nothing is sent twice.
  */
-import type { AgentGateway, AgentOutcome, AgentPresence, AgentSubmission } from './agent-gateway.js';
+import type { AgentGateway, AgentOutcome, AgentPresence, AgentSubmission } from '../providers/agent-gateway.js';
 import { AlreadyExistsError, UnauthenticatedError, UnavailableError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { REVOKED, type AgentLinkStore, type AgentNotice, type StoredOutcome } from './agent-link.ports.js';

@@ -3,7 +3,7 @@
  * stream without protobuf), and what the link needs from storage. The gRPC handler maps the wire
  * to these; `persistence/agent-link.store.ts` implements the store on PostgreSQL or PGlite.
  */
-import type { AgentOutcome, AgentSubmission } from './agent-gateway.js';
+import type { AgentOutcome, AgentSubmission } from '../providers/agent-gateway.js';
 
 /** A modem as the agent reports it (agent.proto `ModemState`). */
 export interface ModemReport {

@@ -5,7 +5,7 @@
  * result lost with the link is resent by the agent.
  */
 import type { DeliveryReceipt, InboundSink, LateAcceptanceSink, ReceiptSink } from '../providers/channel-provider.js';
-import { agentPartId } from './agent-gateway.js';
+import { agentPartId } from '../providers/agent-gateway.js';
 import { InvalidArgumentError, PermissionDeniedError, UnavailableError, type SwitchboardError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { AgentLinkStore, AgentMessage, ReceiptStatus, ServiceMessage, StoredOutcome } from './agent-link.ports.js';

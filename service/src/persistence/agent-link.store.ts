@@ -6,7 +6,7 @@
  */
 import { hashApiKey } from '../shared/api-keys.js';
 import type { SecretBox } from '../shared/secret-box.js';
-import type { AgentSubmission } from '../agents/agent-gateway.js';
+import type { AgentSubmission } from '../providers/agent-gateway.js';
 import type { AgentLinkStore, AgentNotice, AgentRecord, CommandRef, CommandState, ModemReport, QueuedCommand, StoredOutcome } from '../agents/agent-link.ports.js';
 import { sql, type SqlClient, type SqlRunner } from './sql-client.js';
 

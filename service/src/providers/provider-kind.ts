@@ -8,7 +8,7 @@
 import type { Channel } from '../routing/routing-model.js';
 import type { Logger } from '../shared/logger.js';
 import type { ValidationProblem } from '../shared/validation-problem.js';
-import type { AgentGateway } from '../agents/agent-gateway.js';
+import type { AgentGateway } from './agent-gateway.js';
 import type { WebhookConfig } from './http/webhooks.js';
 import type { SmppMetrics } from './smpp/smpp-provider-options.js';
 import type { InboundSink, LateAcceptanceSink, ReceiptSink, ChannelProvider } from './channel-provider.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentGateway, AgentOutcome, AgentPresence, AgentSubmission } from '../../agents/agent-gateway.js';
+import type { AgentGateway, AgentOutcome, AgentPresence, AgentSubmission } from '../agent-gateway.js';
 import { ProviderError } from '../../shared/errors.js';
 import type { OutboundSms } from '../channel-provider.js';
 import { AgentProvider, AGENT_OFFLINE_AFTER_MS } from './agent.provider.js';

@@ -7,7 +7,7 @@
 import { encodeMessage } from '@switchboard/sms-encoding';
 import { ProviderError } from '../../shared/errors.js';
 import type { ChannelProvider, OutboundSms, ProviderStatus, SubmitAccepted } from '../channel-provider.js';
-import { agentPartId, type AgentGateway } from '../../agents/agent-gateway.js';
+import { agentPartId, type AgentGateway } from '../agent-gateway.js';
 import type { AgentSettings } from './agent-settings.js';
 
 /**

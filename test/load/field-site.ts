@@ -4,17 +4,25 @@
  * are reached. Everything the test does to the service goes through its public APIs.
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { AdminServiceClient } from '@switchboard/proto/switchboard/v1/admin';
 import { VerifyServiceClient } from '@switchboard/proto/switchboard/v1/verify';
 import { ModemEmulator, TcpModemLink, type ModemBehaviourPatch } from '@switchboard/simulators/modem';
 import { fileURLToPath } from 'node:url';
-import { freePort, startNode, waitFor, type NodeProcess } from '../load/processes.js';
+import { freePort, startNode, waitFor, type NodeProcess } from './processes.js';
 
-/** The repository root (this file runs from test/support under vitest). */
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root: this file runs from test/load (vitest) or test/dist/load (benchmarks). */
+const REPO_ROOT = ((): string => {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'pnpm-workspace.yaml'))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error('not inside the repository');
+    dir = parent;
+  }
+  return dir;
+})();
 
 export const ADMIN_TOKEN = 'field-site-admin-token-0123456789';
 const SERVICE_ENTRY = join(REPO_ROOT, 'service/dist/main.js');
@@ -113,18 +121,25 @@ export async function emulatedModem(label: string, behaviour: ModemBehaviourPatc
 }
 
 /** Writes the agent's YAML config into `dir` and returns its path. */
-export function writeAgentConfig(dir: string, options: { grpcAddress: string; agentId: string; token: string; modems: readonly EmulatedModem[] }): string {
+export function writeAgentConfig(dir: string, options: { grpcAddress: string; agentId: string; token: string; modems: readonly EmulatedModem[]; maxPerMinute?: number; logLevel?: string }): string {
   const path = join(dir, 'agent.yaml');
-  const modems = options.modems.map((m) => `  - label: ${m.label}\n    tcp: "127.0.0.1:${m.link.port}"\n    maxPerMinute: 60\n`).join('');
+  const modems = options.modems.map((m) => `  - label: ${m.label}\n    tcp: "127.0.0.1:${m.link.port}"\n    maxPerMinute: ${options.maxPerMinute ?? 60}\n`).join('');
   writeFileSync(
     path,
-    `service:\n  address: "${options.grpcAddress}"\n  tls:\n    insecure: true\nagent:\n  id: ${options.agentId}\n  token: "${options.token}"\nmodems:\n${modems}journal:\n  path: journal/agent.journal\nheartbeatSeconds: 5\nlogLevel: debug\n`,
+    `service:\n  address: "${options.grpcAddress}"\n  tls:\n    insecure: true\nagent:\n  id: ${options.agentId}\n  token: "${options.token}"\nmodems:\n${modems}journal:\n  path: journal/agent.journal\nheartbeatSeconds: 5\nlogLevel: ${options.logLevel ?? 'debug'}\n`,
   );
   return path;
 }
 
-export function startAgent(configPath: string, logFile: string): NodeProcess {
-  return startNode(AGENT_ENTRY, {}, logFile, [], ['--config', configPath]);
+/**
+ * The V8 flags the README's systemd unit runs the agent with: no optimising compiler and a small
+ * young generation. The agent does little work per second (a modem sends a few SMS a minute), and
+ * a field box's memory is the scarcer resource; `pnpm bench:agent` measures both ways.
+ */
+export const AGENT_NODE_FLAGS = ['--lite-mode', '--max-semi-space-size=1'];
+
+export function startAgent(configPath: string, logFile: string, nodeFlags: readonly string[] = []): NodeProcess {
+  return startNode(AGENT_ENTRY, {}, logFile, [...nodeFlags], ['--config', configPath]);
 }
 
 /** Whether the agent's journal file holds `text` (what it accepted is written there first). */

@@ -1,5 +1,5 @@
 /**
- * What an `agent` provider needs of the service's agent link (`agent-hub.ts`): a way to
+ * What an `agent` provider needs of the service's agent link (`agents/agent-hub.ts`): a way to
  * hand one attempt's SMS to an agent and wait for its answer, and whether the agent is around.
  * The provider knows nothing of streams, replicas or the queue table behind this.
  */
