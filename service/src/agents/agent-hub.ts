@@ -29,6 +29,12 @@ export interface AgentHubOptions {
   readonly answerGraceMs?: number;
   /** How often waiting submits and presence are re-read, in case a notice was missed. */
   readonly pollMs?: number;
+  /**
+   * How long settled commands and remembered result ids are kept. A result resent later than
+   * this would be applied again; the agent resends only what was never acknowledged, so that
+   * takes an agent offline this long with an acknowledgement lost on the way.
+   */
+  readonly retentionMs?: number;
   readonly now?: () => number;
 }
 
@@ -40,6 +46,9 @@ interface Waiter {
 }
 
 export const DEFAULT_ACCEPT_GRACE_MS = 5_000;
+export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
+const PRUNE_EVERY_MS = 10 * 60 * 1000;
+const PRUNE_BATCH = 5000;
 
 export const DEFAULT_ANSWER_GRACE_MS = 90_000;
 
@@ -50,6 +59,7 @@ export class AgentHub implements AgentGateway, SessionHost {
   readonly #waiters = new Map<string, Waiter>();
   #presence = new Map<string, AgentPresence>();
   #poller: NodeJS.Timeout | undefined;
+  #pruner: NodeJS.Timeout | undefined;
   #stopped = false;
 
   constructor(options: AgentHubOptions) {
@@ -66,6 +76,23 @@ export class AgentHub implements AgentGateway, SessionHost {
       });
     };
     this.#poller = setTimeout(poll, this.#options.pollMs ?? 5000).unref();
+    this.#pruner = setInterval(() => { void this.prune(); }, PRUNE_EVERY_MS).unref();
+  }
+
+  /** Forgets what is older than the retention, in batches; every replica may run it. */
+  async prune(): Promise<number> {
+    const before = new Date(this.#now() - (this.#options.retentionMs ?? DEFAULT_RETENTION_MS));
+    let total = 0;
+    try {
+      for (;;) {
+        const removed = await this.#options.store.prune(before, PRUNE_BATCH);
+        total += removed;
+        if (removed < PRUNE_BATCH || this.#stopped) break;
+      }
+    } catch (error) {
+      this.#options.logger.warn({ err: error }, 'could not prune old agent commands; trying at the next round');
+    }
+    return total;
   }
 
   /**
@@ -76,6 +103,7 @@ export class AgentHub implements AgentGateway, SessionHost {
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#poller);
+    clearInterval(this.#pruner);
     for (const session of [...this.#sessions.values()]) session.close(new UnavailableError('the service replica is stopping; reconnect', 1000));
     await Promise.all(
       [...this.#waiters.values()].map(async (waiter) => {

@@ -130,6 +130,11 @@ export interface AgentLinkStore {
   heartbeat(agentId: string, sessionId: string, modems: readonly ModemReport[]): Promise<void>;
   /** The stream ended; clears the agent's session only if it is still this one. */
   disconnected(agentId: string, sessionId: string): Promise<void>;
+  /**
+   * Forgets settled commands and remembered result ids older than `before`, at most `limit` of
+   * each; returns how many rows went. Live commands (queued, accepted) are kept however old.
+   */
+  prune(before: Date, limit: number): Promise<number>;
 }
 
 /** The session id of a `session` notice that ends every stream of the agent: its token was rotated, or the agent deleted. */

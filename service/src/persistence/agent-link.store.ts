@@ -76,6 +76,17 @@ const Q = {
     `update agent set session_id = $2, replica = $3, agent_version = $4, modems = $5::jsonb, connected_at = now(), last_seen_at = now(), disconnected_at = null where id = $1`,
   ),
   heartbeat: sql('agents.heartbeat', `update agent set modems = $3::jsonb, last_seen_at = now() where id = $1 and session_id = $2`),
+  // Batches of `limit`, so a long-idle prune never holds many locks at once.
+  pruneResults: sql(
+    'agents.prune-results',
+    `with gone as (delete from agent_result where (agent_id, result_id) in (select agent_id, result_id from agent_result where stored_at < $1 limit $2) returning 1)
+     select count(*)::int as n from gone`,
+  ),
+  pruneCommands: sql(
+    'agents.prune-commands',
+    `with gone as (delete from agent_command where attempt_id in (select attempt_id from agent_command where created_at < $1 and state in ('expired', 'submitted', 'failed', 'abandoned') limit $2) returning 1)
+     select count(*)::int as n from gone`,
+  ),
   disconnected: sql('agents.disconnected', `update agent set session_id = null, replica = null, disconnected_at = now(), last_seen_at = now() where id = $1 and session_id = $2`),
 };
 
@@ -200,6 +211,12 @@ export class SqlAgentLinkStore implements AgentLinkStore {
 
   async disconnected(agentId: string, sessionId: string): Promise<void> {
     await this.#sql.query(Q.disconnected, [agentId, sessionId]);
+  }
+
+  async prune(before: Date, limit: number): Promise<number> {
+    const [results] = await this.#sql.query<{ n: number }>(Q.pruneResults, [before, limit]);
+    const [commands] = await this.#sql.query<{ n: number }>(Q.pruneCommands, [before, limit]);
+    return (results?.n ?? 0) + (commands?.n ?? 0);
   }
 }
 
