@@ -531,8 +531,9 @@ export class Dispatcher implements DispatchQueue {
     this.#sending.delete(job.message.id);
     this.#pump(providerName);
     metrics?.submit(providerName, result.kind === 'accepted' ? 'accepted' : result.kind === 'refused' ? 'failed' : 'unknown');
-    if (result.kind === 'refused') logger.warn({ messageId: job.message.id, provider: providerName, error: result.error }, 'submit failed');
-    else if (result.kind === 'unknown') logger.warn({ messageId: job.message.id, provider: providerName, error: result.error }, 'submit outcome unknown; not resending');
+    // `errorCode`, not `error.code`: the logger redacts every `code` field (codes are secrets).
+    if (result.kind === 'refused') logger.warn({ messageId: job.message.id, provider: providerName, errorCode: result.error.code, error: result.error.message }, 'submit failed');
+    else if (result.kind === 'unknown') logger.warn({ messageId: job.message.id, provider: providerName, errorCode: result.error.code, error: result.error.message }, 'submit outcome unknown; not resending');
     // From here the provider may have the message: no failure below may lead to a resend.
     const outcome = await this.#record(job, attemptId, providerName, result);
     if (outcome === undefined) return;
