@@ -123,7 +123,13 @@ export async function startSwitchboard(config: ServiceConfig, logger: ProcessLog
     const box = new SecretBox(config.encryptionKey);
     const replica = `${hostname().slice(0, 40)}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const agentStore = new SqlAgentLinkStore(database.sql, box);
-    const agents = new AgentHub({ store: agentStore, logger: logger.child({ component: 'agents' }) });
+    const agents = new AgentHub({
+      store: agentStore,
+      logger: logger.child({ component: 'agents' }),
+      answerGraceMs: config.agents.answerGraceSeconds * 1000,
+      // Three missed heartbeats, and never less than a link flap.
+      offlineAfterMs: Math.max(45_000, 3 * config.agents.heartbeatSeconds * 1000),
+    });
     await agents.start();
     stopAgents = () => agents.stop();
     const apps = new AppRepository(database.em);

@@ -35,6 +35,11 @@ export interface AgentHubOptions {
    * takes an agent offline this long with an acknowledgement lost on the way.
    */
   readonly retentionMs?: number;
+  /**
+   * An agent whose replica holds its session but has not heard from it for this long counts as
+   * disconnected (that replica may have died without clearing it). Default: 45 s.
+   */
+  readonly offlineAfterMs?: number;
   readonly now?: () => number;
 }
 
@@ -46,6 +51,7 @@ interface Waiter {
 }
 
 export const DEFAULT_ACCEPT_GRACE_MS = 5_000;
+export const DEFAULT_OFFLINE_AFTER_MS = 45_000;
 export const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 const PRUNE_EVERY_MS = 10 * 60 * 1000;
 const PRUNE_BATCH = 5000;
@@ -108,15 +114,21 @@ export class AgentHub implements AgentGateway, SessionHost {
     await Promise.all(
       [...this.#waiters.values()].map(async (waiter) => {
         const { attemptId, agentId } = waiter.submission;
-        const withdrawn = await this.#options.store.expireIfQueued(attemptId).catch(() => false);
+        const withdrawn = await this.#withdraw(waiter.submission).catch(() => false);
         if (withdrawn) {
           this.#settle(attemptId, { kind: 'not-taken', reason: `withdrawn from agent ${agentId}: the replica is stopping` });
           return;
         }
         await this.#options.store.abandonIfAccepted(attemptId).catch(() => false);
+        await this.#options.store.abandonIfOffered(attemptId).catch(() => false);
         this.#settle(attemptId, { kind: 'no-answer', reason: `the replica stopped while agent ${agentId} had the message` });
       }),
     );
+  }
+
+  /** True once {@link stop} began: no new streams, no new submits. */
+  get stopped(): boolean {
+    return this.#stopped;
   }
 
   presence(agentId: string): AgentPresence | undefined {
@@ -127,7 +139,18 @@ export class AgentHub implements AgentGateway, SessionHost {
   }
 
   async submit(submission: AgentSubmission): Promise<AgentOutcome> {
-    await this.#options.store.enqueue(submission);
+    if (this.#stopped) return { kind: 'not-taken', reason: 'this replica is stopping' };
+    if (this.#waiters.has(submission.attemptId)) throw new Error(`attempt ${submission.attemptId} is already waiting for agent ${submission.agentId}`);
+    try {
+      await this.#options.store.enqueue(submission);
+    } catch (error) {
+      // The insert may have committed before the error reached us: withdraw it if it is there,
+      // and only then say it was not taken. If even that cannot be known, the caller records
+      // the outcome as unknown (never resent).
+      const withdrawn = await this.#withdraw(submission);
+      if (!withdrawn) throw error;
+      return { kind: 'not-taken', reason: `could not queue it for agent ${submission.agentId}: ${error instanceof Error ? error.message : String(error)}` };
+    }
     return new Promise<AgentOutcome>((resolve) => {
       const waiter: Waiter = { submission, resolve, phase: 'queued', timer: undefined };
       this.#waiters.set(submission.attemptId, waiter);
@@ -135,6 +158,12 @@ export class AgentHub implements AgentGateway, SessionHost {
       // The agent may be connected here: no need to wait for the notice to come back.
       this.#sessions.get(submission.agentId)?.pump();
     });
+  }
+
+  /** True when the command is certainly not with any agent: withdrawn now, or never stored. */
+  async #withdraw(submission: AgentSubmission): Promise<boolean> {
+    if (await this.#options.store.expireIfQueued(submission.attemptId)) return true;
+    return (await this.#options.store.command(submission.agentId, submission.attemptId)) === null;
   }
 
   /** A notice from any replica (including this one). */
@@ -192,7 +221,20 @@ export class AgentHub implements AgentGateway, SessionHost {
   async refreshPresence(): Promise<void> {
     try {
       const agents = await this.#options.store.agents();
-      this.#presence = new Map(agents.map((agent) => [agent.id, { connected: agent.sessionId !== null, lastSeenAt: agent.lastSeenAt }]));
+      const now = this.#now();
+      const offlineAfter = this.#options.offlineAfterMs ?? DEFAULT_OFFLINE_AFTER_MS;
+      // A session nobody has heard from is a replica that died holding it.
+      this.#presence = new Map(
+        agents.map((agent) => [agent.id, { connected: agent.sessionId !== null && agent.lastSeenAt !== null && now - agent.lastSeenAt.getTime() < offlineAfter, lastSeenAt: agent.lastSeenAt }]),
+      );
+      // Notices may have been missed: a local stream the database no longer names (a newer one
+      // elsewhere, a rotated token, a deleted agent) ends here too.
+      const byId = new Map(agents.map((agent) => [agent.id, agent]));
+      for (const session of [...this.#sessions.values()]) {
+        const record = byId.get(session.agentId);
+        if (record === undefined) session.close(new UnauthenticatedError(`agent ${session.agentId} was deleted`));
+        else if (record.sessionId !== session.sessionId) session.close(new AlreadyExistsError(`agent ${session.agentId} is connected on another stream; this one is closed`));
+      }
     } catch (error) {
       this.#options.logger.warn({ err: error }, 'could not read modem agents; keeping what was known');
     }
@@ -200,14 +242,16 @@ export class AgentHub implements AgentGateway, SessionHost {
 
   async #poll(): Promise<void> {
     await this.refreshPresence();
+    for (const session of this.#sessions.values()) session.pump();
     if (this.#waiters.size > 0) await this.#readOutcomes([...this.#waiters.keys()]);
   }
 
-  async #readOutcomes(attemptIds: readonly string[]): Promise<void> {
+  async #readOutcomes(attemptIds: readonly string[], rethrow = false): Promise<void> {
     try {
       const outcomes = await this.#options.store.outcomes(attemptIds);
       for (const [attemptId, outcome] of outcomes) this.#settle(attemptId, outcome);
     } catch (error) {
+      if (rethrow) throw error;
       this.#options.logger.warn({ err: error }, 'could not read agent outcomes; trying again at the next poll');
     }
   }
@@ -233,24 +277,25 @@ export class AgentHub implements AgentGateway, SessionHost {
     const { store } = this.#options;
     try {
       if (waiter.phase === 'queued') {
-        if (await store.expireIfQueued(attemptId)) {
+        if (await this.#withdraw(waiter.submission)) {
           const presence = this.presence(agentId);
           const why = presence?.connected === true ? 'busy: it did not take the message' : 'offline';
           this.#settle(attemptId, { kind: 'not-taken', reason: `agent ${agentId} was ${why} before ${sendBefore.toISOString()}` });
           return;
         }
+        // A stream carried it: the agent may have it (an accept can be lost with the link), and
+        // it starts nothing after send-before. Wait for its answer.
         waiter.phase = 'accepted';
-        await this.#readOutcomes([attemptId]);
+        await this.#readOutcomes([attemptId], true);
         if (this.#waiters.get(attemptId) === waiter) this.#schedule(waiter, sendBefore.getTime() + (this.#options.answerGraceMs ?? DEFAULT_ANSWER_GRACE_MS));
         return;
       }
-      if (await store.abandonIfAccepted(attemptId)) {
-        this.#settle(attemptId, { kind: 'no-answer', reason: `agent ${agentId} took the message and did not say whether it was sent` });
-        return;
-      }
-      await this.#readOutcomes([attemptId]);
-      // Neither accepted nor answered (a row changed by hand, or gone): do not wait forever.
-      this.#settle(attemptId, { kind: 'no-answer', reason: `agent ${agentId}: the command is no longer waiting for an answer` });
+      await this.#readOutcomes([attemptId], true);
+      if (this.#waiters.get(attemptId) !== waiter) return;
+      await store.abandonIfAccepted(attemptId);
+      await store.abandonIfOffered(attemptId);
+      await this.#readOutcomes([attemptId], true);
+      this.#settle(attemptId, { kind: 'no-answer', reason: `agent ${agentId} may have taken the message and did not say whether it was sent` });
     } catch (error) {
       this.#options.logger.warn({ err: error, attemptId }, 'could not settle a command past its deadline; retrying');
       if (this.#waiters.get(attemptId) === waiter) this.#schedule(waiter, this.#now() + 1000);

@@ -91,6 +91,27 @@ export interface AgentRecord {
   readonly lastSeenAt: Date | null;
 }
 
+/** Where the next page of queued commands starts. */
+export interface QueueCursor {
+  /** As the database wrote it (microseconds: a Date would lose them and repeat rows). */
+  readonly createdAt: string;
+  readonly attemptId: string;
+}
+
+export interface QueuedPage {
+  readonly commands: readonly QueuedCommand[];
+  /** Null on the last page. */
+  readonly next: QueueCursor | null;
+}
+
+/** What storing an outcome found: whether this result id was new, and the command it is about. */
+export interface RecordedOutcome {
+  readonly fresh: boolean;
+  /** The command's state before this result. */
+  readonly before: CommandState;
+  readonly command: CommandRef;
+}
+
 /** The outcome stored for a command (submitted or failed); null while there is none. */
 export type StoredOutcome = Extract<AgentOutcome, { kind: 'submitted' | 'failed' }>;
 
@@ -101,22 +122,29 @@ export interface AgentLinkStore {
   agents(): Promise<AgentRecord[]>;
   /** Stores the command as `queued` and wakes the replica holding the agent's stream. */
   enqueue(submission: AgentSubmission): Promise<void>;
-  /** Commands of `agentId` still `queued` whose send-before has not passed, oldest first. */
-  queued(agentId: string, now: Date): Promise<QueuedCommand[]>;
+  /** A page of the commands of `agentId` still `queued` whose send-before has not passed, oldest first. */
+  queued(agentId: string, now: Date, after: QueueCursor | null, limit: number): Promise<QueuedPage>;
+  /**
+   * Marks these commands as carried to the agent, before a stream writes them; returns those
+   * still queued (only they may be written). An offered command is never withdrawn as not taken.
+   */
+  offer(agentId: string, attemptIds: readonly string[]): Promise<Set<string>>;
   /** `queued` → `accepted`; false when the command was not queued (expired, unknown, already accepted). */
   markAccepted(agentId: string, attemptId: string): Promise<boolean>;
   /**
    * Stores an outcome reported as `resultId`, once: the command's state moves to `submitted` or
-   * `failed` (unless it is already final) and the dispatching replica is told. Null when the
-   * result was already stored (a resend) or names no command of this agent.
+   * `failed` (unless it is already final) and the dispatching replica is told. A resent result
+   * (`fresh` false) changes nothing. Null when it names no command of this agent.
    */
-  recordOutcome(agentId: string, resultId: string, attemptId: string, outcome: StoredOutcome): Promise<{ readonly before: CommandState; readonly command: CommandRef } | null>;
+  recordOutcome(agentId: string, resultId: string, attemptId: string, outcome: StoredOutcome): Promise<RecordedOutcome | null>;
   /** The stored outcomes of these commands (those that have one). */
   outcomes(attemptIds: readonly string[]): Promise<Map<string, StoredOutcome>>;
-  /** `queued` → `expired` (true), or false when an agent took it first. */
+  /** `queued` and never offered → `expired` (true); false when a stream carried it, or it is gone. */
   expireIfQueued(attemptId: string): Promise<boolean>;
   /** `accepted` → `abandoned` (true): the dispatching replica stopped waiting; false when an outcome came first. */
   abandonIfAccepted(attemptId: string): Promise<boolean>;
+  /** Offered but never accepted → `abandoned`: no stream may send it again, its late answer still counts. */
+  abandonIfOffered(attemptId: string): Promise<boolean>;
   /** The command `attemptId` of `agentId`, or null. */
   command(agentId: string, attemptId: string): Promise<CommandRef | null>;
   /** Whether `resultId` of `agentId` was stored already. */
@@ -125,8 +153,11 @@ export interface AgentLinkStore {
   rememberResult(agentId: string, resultId: string): Promise<void>;
   /** The provider inbound SMS of `agentId` are filed under: its first `agent` provider by name, or `agent:<id>`. */
   inboundProvider(agentId: string): Promise<string>;
-  /** The stream `sessionId` now holds the agent (a newer stream replaces an older one everywhere). */
-  connected(agentId: string, sessionId: string, replica: string, agentVersion: string, modems: readonly ModemReport[]): Promise<void>;
+  /**
+   * The stream `sessionId` now holds the agent (a newer stream replaces an older one
+   * everywhere). False when `token` is no longer the agent's (rotated, or the agent deleted).
+   */
+  connected(agentId: string, token: string, sessionId: string, replica: string, agentVersion: string, modems: readonly ModemReport[]): Promise<boolean>;
   heartbeat(agentId: string, sessionId: string, modems: readonly ModemReport[]): Promise<void>;
   /** The stream ended; clears the agent's session only if it is still this one. */
   disconnected(agentId: string, sessionId: string): Promise<void>;

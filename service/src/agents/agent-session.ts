@@ -6,9 +6,9 @@
  */
 import type { DeliveryReceipt, InboundSink, LateAcceptanceSink, ReceiptSink } from '../providers/channel-provider.js';
 import { agentPartId } from '../providers/agent-gateway.js';
-import { InvalidArgumentError, PermissionDeniedError, UnavailableError, type SwitchboardError } from '../shared/errors.js';
+import { InvalidArgumentError, PermissionDeniedError, UnauthenticatedError, UnavailableError, type SwitchboardError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { AgentLinkStore, AgentMessage, ReceiptStatus, ServiceMessage, StoredOutcome } from './agent-link.ports.js';
+import type { AgentLinkStore, AgentMessage, QueueCursor, QueuedPage, ReceiptStatus, ServiceMessage, StoredOutcome } from './agent-link.ports.js';
 
 /** What a session reports to the replica's hub. */
 export interface SessionHost {
@@ -22,6 +22,8 @@ export interface SessionHost {
 export interface AgentSessionOptions {
   /** The agent the stream's token belongs to. */
   readonly agentId: string;
+  /** The stream's token: the hello is refused if it stopped being the agent's meanwhile. */
+  readonly token: string;
   readonly sessionId: string;
   /** This replica, for the dashboard's "connected to". */
   readonly replica: string;
@@ -38,6 +40,9 @@ export interface AgentSessionOptions {
   readonly now?: () => Date;
 }
 
+/** Commands read per page when a stream catches up. */
+const PUMP_PAGE = 200;
+
 const RECEIPT_STATES: Readonly<Record<ReceiptStatus, DeliveryReceipt['state']>> = {
   delivered: 'delivered',
   pending: 'enroute',
@@ -50,8 +55,11 @@ export class AgentSession {
   readonly sessionId: string;
   readonly #options: AgentSessionOptions;
   readonly #now: () => Date;
-  /** Commands sent on this stream: sent again only on a new stream (the agent's accept is idempotent). */
-  readonly #sent = new Set<string>();
+  /**
+   * Commands sent on this stream, with their send-before time (after which they are dropped
+   * here: no read returns them again). Sent again only on a new stream; the accept is idempotent.
+   */
+  readonly #sent = new Map<string, number>();
   #helloDone = false;
   #ended = false;
   #work: Promise<void> = Promise.resolve();
@@ -90,31 +98,61 @@ export class AgentSession {
 
   /** Ends the stream (from this side) with `error`, or quietly when the agent ended it. */
   close(error?: SwitchboardError): void {
+    this.#options.host.detach(this);
     if (this.#ended) return;
     this.#ended = true;
-    this.#options.host.detach(this);
     if (error) this.#options.end(error);
-    if (this.#helloDone) {
-      void this.#options.store.disconnected(this.agentId, this.sessionId).catch((failure: unknown) => {
-        this.#options.logger.warn({ err: failure, agent: this.agentId }, 'could not record the agent as disconnected');
-      });
-    }
+    if (this.#helloDone) this.#recordDisconnected();
+  }
+
+  /**
+   * A result the service cannot read (its content malformed) is acknowledged and dropped with
+   * a warning, rather than ending the stream: the agent would resend it on every reconnect and
+   * nothing behind it would ever get through.
+   */
+  refuse(resultId: string, problem: string): void {
+    this.#work = this.#work.then(() => {
+      this.#options.logger.warn({ agent: this.agentId, resultId, problem }, 'malformed result from the agent; acknowledged and dropped');
+      this.#ack(resultId);
+    });
+  }
+
+  #recordDisconnected(): void {
+    void this.#options.store.disconnected(this.agentId, this.sessionId).catch((failure: unknown) => {
+      this.#options.logger.warn({ err: failure, agent: this.agentId }, 'could not record the agent as disconnected');
+    });
   }
 
   async #pumpLoop(): Promise<void> {
+    const { store, logger } = this.#options;
     do {
       this.#pumpAgain = false;
       try {
-        const commands = await this.#options.store.queued(this.agentId, this.#now());
-        for (const command of commands) {
-          if (this.#sent.has(command.attemptId)) continue;
-          this.#sent.add(command.attemptId);
-          this.#options.send({ kind: 'send', command });
-        }
+        const now = this.#now();
+        for (const [attemptId, sendBefore] of this.#sent) if (sendBefore <= now.getTime()) this.#sent.delete(attemptId);
+        let cursor: QueueCursor | null = null;
+        do {
+          const page: QueuedPage = await store.queued(this.agentId, now, cursor, PUMP_PAGE);
+          cursor = page.next;
+          const fresh = page.commands.filter((command) => !this.#sent.has(command.attemptId));
+          // Marked as offered before a byte is written: from then on the agent may have it.
+          const offered = await store.offer(this.agentId, fresh.map((command) => command.attemptId));
+          for (const command of fresh) {
+            if (this.#ended) return;
+            if (!offered.has(command.attemptId)) continue;
+            this.#sent.set(command.attemptId, command.sendBefore.getTime());
+            this.#options.send({ kind: 'send', command });
+          }
+        } while (cursor !== null && !this.#ended);
       } catch (error) {
-        this.#options.logger.warn({ err: error, agent: this.agentId }, 'could not read commands for the agent; trying at the next notice');
+        logger.warn({ err: error, agent: this.agentId }, 'could not read commands for the agent; trying at the next notice or poll');
       }
     } while (this.#asked());
+  }
+
+  /** Read through a call: the stream can end while a handler awaits. */
+  #hasEnded(): boolean {
+    return this.#ended;
   }
 
   /** Whether a pump was asked for while this one ran (a notice came mid-read). */
@@ -134,8 +172,16 @@ export class AgentSession {
         this.close(new PermissionDeniedError(`the token belongs to agent ${this.agentId}, not ${message.agentId}`));
         return;
       }
-      await store.connected(this.agentId, this.sessionId, this.#options.replica, message.agentVersion, message.modems);
+      if (!(await store.connected(this.agentId, this.#options.token, this.sessionId, this.#options.replica, message.agentVersion, message.modems))) {
+        this.close(new UnauthenticatedError(`agent ${this.agentId}: its token was rotated or the agent deleted`));
+        return;
+      }
       this.#helloDone = true;
+      // The stream may have ended while the hello was being stored.
+      if (this.#hasEnded()) {
+        this.#recordDisconnected();
+        return;
+      }
       this.#options.host.attach(this);
       this.#options.send({ kind: 'welcome', heartbeatSeconds: this.#options.heartbeatSeconds });
       logger.info({ agent: this.agentId, version: message.agentVersion, modems: message.modems.length }, 'modem agent connected');
@@ -151,7 +197,9 @@ export class AgentSession {
         return;
       case 'accepted':
         if (!(await store.markAccepted(this.agentId, message.messageId))) {
-          logger.debug({ agent: this.agentId, attemptId: message.messageId }, 'accept for a command not queued (a resend, or given up)');
+          const command = await store.command(this.agentId, message.messageId);
+          if (command?.state === 'expired') logger.warn({ agent: this.agentId, attemptId: message.messageId }, 'the agent accepted a command the service had withdrawn');
+          else logger.debug({ agent: this.agentId, attemptId: message.messageId, state: command?.state ?? 'unknown' }, 'accept for a command not queued (a resend)');
         }
         return;
       case 'submitted':
@@ -173,14 +221,16 @@ export class AgentSession {
         ? { kind: 'submitted', modemLabel: message.modemLabel, modemImei: message.modemImei, references: message.references, submittedAt: message.submittedAt }
         : { kind: 'failed', failure: message.failure, reason: message.reason, modemLabel: message.modemLabel };
     const stored = await this.#options.store.recordOutcome(this.agentId, message.resultId, message.messageId, outcome);
-    if (stored !== null) {
-      const waited = this.#options.host.outcomeStored(message.messageId, outcome);
+    if (stored === null) {
+      this.#options.logger.warn({ agent: this.agentId, attemptId: message.messageId }, 'an answer for a command this agent was never sent; dropped');
+    } else {
+      const waited = stored.fresh && this.#options.host.outcomeStored(message.messageId, outcome);
       // Nobody here waits for it: the submit waits on another replica (whose own record and this
       // one merge, parts known once), or nobody does any more (the replica gave up or died, and
       // the attempt was recorded as outcome unknown). Either way the attempt learns its ids now,
-      // so its status reports match.
+      // so its status reports match; on a resend too, as the first try may not have got through.
       if (!waited && outcome.kind === 'submitted') {
-        const parts = Math.max(1, outcome.references.length);
+        const parts = outcome.references.length;
         for (let part = 1; part <= parts; part++) {
           await this.#options.lateAcceptances(stored.command.provider, {
             attemptId: message.messageId,
@@ -190,7 +240,7 @@ export class AgentSession {
           });
         }
       }
-      if (stored.before === 'expired') {
+      if (stored.fresh && stored.before === 'expired') {
         this.#options.logger.warn({ agent: this.agentId, attemptId: message.messageId, outcome: outcome.kind }, 'the agent answered a command the service had withdrawn; if it was sent, a later step may have sent it too');
       }
     }

@@ -55,6 +55,11 @@ export interface ServiceConfig {
   readonly agents: {
     /** How often modem agents are told to send heartbeats (AgentService welcome). */
     readonly heartbeatSeconds: number;
+    /**
+     * How long after a command's send-before time the service still waits for the agent's
+     * answer before recording the outcome as unknown (a part started just before may be slow).
+     */
+    readonly answerGraceSeconds: number;
   };
   readonly routing: {
     /** ISO 4217 currency costs are compared and reported in. */
@@ -149,6 +154,7 @@ const schema = z.object({
   MESSAGE_VALIDITY_SECONDS: positiveInt.max(86_400).default(600),
   RECEIPT_TIMEOUT_SECONDS: positiveInt.max(86_400).default(120),
   AGENT_HEARTBEAT_SECONDS: positiveInt.min(5, 'must be at least 5').max(300).default(15),
+  AGENT_ANSWER_GRACE_SECONDS: positiveInt.max(3600).default(90),
   ROUTING_CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'),
   EXCHANGE_RATES: z
     .string()
@@ -226,7 +232,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServiceConfig 
       receiptTimeoutSeconds: c.RECEIPT_TIMEOUT_SECONDS,
       maxHeld: c.DISPATCH_MAX_HELD,
     },
-    agents: { heartbeatSeconds: c.AGENT_HEARTBEAT_SECONDS },
+    agents: { heartbeatSeconds: c.AGENT_HEARTBEAT_SECONDS, answerGraceSeconds: c.AGENT_ANSWER_GRACE_SECONDS },
     routing: {
       currency: c.ROUTING_CURRENCY,
       rates: Object.fromEntries((c.EXCHANGE_RATES ?? '').split(',').filter(Boolean).map((pair) => {

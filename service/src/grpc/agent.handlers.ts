@@ -7,10 +7,10 @@ import { randomUUID } from 'node:crypto';
 import type { ServerDuplexStream } from '@grpc/grpc-js';
 import type { AgentServiceServer, ConnectRequest, ConnectResponse } from '@switchboard/proto/switchboard/v1/agent';
 import type { AgentHub } from '../agents/agent-hub.js';
-import type { AgentLinkStore } from '../agents/agent-link.ports.js';
+import type { AgentLinkStore, AgentMessage } from '../agents/agent-link.ports.js';
 import { AgentSession } from '../agents/agent-session.js';
 import type { InboundSink, LateAcceptanceSink, ReceiptSink } from '../providers/channel-provider.js';
-import { SwitchboardError, UnauthenticatedError, UnavailableError } from '../shared/errors.js';
+import { InvalidArgumentError, SwitchboardError, UnauthenticatedError, UnavailableError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { fromConnectRequest, toConnectResponse } from './agent.mappers.js';
 import { toServiceError } from './status-mapping.js';
@@ -27,6 +27,22 @@ export interface AgentHandlerDeps {
 }
 
 const MAX_TOKEN_LENGTH = 256;
+const MAX_EARLY_MESSAGES = 64;
+
+/** The result id of a result message, when it has one to acknowledge. */
+function resultIdOf(request: ConnectRequest): string | undefined {
+  const body = request.body;
+  if (body === undefined) return undefined;
+  switch (body.$case) {
+    case 'submitted':
+    case 'failed':
+    case 'receipt':
+    case 'inbound':
+      return /^[\x21-\x7e]{1,32}$/.test(body.value.resultId) ? body.value.resultId : undefined;
+    default:
+      return undefined;
+  }
+}
 
 function tokenFrom(call: ServerDuplexStream<ConnectRequest, ConnectResponse>): string {
   const [authorization] = call.metadata.get('authorization');
@@ -42,41 +58,64 @@ export function agentServiceHandlers(deps: AgentHandlerDeps): AgentServiceServer
   return {
     connect(call) {
       const fail = (error: unknown) => {
-        const serviceError = toServiceError(error, deps.logger);
-        call.emit('error', serviceError);
+        call.emit('error', toServiceError(error, deps.logger));
       };
       let session: AgentSession | undefined;
       const early: ConnectRequest[] = [];
       let failed = false;
+      let ended = false;
+      // Read through a call: the call can end while the token is being checked.
+      const hasEnded = () => ended;
       const take = (request: ConnectRequest) => {
-        if (failed) return;
+        if (failed || ended) return;
         if (session === undefined) {
+          // Only the hello is due before the token is checked; a flood waiting on it is refused.
+          if (early.length >= MAX_EARLY_MESSAGES) {
+            failed = true;
+            fail(new InvalidArgumentError('body', `more than ${MAX_EARLY_MESSAGES} messages before the welcome; send the hello and wait for it`));
+            return;
+          }
           early.push(request);
           return;
         }
+        let message: AgentMessage;
         try {
-          session.receive(fromConnectRequest(request));
+          message = fromConnectRequest(request);
         } catch (error) {
+          const resultId = resultIdOf(request);
+          if (error instanceof InvalidArgumentError && resultId !== undefined && !session.ended) {
+            session.refuse(resultId, error.message);
+            return;
+          }
           failed = true;
-          session.close(error instanceof SwitchboardError ? error : new UnavailableError('malformed message', 1000));
+          session.close(error instanceof SwitchboardError ? error : new InvalidArgumentError('body', 'could not be read'));
+          return;
         }
+        session.receive(message);
+      };
+      const finish = () => {
+        ended = true;
+        session?.close();
       };
       call.on('data', take);
       call.on('end', () => {
-        session?.close();
+        finish();
         call.end();
       });
-      call.on('error', () => session?.close());
-      call.on('cancelled', () => session?.close());
+      call.on('error', finish);
+      call.on('cancelled', finish);
 
       void (async () => {
+        if (deps.hub.stopped) throw new UnavailableError('this replica is stopping; connect to another', 1000);
         const token = tokenFrom(call);
         const agentId = await deps.store.agentByToken(token).catch((error: unknown) => {
           throw new UnavailableError('the agent token cannot be checked right now', 1000, { cause: error });
         });
         if (agentId === null) throw new UnauthenticatedError('unknown agent token');
+        if (hasEnded()) return;
         session = new AgentSession({
           agentId,
+          token,
           sessionId: randomUUID(),
           replica: deps.replica,
           heartbeatSeconds: deps.heartbeatSeconds,

@@ -14,7 +14,8 @@ import type { AgentMessage, ModemReport, ServiceMessage } from '../agents/agent-
 import { InvalidArgumentError } from '../shared/errors.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const MAX_TEXT = 10_000;
+/** The longest text an SMS can carry: 255 parts of 153 GSM-7 characters. */
+const MAX_TEXT = 255 * 153;
 
 const HEALTH: Readonly<Record<number, ModemReport['health']>> = {
   [ModemHealth.MODEM_HEALTH_READY]: 'ready',
@@ -53,6 +54,11 @@ function text(value: string, field: string, max: number): string {
   return value;
 }
 
+/** Informational text (versions, operator names, details) is cut to fit rather than refused. */
+function clip(value: string, max: number): string {
+  return value.length > max ? `${value.slice(0, max - 1)}…` : value;
+}
+
 function modems(states: readonly ModemState[], field: string): ModemReport[] {
   if (states.length > 64) throw new InvalidArgumentError(field, 'lists more than 64 modems');
   return states.map((state, index) => {
@@ -60,12 +66,12 @@ function modems(states: readonly ModemState[], field: string): ModemReport[] {
     if (state.label === '') throw new InvalidArgumentError(`${at}.label`, 'is required');
     return {
       label: text(state.label, `${at}.label`, 64),
-      imei: text(state.imei, `${at}.imei`, 32),
-      imsi: text(state.imsi, `${at}.imsi`, 32),
-      operator: text(state.operator, `${at}.operator`, 64),
+      imei: clip(state.imei, 32),
+      imsi: clip(state.imsi, 32),
+      operator: clip(state.operator, 64),
       signalQuality: state.signalQuality <= 31 ? state.signalQuality : 99,
       health: HEALTH[state.health] ?? 'unknown',
-      detail: text(state.detail, `${at}.detail`, 200),
+      detail: clip(state.detail, 200),
       queued: state.queued,
       sentLastMinute: state.sentLastMinute,
       maxPerMinute: state.maxPerMinute,
@@ -81,7 +87,7 @@ export function fromConnectRequest(request: ConnectRequest): AgentMessage {
     case 'hello': {
       const hello = body.value;
       if (hello.agentId === '') throw new InvalidArgumentError('hello.agent_id', 'is required');
-      return { kind: 'hello', agentId: hello.agentId, agentVersion: text(hello.agentVersion, 'hello.agent_version', 40), modems: modems(hello.modems, 'hello.modems') };
+      return { kind: 'hello', agentId: hello.agentId, agentVersion: clip(hello.agentVersion, 40), modems: modems(hello.modems, 'hello.modems') };
     }
     case 'heartbeat':
       return { kind: 'heartbeat', modems: modems(body.value.modems, 'heartbeat.modems') };
@@ -89,6 +95,7 @@ export function fromConnectRequest(request: ConnectRequest): AgentMessage {
       return { kind: 'accepted', messageId: attemptId(body.value.messageId, 'accepted.message_id') };
     case 'submitted': {
       const submitted = body.value;
+      if (submitted.references.length === 0 || submitted.references.length > 255) throw new InvalidArgumentError('submitted.references', 'must list the TP-MR of each part (1 to 255)');
       submitted.references.forEach((reference, index) => {
         if (!Number.isInteger(reference) || reference < 0 || reference > 255) throw new InvalidArgumentError(`submitted.references[${index}]`, 'must be a TP-MR from 0 to 255');
       });
@@ -96,8 +103,8 @@ export function fromConnectRequest(request: ConnectRequest): AgentMessage {
         kind: 'submitted',
         resultId: resultId(submitted.resultId, 'submitted.result_id'),
         messageId: attemptId(submitted.messageId, 'submitted.message_id'),
-        modemLabel: text(submitted.modemLabel, 'submitted.modem_label', 64),
-        modemImei: text(submitted.modemImei, 'submitted.modem_imei', 32),
+        modemLabel: clip(submitted.modemLabel, 64),
+        modemImei: clip(submitted.modemImei, 32),
         references: submitted.references,
         submittedAt: submitted.submittedAt ?? new Date(),
       };
@@ -111,8 +118,8 @@ export function fromConnectRequest(request: ConnectRequest): AgentMessage {
         resultId: resultId(failed.resultId, 'failed.result_id'),
         messageId: attemptId(failed.messageId, 'failed.message_id'),
         failure,
-        reason: text(failed.reason, 'failed.reason', 500),
-        modemLabel: text(failed.modemLabel, 'failed.modem_label', 64),
+        reason: clip(failed.reason, 500),
+        modemLabel: clip(failed.modemLabel, 64),
       };
     }
     case 'receipt': {
@@ -137,10 +144,11 @@ export function fromConnectRequest(request: ConnectRequest): AgentMessage {
       return {
         kind: 'inbound',
         resultId: resultId(inbound.resultId, 'inbound.result_id'),
-        modemLabel: text(inbound.modemLabel, 'inbound.modem_label', 32),
+        // inbound_message.destination holds 32 characters.
+        modemLabel: clip(inbound.modemLabel, 32),
         from: text(inbound.from, 'inbound.from', 32),
         text: text(inbound.text, 'inbound.text', MAX_TEXT),
-        parts: Math.max(1, inbound.parts),
+        parts: Math.min(255, Math.max(1, inbound.parts)),
         receivedAt: inbound.receivedAt ?? null,
       };
     }

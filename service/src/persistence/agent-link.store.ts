@@ -7,7 +7,7 @@
 import { hashApiKey } from '../shared/api-keys.js';
 import type { SecretBox } from '../shared/secret-box.js';
 import type { AgentSubmission } from '../providers/agent-gateway.js';
-import type { AgentLinkStore, AgentNotice, AgentRecord, CommandRef, CommandState, ModemReport, QueuedCommand, StoredOutcome } from '../agents/agent-link.ports.js';
+import type { AgentLinkStore, AgentNotice, AgentRecord, CommandRef, CommandState, ModemReport, QueueCursor, QueuedPage, RecordedOutcome, StoredOutcome } from '../agents/agent-link.ports.js';
 import { sql, type SqlClient, type SqlRunner } from './sql-client.js';
 
 /** The PostgreSQL channel the agent link's notices travel on. */
@@ -50,30 +50,40 @@ const Q = {
        returning agent_id)
      select pg_notify('${AGENT_CHANNEL}', 'commands ' || agent_id) from c`,
   ),
+  // Keyset pages in the order they were queued; a burst larger than a page is read page by page.
   queued: sql(
     'agents.queued',
-    `select attempt_id, destination, body_ciphertext, status_report, validity_seconds, send_before, modems
-       from agent_command where agent_id = $1 and state = 'queued' and send_before > $2 order by created_at, attempt_id limit 500`,
+    `select attempt_id, created_at::text as created_at, destination, body_ciphertext, status_report, validity_seconds, send_before, modems
+       from agent_command where agent_id = $1 and state = 'queued' and send_before > $2
+        and (created_at, attempt_id) > ($3::timestamptz, $4::uuid)
+      order by created_at, attempt_id limit $5`,
+  ),
+  offer: sql(
+    'agents.offer',
+    `update agent_command set offered_at = coalesce(offered_at, now()) where agent_id = $1 and attempt_id = any($2::uuid[]) and state = 'queued' returning attempt_id`,
   ),
   markAccepted: sql('agents.mark-accepted', `update agent_command set state = 'accepted', accepted_at = now() where agent_id = $1 and attempt_id = $2 and state = 'queued' returning attempt_id`),
   rememberResult: sql('agents.remember-result', `insert into agent_result (agent_id, result_id) values ($1, $2) on conflict do nothing returning result_id`),
   resultSeen: sql('agents.result-seen', `select 1 as seen from agent_result where agent_id = $1 and result_id = $2`),
   lockCommand: sql('agents.lock-command', `select attempt_id, provider, destination, state from agent_command where agent_id = $1 and attempt_id = $2 for update`),
   command: sql('agents.command', `select attempt_id, provider, destination, state from agent_command where agent_id = $1 and attempt_id = $2`),
+  // The first outcome stands: a later one (a resend under another id) changes nothing.
   storeOutcome: sql(
     'agents.store-outcome',
-    `update agent_command set outcome = $2::jsonb, outcome_at = now(),
-            state = case when state in ('submitted', 'failed') then state else $3 end
-      where attempt_id = $1`,
+    `update agent_command set outcome = $2::jsonb, outcome_at = now(), state = $3
+      where attempt_id = $1 and state not in ('submitted', 'failed')`,
   ),
   notify: sql('agents.notify', `select pg_notify('${AGENT_CHANNEL}', $1)`),
   outcomes: sql('agents.outcomes', `select attempt_id, outcome from agent_command where attempt_id = any($1::uuid[]) and outcome is not null`),
-  expireIfQueued: sql('agents.expire', `update agent_command set state = 'expired', outcome_at = now() where attempt_id = $1 and state = 'queued' returning attempt_id`),
+  // Only a command no stream ever carried: once offered, the agent may have it.
+  expireIfQueued: sql('agents.expire', `update agent_command set state = 'expired', outcome_at = now() where attempt_id = $1 and state = 'queued' and offered_at is null returning attempt_id`),
   abandonIfAccepted: sql('agents.abandon', `update agent_command set state = 'abandoned' where attempt_id = $1 and state = 'accepted' returning attempt_id`),
-  inboundProvider: sql('agents.inbound-provider', `select name from provider where kind = 'agent' and settings->>'agent' = $1 order by enabled desc, name limit 1`),
+  abandonIfOffered: sql('agents.abandon-offered', `update agent_command set state = 'abandoned' where attempt_id = $1 and state = 'queued' and offered_at is not null returning attempt_id`),
+  inboundProvider: sql('agents.inbound-provider', `select name from provider where kind = 'agent' and trim(settings->>'agent') = $1 order by enabled desc, name limit 1`),
   connected: sql(
     'agents.connected',
-    `update agent set session_id = $2, replica = $3, agent_version = $4, modems = $5::jsonb, connected_at = now(), last_seen_at = now(), disconnected_at = null where id = $1`,
+    `update agent set session_id = $2, replica = $3, agent_version = $4, modems = $5::jsonb, connected_at = now(), last_seen_at = now(), disconnected_at = null
+      where id = $1 and token_hash = $6 returning id`,
   ),
   heartbeat: sql('agents.heartbeat', `update agent set modems = $3::jsonb, last_seen_at = now() where id = $1 and session_id = $2`),
   // Batches of `limit`, so a long-idle prune never holds many locks at once.
@@ -131,39 +141,52 @@ export class SqlAgentLinkStore implements AgentLinkStore {
     ]);
   }
 
-  async queued(agentId: string, now: Date): Promise<QueuedCommand[]> {
+  async queued(agentId: string, now: Date, after: QueueCursor | null, limit: number): Promise<QueuedPage> {
     const rows = await this.#sql.query<{
       attempt_id: string;
+      created_at: string;
       destination: string;
       body_ciphertext: string;
       status_report: boolean;
       validity_seconds: number;
       send_before: Date | string;
       modems: string[] | string;
-    }>(Q.queued, [agentId, now]);
-    return rows.map((row) => ({
-      attemptId: row.attempt_id,
-      to: row.destination,
-      text: this.#box.open(row.body_ciphertext, commandBodyContext(row.attempt_id)),
-      statusReport: row.status_report,
-      validitySeconds: row.validity_seconds,
-      sendBefore: toDate(row.send_before) ?? now,
-      modems: typeof row.modems === 'string' ? (JSON.parse(row.modems) as string[]) : row.modems,
-    }));
+    }>(Q.queued, [agentId, now, after?.createdAt ?? '-infinity', after?.attemptId ?? '00000000-0000-0000-0000-000000000000', limit]);
+    const last = rows.at(-1);
+    return {
+      commands: rows.map((row) => ({
+        attemptId: row.attempt_id,
+        to: row.destination,
+        text: this.#box.open(row.body_ciphertext, commandBodyContext(row.attempt_id)),
+        statusReport: row.status_report,
+        validitySeconds: row.validity_seconds,
+        sendBefore: toDate(row.send_before) ?? now,
+        modems: typeof row.modems === 'string' ? (JSON.parse(row.modems) as string[]) : row.modems,
+      })),
+      next: last === undefined || rows.length < limit ? null : { createdAt: last.created_at, attemptId: last.attempt_id },
+    };
+  }
+
+  async offer(agentId: string, attemptIds: readonly string[]): Promise<Set<string>> {
+    if (attemptIds.length === 0) return new Set();
+    const rows = await this.#sql.query<{ attempt_id: string }>(Q.offer, [agentId, attemptIds]);
+    return new Set(rows.map((row) => row.attempt_id));
   }
 
   async markAccepted(agentId: string, attemptId: string): Promise<boolean> {
     return (await this.#sql.query(Q.markAccepted, [agentId, attemptId])).length > 0;
   }
 
-  recordOutcome(agentId: string, resultId: string, attemptId: string, outcome: StoredOutcome): Promise<{ readonly before: CommandState; readonly command: CommandRef } | null> {
+  recordOutcome(agentId: string, resultId: string, attemptId: string, outcome: StoredOutcome): Promise<RecordedOutcome | null> {
     return this.#sql.transaction(async (tx) => {
-      if ((await tx.query(Q.rememberResult, [agentId, resultId])).length === 0) return null;
+      const fresh = (await tx.query(Q.rememberResult, [agentId, resultId])).length > 0;
       const row = (await tx.query<CommandRow>(Q.lockCommand, [agentId, attemptId]))[0];
       if (row === undefined) return null;
-      await tx.query(Q.storeOutcome, [attemptId, JSON.stringify(outcome), outcome.kind]);
-      await notify(tx, { kind: 'outcome', attemptId });
-      return { before: row.state, command: commandRef(row) };
+      if (fresh) {
+        await tx.query(Q.storeOutcome, [attemptId, JSON.stringify(outcome), outcome.kind]);
+        await notify(tx, { kind: 'outcome', attemptId });
+      }
+      return { fresh, before: row.state, command: commandRef(row) };
     });
   }
 
@@ -178,6 +201,10 @@ export class SqlAgentLinkStore implements AgentLinkStore {
 
   async abandonIfAccepted(attemptId: string): Promise<boolean> {
     return (await this.#sql.query(Q.abandonIfAccepted, [attemptId])).length > 0;
+  }
+
+  async abandonIfOffered(attemptId: string): Promise<boolean> {
+    return (await this.#sql.query(Q.abandonIfOffered, [attemptId])).length > 0;
   }
 
   async command(agentId: string, attemptId: string): Promise<CommandRef | null> {
@@ -195,13 +222,16 @@ export class SqlAgentLinkStore implements AgentLinkStore {
 
   async inboundProvider(agentId: string): Promise<string> {
     const rows = await this.#sql.query<{ name: string }>(Q.inboundProvider, [agentId]);
-    return rows[0]?.name ?? `agent:${agentId}`;
+    // inbound_message.provider_name holds 64 characters.
+    return rows[0]?.name ?? `agent:${agentId}`.slice(0, 64);
   }
 
-  async connected(agentId: string, sessionId: string, replica: string, agentVersion: string, modems: readonly ModemReport[]): Promise<void> {
-    await this.#sql.transaction(async (tx) => {
-      await tx.query(Q.connected, [agentId, sessionId, replica.slice(0, 100), agentVersion.slice(0, 40), JSON.stringify(modems)]);
+  connected(agentId: string, token: string, sessionId: string, replica: string, agentVersion: string, modems: readonly ModemReport[]): Promise<boolean> {
+    return this.#sql.transaction(async (tx) => {
+      const rows = await tx.query(Q.connected, [agentId, sessionId, replica.slice(0, 100), agentVersion.slice(0, 40), JSON.stringify(modems), hashApiKey(token)]);
+      if (rows.length === 0) return false;
       await notify(tx, { kind: 'session', agentId, sessionId });
+      return true;
     });
   }
 

@@ -426,6 +426,11 @@ export const AgentCommandSchema = defineEntity({
     /** queued | accepted | expired | submitted | failed | abandoned */
     state: p.string().length(16).default('queued'),
     createdAt: p.datetime().defaultRaw('now()').index(),
+    /**
+     * When a stream first carried it to the agent. From then on the agent may have it (its
+     * accept can be lost with the link), so it is never withdrawn as not taken.
+     */
+    offeredAt: p.datetime().nullable(),
     acceptedAt: p.datetime().nullable(),
     outcome: p.json<unknown>().nullable(),
     outcomeAt: p.datetime().nullable(),
@@ -442,7 +447,7 @@ export const AgentResultSchema = defineEntity({
   properties: {
     agent: () => p.manyToOne(AgentSchema).mapToPk().deleteRule('cascade').primary(),
     resultId: p.string().length(32).primary(),
-    storedAt: p.datetime().defaultRaw('now()'),
+    storedAt: p.datetime().defaultRaw('now()').index(),
   },
 });
 export type AgentResultRow = InferEntity<typeof AgentResultSchema>;

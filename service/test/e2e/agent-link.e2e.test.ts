@@ -48,6 +48,7 @@ describe.each(databaseTargets())('the agent link (AgentService) on $name', ({ ur
   beforeAll(async () => {
     system = await startTestSystem({
       databaseUrl: url,
+      env: { AGENT_ANSWER_GRACE_SECONDS: '2' },
       rules: [
         { name: 'france', priority: 10, prefixes: ['33'], candidates: ['field-site'], fallback: [{ provider: 'smsc-a', channel: 'sms', receiptTimeoutSeconds: 30 }] },
         { name: 'uk', priority: 20, prefixes: ['44'], candidates: ['dark-site'], fallback: [{ provider: 'smsc-a', channel: 'sms', receiptTimeoutSeconds: 30 }] },
@@ -102,12 +103,22 @@ describe.each(databaseTargets())('the agent link (AgentService) on $name', ({ ur
       expect(error?.details).toContain('hello');
     });
 
-    it('refuses a malformed result, naming the field', async () => {
+    it('acknowledges and drops a malformed result instead of ending the stream, so nothing behind it is held up', async () => {
       const agent = await online();
-      agent.send({ body: { $case: 'submitted', value: { resultId: '1', messageId: 'not-a-uuid', modemLabel: 'orange-1', modemImei: '', references: [1], submittedAt: new Date() } } });
+      agent.send({ body: { $case: 'submitted', value: { resultId: 'bad-1', messageId: 'not-a-uuid', modemLabel: 'orange-1', modemImei: '', references: [1], submittedAt: new Date() } } });
+      agent.send({ body: { $case: 'failed', value: { resultId: 'bad-2', messageId: '7f000000-0000-4000-8000-000000000000', failure: SmsFailure.SMS_FAILURE_UNSPECIFIED, reason: '', modemLabel: '' } } });
+      agent.send({ body: { $case: 'inbound', value: { resultId: 'after-bad', modemLabel: 'orange-1', from: '+33698765401', text: 'still here', parts: 1, receivedAt: new Date() } } });
+      await agent.ack('after-bad');
+      expect(agent.acked()).toEqual(expect.arrayContaining(['bad-1', 'bad-2', 'after-bad']));
+      expect(agent.isEnded).toBe(false);
+    });
+
+    it('ends the stream on a message it cannot acknowledge, naming the field', async () => {
+      const agent = await online();
+      agent.send({ body: { $case: 'accepted', value: { messageId: 'not-a-uuid' } } });
       const error = await agent.ended();
       expect(error?.code).toBe(status.INVALID_ARGUMENT);
-      expect(error?.details).toContain('submitted.message_id');
+      expect(error?.details).toContain('accepted.message_id');
     });
 
     it('ends the older stream when the agent connects again: the newer one wins', async () => {
@@ -206,17 +217,29 @@ describe.each(databaseTargets())('the agent link (AgentService) on $name', ({ ur
       expect(Date.now() - started).toBeLessThan(8000);
     });
 
-    it('gives the step up when the connected agent does not take the message before its send-before time', async () => {
+    it('withdraws a command no stream carried by its send-before time, and the step fails over', async () => {
+      // Seen a moment ago, so its route is still up, but not connected: the command waits in the queue.
       const agent = await online();
+      agent.close();
+      await agent.ended().catch(() => undefined);
       const to = frenchNumber();
       await api.sendCode(sendRequest(to));
-      const command = await agent.command();
       await waitFor(() => system.smsc.latest(to) !== undefined, 'the fallback after the queue timeout', 30_000);
-      // Withdrawn: a new stream does not get it again.
-      agent.close();
       const next = await online();
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect(next.commands().map((c) => c.messageId)).not.toContain(command.messageId);
+      expect(next.commands().map((c) => c.to)).not.toContain(to);
+    }, 40_000);
+
+    it('never withdraws a command a stream carried, even unaccepted: the agent may have it; outcome unknown, no fallback', async () => {
+      const agent = await online();
+      const to = frenchNumber();
+      const verificationId = (await api.sendCode(sendRequest(to))).verification?.id ?? '';
+      await agent.command();
+      // The accept is lost with the link; the agent may be sending it right now.
+      agent.close();
+      await waitFor(async () => (await delivery(verificationId)) === DeliveryStatus.DELIVERY_STATUS_SUBMITTED, 'the outcome recorded as unknown after send-before and the answer grace', 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(system.smsc.latest(to)).toBeUndefined();
     }, 40_000);
   });
 

@@ -44,7 +44,7 @@ describe.each(databaseTargets())('the agent link store on $name', ({ url }) => {
     await store.enqueue(submission(id));
     const [row] = await database.em.fork().execute<{ body_ciphertext: string }[]>(`select body_ciphertext from agent_command where attempt_id = ?`, [id]);
     expect(row?.body_ciphertext).not.toContain('123456');
-    expect((await store.queued('site-1', new Date())).find((c) => c.attemptId === id)).toMatchObject({ text: 'Your code is 123456', modems: ['orange-1'], statusReport: true });
+    expect((await store.queued('site-1', new Date(), null, 100)).commands.find((c) => c.attemptId === id)).toMatchObject({ text: 'Your code is 123456', modems: ['orange-1'], statusReport: true });
   });
 
   it('moves a command once: queued → accepted or expired, whichever comes first, and an outcome once per result id', async () => {
@@ -54,8 +54,8 @@ describe.each(databaseTargets())('the agent link store on $name', ({ url }) => {
     expect(await store.expireIfQueued(taken)).toBe(false);
     expect(await store.markAccepted('site-1', taken)).toBe(false);
     const outcome = { kind: 'submitted', modemLabel: 'orange-1', modemImei: '1', references: [4], submittedAt: new Date() } as const;
-    expect(await store.recordOutcome('site-1', 'r-1', taken, outcome)).toMatchObject({ before: 'accepted', command: { provider: 'field', to: '+33612345678' } });
-    expect(await store.recordOutcome('site-1', 'r-1', taken, outcome)).toBeNull();
+    expect(await store.recordOutcome('site-1', 'r-1', taken, outcome)).toMatchObject({ fresh: true, before: 'accepted', command: { provider: 'field', to: '+33612345678' } });
+    expect(await store.recordOutcome('site-1', 'r-1', taken, outcome)).toMatchObject({ fresh: false });
     expect((await store.outcomes([taken])).get(taken)).toMatchObject({ kind: 'submitted', references: [4] });
     expect(await store.abandonIfAccepted(taken)).toBe(false);
 
@@ -63,7 +63,43 @@ describe.each(databaseTargets())('the agent link store on $name', ({ url }) => {
     await store.enqueue(submission(left));
     expect(await store.expireIfQueued(left)).toBe(true);
     expect(await store.markAccepted('site-1', left)).toBe(false);
-    expect((await store.queued('site-1', new Date())).map((c) => c.attemptId)).not.toContain(left);
+    expect((await store.queued('site-1', new Date(), null, 100)).commands.map((c) => c.attemptId)).not.toContain(left);
+  });
+
+  it('never withdraws a command once a stream has carried it: the agent may have it', async () => {
+    const offered = randomUUID();
+    await store.enqueue(submission(offered));
+    expect(await store.offer('site-1', [offered])).toEqual(new Set([offered]));
+    expect(await store.expireIfQueued(offered)).toBe(false);
+    // Offered again on a new stream: still queued, so it may be written again (the accept is idempotent).
+    expect(await store.offer('site-1', [offered])).toEqual(new Set([offered]));
+    expect(await store.abandonIfOffered(offered)).toBe(true);
+    expect(await store.offer('site-1', [offered])).toEqual(new Set());
+  });
+
+  it('reads a backlog page by page, oldest first', async () => {
+    const ids: string[] = Array.from({ length: 5 }, () => randomUUID());
+    for (const id of ids) await store.enqueue(submission(id));
+    const seen: string[] = [];
+    let cursor = null;
+    do {
+      const page = await store.queued('site-1', new Date(), cursor, 2);
+      seen.push(...page.commands.map((c) => c.attemptId));
+      cursor = page.next;
+    } while (cursor !== null);
+    expect(seen.filter((id) => ids.includes(id))).toEqual(ids);
+  });
+
+  it('applies an outcome once per result id, and tells a resend from a fresh one', async () => {
+    const id = randomUUID();
+    await store.enqueue(submission(id));
+    const failed = { kind: 'failed', failure: 'retryable', reason: 'busy', modemLabel: 'orange-1' } as const;
+    expect(await store.recordOutcome('site-1', 'f-1', id, failed)).toMatchObject({ fresh: true, before: 'queued' });
+    expect(await store.recordOutcome('site-1', 'f-1', id, failed)).toMatchObject({ fresh: false, before: 'failed' });
+    const later = { kind: 'submitted', modemLabel: 'orange-1', modemImei: '1', references: [1], submittedAt: new Date() } as const;
+    expect(await store.recordOutcome('site-1', 'f-2', id, later)).toMatchObject({ fresh: true, before: 'failed' });
+    expect((await store.outcomes([id])).get(id)).toMatchObject({ kind: 'failed' });
+    expect(await store.recordOutcome('site-1', 'f-3', randomUUID(), later)).toBeNull();
   });
 
   it('prunes settled commands and result ids past the retention, never live commands', async () => {
