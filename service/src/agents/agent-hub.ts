@@ -197,12 +197,12 @@ export class AgentHub implements AgentGateway, SessionHost {
     void this.#poll();
   }
 
-  attach(session: AgentSession): void {
+  attach(session: AgentSession): Promise<void> {
     const previous = this.#sessions.get(session.agentId);
     this.#sessions.set(session.agentId, session);
-    if (previous !== undefined && previous !== session) {
-      previous.close(new AlreadyExistsError(`agent ${session.agentId} connected again on another stream; this one is closed`));
-    }
+    if (previous === undefined || previous === session) return Promise.resolve();
+    previous.close(new AlreadyExistsError(`agent ${session.agentId} connected again on another stream; this one is closed`));
+    return previous.drained();
   }
 
   detach(session: AgentSession): void {

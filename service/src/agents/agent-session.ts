@@ -12,8 +12,12 @@ import type { AgentLinkStore, AgentMessage, QueueCursor, QueuedPage, ReceiptStat
 
 /** What a session reports to the replica's hub. */
 export interface SessionHost {
-  /** The session's hello was accepted: it now holds its agent on this replica. */
-  attach(session: AgentSession): void;
+  /**
+   * The session's hello was accepted: it now holds its agent on this replica. Resolves once the
+   * stream it replaces has finished what it was handling, so a result resent on the new stream
+   * is never applied while the old one is still applying it.
+   */
+  attach(session: AgentSession): Promise<void>;
   detach(session: AgentSession): void;
   /** An outcome was stored for a command; true when a submit waiting on this replica took it. */
   outcomeStored(attemptId: string, outcome: StoredOutcome): boolean;
@@ -75,6 +79,11 @@ export class AgentSession {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  /** Resolves once every message taken so far has been handled (or dropped, once ended). */
+  drained(): Promise<void> {
+    return this.#work;
   }
 
   /** Takes one message from the agent; messages are handled in order. */
@@ -182,7 +191,7 @@ export class AgentSession {
         this.#recordDisconnected();
         return;
       }
-      this.#options.host.attach(this);
+      await this.#options.host.attach(this);
       this.#options.send({ kind: 'welcome', heartbeatSeconds: this.#options.heartbeatSeconds });
       logger.info({ agent: this.agentId, version: message.agentVersion, modems: message.modems.length }, 'modem agent connected');
       this.pump();

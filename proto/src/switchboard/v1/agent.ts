@@ -2203,10 +2203,14 @@ export const AgentServiceService = {
   /**
    * The agent's connection. Call metadata: `authorization: Bearer <agent token>`. The agent's
    * first message must be a hello; the service then answers welcome, resends unaccepted
-   * commands and starts routing messages to the agent's modems. Errors: UNAUTHENTICATED (no or
-   * unknown token), INVALID_ARGUMENT (first message not a hello, or a malformed message; names
-   * the field), ALREADY_EXISTS (the agent is connected on another stream: the newer stream wins
-   * and the older one ends with this code).
+   * commands and starts routing messages to the agent's modems. A result the service cannot read
+   * (but whose result_id it can) is acknowledged and dropped, so it never blocks the results
+   * behind it. Errors: UNAUTHENTICATED (no or unknown token, or the token was rotated or the agent
+   * deleted while connected), PERMISSION_DENIED (the hello names another agent than the token's),
+   * INVALID_ARGUMENT (first message not a hello, or a malformed message without a result_id;
+   * names the field), ALREADY_EXISTS (the agent connected on another stream: the newer stream
+   * wins and the older one ends with this code), UNAVAILABLE (the replica is stopping, or could
+   * not store what the agent sent: reconnect and resend).
    */
   connect: {
     path: "/switchboard.v1.AgentService/Connect" as const,
@@ -2223,10 +2227,14 @@ export interface AgentServiceServer extends UntypedServiceImplementation {
   /**
    * The agent's connection. Call metadata: `authorization: Bearer <agent token>`. The agent's
    * first message must be a hello; the service then answers welcome, resends unaccepted
-   * commands and starts routing messages to the agent's modems. Errors: UNAUTHENTICATED (no or
-   * unknown token), INVALID_ARGUMENT (first message not a hello, or a malformed message; names
-   * the field), ALREADY_EXISTS (the agent is connected on another stream: the newer stream wins
-   * and the older one ends with this code).
+   * commands and starts routing messages to the agent's modems. A result the service cannot read
+   * (but whose result_id it can) is acknowledged and dropped, so it never blocks the results
+   * behind it. Errors: UNAUTHENTICATED (no or unknown token, or the token was rotated or the agent
+   * deleted while connected), PERMISSION_DENIED (the hello names another agent than the token's),
+   * INVALID_ARGUMENT (first message not a hello, or a malformed message without a result_id;
+   * names the field), ALREADY_EXISTS (the agent connected on another stream: the newer stream
+   * wins and the older one ends with this code), UNAVAILABLE (the replica is stopping, or could
+   * not store what the agent sent: reconnect and resend).
    */
   connect: handleBidiStreamingCall<ConnectRequest, ConnectResponse>;
 }
@@ -2235,10 +2243,14 @@ export interface AgentServiceClient extends Client {
   /**
    * The agent's connection. Call metadata: `authorization: Bearer <agent token>`. The agent's
    * first message must be a hello; the service then answers welcome, resends unaccepted
-   * commands and starts routing messages to the agent's modems. Errors: UNAUTHENTICATED (no or
-   * unknown token), INVALID_ARGUMENT (first message not a hello, or a malformed message; names
-   * the field), ALREADY_EXISTS (the agent is connected on another stream: the newer stream wins
-   * and the older one ends with this code).
+   * commands and starts routing messages to the agent's modems. A result the service cannot read
+   * (but whose result_id it can) is acknowledged and dropped, so it never blocks the results
+   * behind it. Errors: UNAUTHENTICATED (no or unknown token, or the token was rotated or the agent
+   * deleted while connected), PERMISSION_DENIED (the hello names another agent than the token's),
+   * INVALID_ARGUMENT (first message not a hello, or a malformed message without a result_id;
+   * names the field), ALREADY_EXISTS (the agent connected on another stream: the newer stream
+   * wins and the older one ends with this code), UNAVAILABLE (the replica is stopping, or could
+   * not store what the agent sent: reconnect and resend).
    */
   connect(): ClientDuplexStream<ConnectRequest, ConnectResponse>;
   connect(options: Partial<CallOptions>): ClientDuplexStream<ConnectRequest, ConnectResponse>;
