@@ -12,7 +12,7 @@ import { AgentSession } from '../agents/agent-session.js';
 import type { InboundSink, LateAcceptanceSink, ReceiptSink } from '../providers/channel-provider.js';
 import { InvalidArgumentError, SwitchboardError, UnauthenticatedError, UnavailableError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import { fromConnectRequest, toConnectResponse } from './agent.mappers.js';
+import { fromConnectRequest, isResultId, toConnectResponse } from './agent.mappers.js';
 import { toServiceError } from './status-mapping.js';
 
 export interface AgentHandlerDeps {
@@ -38,7 +38,7 @@ function resultIdOf(request: ConnectRequest): string | undefined {
     case 'failed':
     case 'receipt':
     case 'inbound':
-      return /^[\x21-\x7e]{1,32}$/.test(body.value.resultId) ? body.value.resultId : undefined;
+      return isResultId(body.value.resultId) ? body.value.resultId : undefined;
     default:
       return undefined;
   }

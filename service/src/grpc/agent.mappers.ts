@@ -44,8 +44,13 @@ function attemptId(value: string, field: string): string {
   return value.toLowerCase();
 }
 
+/** Whether `value` can be a result id (and so be acknowledged, even when the rest is malformed). */
+export function isResultId(value: string): boolean {
+  return /^[\x21-\x7e]{1,32}$/.test(value);
+}
+
 function resultId(value: string, field: string): string {
-  if (!/^[\x21-\x7e]{1,32}$/.test(value)) throw new InvalidArgumentError(field, 'must be 1 to 32 printable characters, unique for the agent');
+  if (!isResultId(value)) throw new InvalidArgumentError(field, 'must be 1 to 32 printable characters, unique for the agent');
   return value;
 }
 
